@@ -1,0 +1,36 @@
+// hopcost: a thin main. Subcommands parse their flags; errors become exit codes here:
+// 0 success, 1 a gate or budget failed, 2 bad input, 3 the run itself failed.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli/run_command.hpp"
+#include "hopcost_build_info.hpp"
+#include "util/errors.hpp"
+
+int main(int argc, char** argv) {
+  using namespace hopcost;
+  CLI::App app{"hopcost measures what TLS costs at each hop of a service chain: TLS on every hop against TLS "
+               "terminated once at the edge, or Unix-socket hops behind it.",
+               "hopcost"};
+  app.set_version_flag("--version", std::string("hopcost ") + HOPCOST_VERSION + " (" + HOPCOST_GIT_REVISION + ")");
+  app.require_subcommand(1);
+  app.footer("Exit codes: 0 success, 1 a gate or budget failed, 2 bad input, 3 the run itself failed.\n"
+             "Run 'hopcost run --help' for the flags of a run.");
+  RunCommand run;
+  register_run_command(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitBadInput;
+  }
+  try {
+    if (run.app->parsed()) return execute_run_command(run);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "hopcost: %s\n", e.what());
+    return kExitBadInput;
+  } catch (const RunError& e) {
+    std::fprintf(stderr, "hopcost: run failed: %s\n", e.what());
+    return kExitRunFailed;
+  }
+  return kExitOk;
+}

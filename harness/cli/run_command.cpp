@@ -1,0 +1,165 @@
+#include "cli/run_command.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "report/reporter.hpp"
+#include "run/runner.hpp"
+#include "util/errors.hpp"
+
+namespace hopcost {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string metavar(ValueType t) {
+  switch (t) {
+    case ValueType::list: return "LIST";
+    case ValueType::number: return "SECONDS";
+    case ValueType::integer: return "N";
+    case ValueType::text: return "TEXT";
+  }
+  return "VALUE";
+}
+
+// The results directory: created before the run, so that a bad --out fails at once, and
+// removed again if the run does not finish, so that no partial report is left behind.
+char g_created_dir[4096];  // read by the signal handler
+
+void remove_created_dir_and_exit(int sig) {
+  if (g_created_dir[0]) ::rmdir(g_created_dir);  // only if still empty: reports come last
+  _exit(128 + sig);
+}
+
+class OutDir {
+ public:
+  explicit OutDir(const std::string& path) : path_(path) {
+    std::error_code ec;
+    if (fs::exists(path_, ec) && !fs::is_directory(path_, ec))
+      throw ConfigError(fmt::format("--out: '{}' exists and is not a directory", path));
+    created_ = fs::create_directories(path_, ec);
+    if (ec) throw ConfigError(fmt::format("--out: cannot create directory '{}': {}", path, ec.message()));
+    const fs::path probe = path_ / ".hopcost-write-test";
+    if (!std::ofstream(probe).good()) {
+      discard();
+      throw ConfigError(fmt::format("--out: cannot write in '{}': {}", path, std::strerror(errno)));
+    }
+    fs::remove(probe, ec);
+    if (created_) {
+      std::snprintf(g_created_dir, sizeof g_created_dir, "%s", path_.c_str());
+      std::signal(SIGINT, remove_created_dir_and_exit);
+      std::signal(SIGTERM, remove_created_dir_and_exit);
+    }
+  }
+  ~OutDir() {
+    if (!kept_) discard();
+  }
+  void keep() { kept_ = true; }
+  std::string file(std::string_view name) const { return (path_ / name).string(); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  void discard() {
+    if (!created_) return;
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+    g_created_dir[0] = '\0';
+  }
+  fs::path path_;
+  bool created_ = false;
+  bool kept_ = false;
+};
+
+std::string default_out_dir(const Scenario& s) {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  return fmt::format("results/{:%Y%m%dT%H%M%SZ}-{}", fmt::gmtime(now), s.name);
+}
+
+Scenario build_scenario(const RunCommand& command) {
+  Scenario s = command.scenario_file.empty() ? Scenario{} : load_scenario_file(command.scenario_file);
+  for (const auto& key : scenario_keys()) {
+    const auto it = command.values.find(key.key);
+    if (it == command.values.end() || it->second.empty()) continue;
+    try {
+      set_scenario_value(s, key.key, it->second);
+    } catch (const ConfigError& e) {
+      throw ConfigError(fmt::format("{}: {}", flag_name(key.key), e.what()));
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+void register_run_command(CLI::App& parent, RunCommand& command) {
+  const Scenario defaults;
+  command.app = parent.add_subcommand(
+      "run",
+      "Run a scenario: every variant of the matrix (topology x hops x TLS version x connection policy), each on "
+      "a fresh chain, and report per variant. Flags override the scenario file's keys.");
+  auto* app = command.app;
+  app->add_option("scenario", command.scenario_file,
+                  "Scenario file (TOML); its keys are the flags' names with '_' for '-'. Default: the built-in "
+                  "default scenario, as in scenarios/default.toml")
+      ->type_name("SCENARIO.toml");
+  for (const auto& key : scenario_keys()) {
+    std::string help(key.help);
+    if (const auto d = scenario_value_text(defaults, key.key); !d.empty()) help += fmt::format(" [default: {}]", d);
+    auto* opt = app->add_option(flag_name(key.key), command.values[std::string(key.key)], help);
+    opt->type_name(metavar(key.type))->allow_extra_args(false);
+    if (key.type != ValueType::list) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  }
+  app->add_flag("-q,--quiet", command.quiet, "No progress lines on stderr");
+  app->footer(
+      "Output: the console table on stdout; report.json (canonical) and report.csv under --out. "
+      "docs/report-format.md explains every figure.\n"
+      "Examples:\n"
+      "  hopcost run\n"
+      "  hopcost run scenarios/article.toml\n"
+      "  hopcost run --topology tls-everywhere,terminate-once --hops 1,3,5 --tls 1.3 --conn new --duration 2");
+}
+
+int execute_run_command(const RunCommand& command) {
+  Scenario scenario = build_scenario(command);
+  const auto variants = expand(scenario);  // validates the matrix before anything is created
+  if (scenario.out.empty()) scenario.out = default_out_dir(scenario);
+  OutDir out(scenario.out);
+
+  const bool tty = isatty(STDERR_FILENO);
+  Progress progress;
+  if (!command.quiet) {
+    const double per_variant = (scenario.warmup + scenario.duration).count();
+    fmt::print(stderr, "hopcost: {} variants x ({} s warm-up + {} s) = about {:.0f} s; reports in {}\n",
+               variants.size(), scenario.warmup.count(), scenario.duration.count(),
+               per_variant * static_cast<double>(variants.size()), out.path().string());
+    progress.started = [tty](size_t i, size_t n, const Variant& v) {
+      if (tty) fmt::print(stderr, "[{:>2}/{}] {} ...", i + 1, n, v.label());
+    };
+    progress.finished = [tty, &variants](size_t i, size_t n, const VariantResult& r) {
+      fmt::print(stderr, "{}[{:>2}/{}] {}: {:.0f} req/s, p50 {:.0f} µs, p99 {:.0f} µs, {} errors\n",
+                 tty ? "\r\033[K" : "", i + 1, n, variants[i].label(), r.throughput_rps, r.latency_us.p50,
+                 r.latency_us.p99, r.errors.total());
+    };
+  }
+  const Report report = run_scenario(scenario, progress);
+
+  for (const auto format : reporter_formats()) {
+    const auto reporter = make_reporter(format);
+    if (!reporter->file_name().empty()) write_file_atomically(out.file(reporter->file_name()), reporter->render(report));
+  }
+  out.keep();
+  std::cout << make_reporter("table")->render(report) << std::flush;
+  if (!command.quiet)
+    fmt::print(stderr, "hopcost: wrote {} and {}\n", out.file("report.json"), out.file("report.csv"));
+  return kExitOk;
+}
+
+}  // namespace hopcost

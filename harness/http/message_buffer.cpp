@@ -1,0 +1,79 @@
+#include "http/message_buffer.hpp"
+
+#include <cstring>
+
+#include "util/check.hpp"
+
+namespace hopcost {
+
+asio::awaitable<std::tuple<error_code, size_t>> MessageBuffer::read_more(Stream& from) {
+  if (begin_ == end_) {
+    begin_ = end_ = 0;
+  } else if (end_ == kCapacity) {
+    std::memmove(data_.get(), data_.get() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  HOPCOST_CHECK(end_ < kCapacity);
+  auto [ec, n] = co_await from.read_some(std::span(data_.get() + end_, kCapacity - end_));
+  end_ += n;
+  co_return std::tuple{ec, n};
+}
+
+asio::awaitable<ReadResult> MessageBuffer::read_head(Stream& from, MessageType type, HttpHead& head) {
+  ReadResult result;
+  while (true) {
+    switch (parse_head(buffered(), type, head, &result.detail)) {
+      case ParseResult::ok:
+        co_return result;
+      case ParseResult::bad:
+        result.outcome = ReadOutcome::bad;
+        co_return result;
+      case ParseResult::incomplete:
+        break;
+    }
+    const bool nothing_yet = begin_ == end_;
+    auto [ec, n] = co_await read_more(from);
+    if (ec) {
+      result.outcome = nothing_yet && ec == asio::error::eof ? ReadOutcome::closed : ReadOutcome::failed;
+      result.ec = ec;
+      co_return result;
+    }
+  }
+}
+
+asio::awaitable<ForwardResult> MessageBuffer::forward(Stream& from, Stream& to, const HttpHead& head) {
+  HOPCOST_CHECK(end_ - begin_ >= head.head_bytes);
+  uint64_t body_left = head.content_length;
+  const size_t body_here = static_cast<size_t>(std::min<uint64_t>(body_left, end_ - begin_ - head.head_bytes));
+  const std::string_view first[] = {std::string_view(data_.get() + begin_, head.head_bytes + body_here)};
+  begin_ += head.head_bytes + body_here;
+  body_left -= body_here;
+  if (auto ec = co_await to.write(first)) co_return ForwardResult{ec, true};
+  while (body_left > 0) {
+    auto [ec, n] = co_await read_more(from);
+    if (ec) co_return ForwardResult{ec, false};
+    const size_t take = static_cast<size_t>(std::min<uint64_t>(body_left, end_ - begin_));
+    const std::string_view piece[] = {std::string_view(data_.get() + begin_, take)};
+    begin_ += take;
+    body_left -= take;
+    if (auto wec = co_await to.write(piece)) co_return ForwardResult{wec, true};
+  }
+  co_return ForwardResult{};
+}
+
+asio::awaitable<error_code> MessageBuffer::discard_body(Stream& from, const HttpHead& head) {
+  HOPCOST_CHECK(end_ - begin_ >= head.head_bytes);
+  begin_ += head.head_bytes;
+  uint64_t body_left = head.content_length;
+  while (true) {
+    const size_t take = static_cast<size_t>(std::min<uint64_t>(body_left, end_ - begin_));
+    begin_ += take;
+    body_left -= take;
+    if (body_left == 0) co_return error_code{};
+    auto [ec, n] = co_await read_more(from);
+    if (ec) co_return ec;
+  }
+}
+
+}  // namespace hopcost

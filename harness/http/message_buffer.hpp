@@ -1,0 +1,61 @@
+// One connection's inbound bytes, read message by message. Bytes that arrive after the
+// end of one message stay buffered for the next.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "http/head.hpp"
+#include "net/stream.hpp"
+
+namespace hopcost {
+
+enum class ReadOutcome {
+  ok,      // a whole head is buffered and parsed
+  closed,  // the peer closed cleanly before sending any byte of a new message
+  bad,     // the bytes are not an HTTP/1.1 head hopcost accepts (`detail` says why)
+  failed,  // the read failed or the peer closed mid-message (`ec` says how)
+};
+
+struct ReadResult {
+  ReadOutcome outcome = ReadOutcome::ok;
+  error_code ec;
+  std::string detail;
+};
+
+struct ForwardResult {
+  error_code ec;
+  bool write_failed = false;  // else a read of the body failed
+};
+
+class MessageBuffer {
+ public:
+  static constexpr size_t kCapacity = 32 * 1024;
+
+  MessageBuffer() : data_(new char[kCapacity]) {}
+
+  // Forgets everything buffered (for a new connection).
+  void clear() { begin_ = end_ = 0; }
+
+  // Reads from `from` until one whole head is buffered, and parses it into `head`.
+  // `head.request_id` stays valid until the next call on this buffer.
+  asio::awaitable<ReadResult> read_head(Stream& from, MessageType type, HttpHead& head);
+
+  // After read_head: sends the head and the whole body to `to`, unchanged, reading the
+  // rest of the body from `from` as it comes. Head and buffered body go in one write.
+  asio::awaitable<ForwardResult> forward(Stream& from, Stream& to, const HttpHead& head);
+
+  // After read_head: reads the body and drops it.
+  asio::awaitable<error_code> discard_body(Stream& from, const HttpHead& head);
+
+ private:
+  std::string_view buffered() const { return {data_.get() + begin_, end_ - begin_}; }
+  // Reads more into the free tail, making room first if needed.
+  asio::awaitable<std::tuple<error_code, size_t>> read_more(Stream& from);
+
+  std::unique_ptr<char[]> data_;
+  size_t begin_ = 0;  // first unconsumed byte
+  size_t end_ = 0;    // one past the last byte read
+};
+
+}  // namespace hopcost

@@ -1,0 +1,143 @@
+#include "load/driver.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+#include "http/message_buffer.hpp"
+#include "node/node.hpp"
+#include "util/check.hpp"
+
+namespace hopcost {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace asio::experimental::awaitable_operators;
+
+struct Failure {
+  ErrorKind kind;
+  std::string detail;
+};
+
+class ClosedLoop {
+ public:
+  ClosedLoop(const LinkEnds& entry, const LoadSettings& s, NodeStats& client)
+      : entry_(entry), settings_(s), client_(client), body_(s.request_bytes, 'x') {
+    const bool close = s.conn == ConnPolicy::new_connection;
+    const std::string_view host = entry.server_name.empty() ? std::string_view("hopcost") : entry.server_name;
+    head_start_ = fmt::format("{} / HTTP/1.1\r\nHost: {}\r\n{}: ", s.request_bytes ? "POST" : "GET", host,
+                              kRequestIdHeader);
+    head_end_ = "\r\n";
+    if (s.request_bytes) head_end_ += fmt::format("Content-Length: {}\r\n", s.request_bytes);
+    if (close) head_end_ += "Connection: close\r\n";
+    head_end_ += "\r\n";
+    head_end_ += body_;
+  }
+
+  LoadResult run(const std::function<void()>& window_opened) {
+    asio::io_context io(1);
+    const auto start = Clock::now();
+    window_start_ = start + settings_.warmup;
+    end_ = window_start_ + settings_.duration;
+    asio::steady_timer window(io, window_start_);
+    if (settings_.warmup.count() == 0) {
+      window_opened();
+    } else {
+      window.async_wait([&](error_code ec) {
+        if (!ec) window_opened();
+      });
+    }
+    for (int i = 0; i < settings_.connections; ++i) spawn_logged(io, connection(), "client connection");
+    io.run();
+    result_.measured = (result_.requests ? last_completion_ : Clock::now()) - window_start_;
+    return std::move(result_);
+  }
+
+ private:
+  struct Connection {
+    std::unique_ptr<Stream> stream;
+    MessageBuffer buffer;
+    bool reusable = false;
+  };
+
+  asio::awaitable<void> connection() {
+    Connection c;
+    asio::steady_timer deadline(co_await asio::this_coro::executor);
+    while (Clock::now() < end_) {
+      const auto t0 = Clock::now();
+      const bool measured = t0 >= window_start_;
+      deadline.expires_at(t0 + settings_.timeout);
+      // Whichever finishes first wins; the other is cancelled. Cancelling the exchange
+      // aborts its connect, handshake, read or write wherever it stands.
+      auto outcome = co_await (exchange(c) || deadline.async_wait(nothrow));
+      const auto t1 = Clock::now();
+      std::optional<Failure> failure;
+      if (outcome.index() == 1)
+        failure = Failure{ErrorKind::timeout, fmt::format("no response within {} ms", settings_.timeout.count() / 1'000'000)};
+      else
+        failure = std::move(std::get<0>(outcome));
+      if (!failure) {
+        if (measured) {
+          result_.latency_ns.record(static_cast<uint64_t>((t1 - t0).count()));
+          ++result_.requests;
+          last_completion_ = std::max(last_completion_, t1);
+        }
+      } else {
+        client_.add_error(failure->kind, failure->detail);
+        if (measured) ++result_.errors[failure->kind];
+        c.reusable = false;
+      }
+      if (!c.reusable && c.stream) {
+        if (!failure) co_await c.stream->shutdown();
+        c.stream.reset();
+      }
+    }
+    if (c.stream) co_await c.stream->shutdown();
+  }
+
+  // One request and its response on `c`, connecting first if needed.
+  asio::awaitable<std::optional<Failure>> exchange(Connection& c) {
+    if (!c.stream) {
+      auto [ec, stream] = co_await connect_end(entry_, client_);
+      if (ec) co_return Failure{ErrorKind::connect, ec.message()};
+      if ((ec = co_await stream->handshake())) co_return Failure{ErrorKind::handshake, ec.message()};
+      c.stream = std::move(stream);
+      c.buffer.clear();
+    }
+    char id[24];
+    const auto id_len = fmt::format_to_n(id, sizeof id, "{}", ++next_id_).size;
+    const std::string_view request[] = {head_start_, std::string_view(id, id_len), head_end_};
+    if (auto ec = co_await c.stream->write(request)) co_return Failure{ErrorKind::write, ec.message()};
+    HttpHead head;
+    const auto r = co_await c.buffer.read_head(*c.stream, MessageType::response, head);
+    if (r.outcome == ReadOutcome::bad) co_return Failure{ErrorKind::read, "bad response: " + r.detail};
+    if (r.outcome != ReadOutcome::ok)
+      co_return Failure{ErrorKind::read, r.ec ? r.ec.message() : "connection closed before the response"};
+    const int status = head.status;
+    const bool close = head.close;
+    if (auto ec = co_await c.buffer.discard_body(*c.stream, head)) co_return Failure{ErrorKind::read, ec.message()};
+    if (status != 200) co_return Failure{ErrorKind::status, fmt::format("HTTP status {}", status)};
+    c.reusable = settings_.conn == ConnPolicy::keepalive && !close;
+    co_return std::nullopt;
+  }
+
+  const LinkEnds& entry_;
+  const LoadSettings& settings_;
+  NodeStats& client_;
+  const std::string body_;
+  std::string head_start_, head_end_;
+  Clock::time_point window_start_, end_, last_completion_{};
+  uint64_t next_id_ = 0;
+  LoadResult result_;
+};
+
+}  // namespace
+
+LoadResult run_closed_loop(const LinkEnds& entry, const LoadSettings& settings, NodeStats& client,
+                           const std::function<void()>& window_opened) {
+  HOPCOST_CHECK(settings.connections > 0);
+  ClosedLoop loop(entry, settings, client);
+  return loop.run(window_opened);
+}
+
+}  // namespace hopcost

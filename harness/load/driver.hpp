@@ -1,0 +1,49 @@
+// The load driver, closed loop: `connections` connections, each sending its next request
+// as soon as the previous response has arrived (wrk's model). It runs on the calling
+// thread, which is the chain's client node.
+//
+// Latency runs from the moment the request starts to the last byte of its response.
+// With --conn new the request starts with the connect, so latency includes connecting
+// and the handshake of the first link: that is the cost the article talks about. In a
+// closed loop, latency is not corrected for coordinated omission (the open loop, with
+// intended send times, is issue #4).
+//
+// The measured interval opens when warm-up ends. A request counts if it *started* inside
+// the interval; no request starts after it closes, and those in flight are awaited
+// (each bounded by the timeout). Failed requests are counted by kind, never as latency.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+#include "load/conn_policy.hpp"
+#include "metrics/errors.hpp"
+#include "metrics/histogram.hpp"
+#include "net/link.hpp"
+
+namespace hopcost {
+
+struct LoadSettings {
+  ConnPolicy conn = ConnPolicy::keepalive;
+  int connections = 16;
+  std::chrono::nanoseconds warmup{0};
+  std::chrono::nanoseconds duration{std::chrono::seconds(1)};
+  std::chrono::nanoseconds timeout{std::chrono::seconds(5)};
+  uint64_t request_bytes = 0;  // request body; 0 sends a GET
+};
+
+struct LoadResult {
+  Histogram latency_ns;               // successful measured requests
+  uint64_t requests = 0;              // successful measured requests
+  ErrorCounts errors;                 // failed measured requests, by kind
+  std::chrono::nanoseconds measured{0};  // window start to the last measured completion
+};
+
+// Drives the chain whose first link is `entry`. `client` collects the client node's
+// counters (handshakes, bytes, errors with their first detail). `window_opened` runs on
+// this thread when warm-up ends, to snapshot the other nodes.
+LoadResult run_closed_loop(const LinkEnds& entry, const LoadSettings& settings, NodeStats& client,
+                           const std::function<void()>& window_opened);
+
+}  // namespace hopcost

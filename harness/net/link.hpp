@@ -1,0 +1,33 @@
+// One link of a chain, as both of its ends need it: where the server end listens and,
+// for TLS, the listening node's identity and the connecting node's trust. The topology
+// builder fills these in; nodes and the driver only open and accept ends.
+#pragma once
+
+#include <openssl/base.h>
+
+#include <memory>
+#include <string>
+
+#include "net/endpoint.hpp"
+#include "net/link_kind.hpp"
+#include "net/stream.hpp"
+
+namespace hopcost {
+
+struct LinkEnds {
+  LinkKind kind = LinkKind::tcp;
+  Endpoint endpoint;              // where the server end listens
+  SSL_CTX* server_ctx = nullptr;  // TLS kinds: the listening node's certificate and key
+  SSL_CTX* client_ctx = nullptr;  // TLS kinds: what the connecting node trusts
+  std::string server_name;        // TLS kinds: the name the connecting node verifies
+};
+
+// The connecting end: a new transport connection, wrapped for the link's kind. The
+// caller runs handshake() next (so that connect and handshake can be told apart).
+asio::awaitable<std::tuple<error_code, std::unique_ptr<Stream>>> connect_end(const LinkEnds& link,
+                                                                             NodeStats& stats);
+
+// The listening end, for a socket just accepted.
+std::unique_ptr<Stream> accepted_end(Socket socket, const LinkEnds& link, NodeStats& stats);
+
+}  // namespace hopcost

@@ -1,0 +1,55 @@
+// Plaintext links (tcp, uds): bytes straight to the socket.
+#include <array>
+
+#include "net/streams.hpp"
+#include "util/check.hpp"
+
+namespace hopcost {
+namespace {
+
+class PlainStream final : public Stream {
+ public:
+  PlainStream(Socket socket, NodeStats& stats) : socket_(std::move(socket)), stats_(stats) {}
+
+  asio::awaitable<error_code> handshake() override { co_return error_code{}; }
+
+  asio::awaitable<std::tuple<error_code, size_t>> read_some(std::span<char> into) override {
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(into.data(), into.size()), nothrow);
+    stats_.add_read(n);
+    co_return std::tuple{ec, n};
+  }
+
+  asio::awaitable<error_code> write(std::span<const std::string_view> pieces) override {
+    std::array<asio::const_buffer, kMaxPieces> buffers;
+    HOPCOST_CHECK(pieces.size() <= buffers.size());
+    for (size_t i = 0; i < pieces.size(); ++i) buffers[i] = asio::buffer(pieces[i]);
+    auto [ec, n] = co_await asio::async_write(socket_, std::span(buffers.data(), pieces.size()), nothrow);
+    stats_.add_written(n);
+    co_return ec;
+  }
+
+  asio::awaitable<void> shutdown() override {
+    error_code ignored;
+    socket_.shutdown(Socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    co_return;
+  }
+
+  void abort() override {
+    error_code ignored;
+    socket_.close(ignored);
+  }
+
+ private:
+  static constexpr size_t kMaxPieces = 4;
+  Socket socket_;
+  NodeStats& stats_;
+};
+
+}  // namespace
+
+std::unique_ptr<Stream> make_plain_stream(Socket socket, NodeStats& stats) {
+  return std::make_unique<PlainStream>(std::move(socket), stats);
+}
+
+}  // namespace hopcost

@@ -1,0 +1,174 @@
+// TLS links: BoringSSL over memory BIOs, driven by hand, so that hopcost controls every
+// system call and can time exactly the library's work.
+//
+// Why not asio::ssl::stream: handshake CPU must be the thread CPU spent *inside* the
+// handshake calls (DESIGN.md). A node thread serves many connections at once, so a
+// clock read around a whole asynchronous handshake would also count every other
+// connection that ran while this one waited for its peer. Here the CPU clock is read
+// around each SSL_do_handshake call, which does no I/O: it only reads and writes the
+// memory BIOs. The socket reads and writes between the calls are not counted as
+// handshake CPU (they are transport cost, the same for plaintext).
+//
+// Not counted as handshake CPU either: a TLS 1.3 server makes its session tickets inside
+// its first SSL_write after the handshake, and the client takes them in SSL_read. Both
+// land in the node's CPU per request, as the record layer does.
+#include <openssl/err.h>
+
+#include <climits>
+#include <string>
+
+#include "metrics/cpu_clock.hpp"
+#include "net/streams.hpp"
+#include "tls/boringssl.hpp"
+#include "tls/error_text.hpp"
+#include "util/check.hpp"
+
+namespace hopcost {
+namespace {
+
+constexpr size_t kReadChunk = 32 * 1024;
+constexpr size_t kMaxRecordPayload = 16 * 1024;
+
+class TlsStream final : public Stream {
+ public:
+  TlsStream(Socket socket, SSL_CTX* ctx, TlsSide side, const std::string& server_name, NodeStats& stats)
+      : socket_(std::move(socket)), ssl_(SSL_new(ctx)), side_(side), stats_(stats), in_(new char[kReadChunk]) {
+    HOPCOST_CHECK(ssl_);
+    rbio_ = BIO_new(BIO_s_mem());
+    wbio_ = BIO_new(BIO_s_mem());
+    HOPCOST_CHECK(rbio_ && wbio_);
+    SSL_set_bio(ssl_.get(), rbio_, wbio_);  // the SSL owns both BIOs now
+    if (side == TlsSide::client) {
+      SSL_set_connect_state(ssl_.get());
+      HOPCOST_CHECK(SSL_set_tlsext_host_name(ssl_.get(), server_name.c_str()));
+      HOPCOST_CHECK(SSL_set1_host(ssl_.get(), server_name.c_str()));  // name checked, always
+    } else {
+      SSL_set_accept_state(ssl_.get());
+    }
+  }
+
+  asio::awaitable<error_code> handshake() override {
+    uint64_t cpu_ns = 0;
+    error_code ec;
+    while (true) {
+      const uint64_t t0 = thread_cpu_ns();
+      const int r = SSL_do_handshake(ssl_.get());
+      cpu_ns += thread_cpu_ns() - t0;
+      const int err = r == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl_.get(), r);
+      if (err != SSL_ERROR_NONE && err != SSL_ERROR_WANT_READ) {
+        ec = tls_error(err);
+        co_await flush();  // best effort: the alert tells the peer why
+        co_return ec;
+      }
+      if ((ec = co_await flush())) co_return ec;
+      if (err == SSL_ERROR_NONE) break;
+      if ((ec = co_await fill())) co_return ec;
+    }
+    stats_.add_handshake(side_, cpu_ns);
+    if (side_ == TlsSide::server) stats_.note_negotiated(*negotiated());
+    co_return ec;
+  }
+
+  asio::awaitable<std::tuple<error_code, size_t>> read_some(std::span<char> into) override {
+    const int want = static_cast<int>(std::min<size_t>(into.size(), INT_MAX));
+    while (true) {
+      const int r = SSL_read(ssl_.get(), into.data(), want);
+      if (r > 0) co_return std::tuple{error_code{}, static_cast<size_t>(r)};
+      const int err = SSL_get_error(ssl_.get(), r);
+      if (err == SSL_ERROR_ZERO_RETURN) co_return std::tuple{error_code(asio::error::eof), size_t{0}};
+      if (err != SSL_ERROR_WANT_READ) co_return std::tuple{tls_error(err), size_t{0}};
+      error_code ec = co_await flush();  // anything the library queued while reading
+      if (!ec) ec = co_await fill();
+      if (ec) co_return std::tuple{ec, size_t{0}};
+    }
+  }
+
+  asio::awaitable<error_code> write(std::span<const std::string_view> pieces) override {
+    size_t total = 0;
+    for (auto p : pieces) total += p.size();
+    if (pieces.size() > 1 && total <= kMaxRecordPayload) {
+      // One record for a small message, as servers with a TLS write buffer do
+      // (nginx's ssl_buffer_size), rather than one record per piece.
+      scratch_.clear();
+      for (auto p : pieces) scratch_.append(p);
+      if (auto ec = seal(scratch_)) co_return ec;
+    } else {
+      for (auto p : pieces)
+        if (auto ec = seal(p)) co_return ec;
+    }
+    co_return co_await flush();
+  }
+
+  asio::awaitable<void> shutdown() override {
+    SSL_shutdown(ssl_.get());  // queues close_notify; the peer's is not awaited
+    ERR_clear_error();
+    co_await flush();
+    error_code ignored;
+    socket_.shutdown(Socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  void abort() override {
+    error_code ignored;
+    socket_.close(ignored);
+  }
+
+  std::optional<Negotiated> negotiated() const override {
+    if (!SSL_is_init_finished(ssl_.get())) return std::nullopt;
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
+    const char* group = SSL_get_curve_name(SSL_get_curve_id(ssl_.get()));
+    return Negotiated{SSL_get_version(ssl_.get()), cipher ? SSL_CIPHER_get_name(cipher) : "",
+                      group ? group : ""};
+  }
+
+ private:
+  // Encrypts `data` into the write BIO (a memory BIO always takes everything).
+  error_code seal(std::string_view data) {
+    while (!data.empty()) {
+      const int n = static_cast<int>(std::min<size_t>(data.size(), INT_MAX));
+      const int r = SSL_write(ssl_.get(), data.data(), n);
+      if (r <= 0) return tls_error(SSL_get_error(ssl_.get(), r));
+      data.remove_prefix(static_cast<size_t>(r));
+    }
+    return {};
+  }
+
+  // Sends whatever the library has queued in the write BIO.
+  asio::awaitable<error_code> flush() {
+    const uint8_t* data = nullptr;
+    size_t len = 0;
+    HOPCOST_CHECK(BIO_mem_contents(wbio_, &data, &len));
+    if (len == 0) co_return error_code{};
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(data, len), nothrow);
+    stats_.add_written(n);
+    BIO_reset(wbio_);
+    co_return ec;
+  }
+
+  // Reads what the socket has into the read BIO.
+  asio::awaitable<error_code> fill() {
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(in_.get(), kReadChunk), nothrow);
+    if (ec) co_return ec;
+    stats_.add_read(n);
+    HOPCOST_CHECK(BIO_write(rbio_, in_.get(), static_cast<int>(n)) == static_cast<int>(n));
+    co_return error_code{};
+  }
+
+  Socket socket_;
+  bssl::UniquePtr<SSL> ssl_;
+  BIO* rbio_ = nullptr;  // owned by ssl_
+  BIO* wbio_ = nullptr;  // owned by ssl_
+  TlsSide side_;
+  NodeStats& stats_;
+  std::unique_ptr<char[]> in_;
+  std::string scratch_;
+};
+
+}  // namespace
+
+std::unique_ptr<Stream> make_tls_stream(Socket socket, SSL_CTX* ctx, TlsSide side,
+                                        const std::string& server_name, NodeStats& stats) {
+  return std::make_unique<TlsStream>(std::move(socket), ctx, side, server_name, stats);
+}
+
+}  // namespace hopcost

@@ -1,0 +1,27 @@
+// Byte transports under the streams: loopback TCP (tcp_transport.cpp) and Unix sockets
+// (uds_transport.cpp), both as Asio generic stream sockets.
+#pragma once
+
+#include "net/asio.hpp"
+#include "net/endpoint.hpp"
+
+namespace hopcost {
+
+// Binds and listens on `endpoint`; a TCP port of 0 is replaced by the port bound.
+// Throws RunError naming the endpoint when it cannot.
+Acceptor listen_on(const asio::any_io_executor& ex, Endpoint& endpoint);
+
+// Connects a new socket to `endpoint` (TCP_NODELAY set for TCP).
+asio::awaitable<std::tuple<error_code, Socket>> connect_to(const Endpoint& endpoint);
+
+// Per-transport socket options for an accepted socket (TCP_NODELAY for TCP).
+void tune_accepted(Socket& socket, Transport transport);
+
+// Per transport, behind the two functions above.
+Acceptor listen_tcp(const asio::any_io_executor& ex, Endpoint& endpoint);
+asio::awaitable<std::tuple<error_code, Socket>> connect_tcp(const Endpoint& endpoint);
+Acceptor listen_uds(const asio::any_io_executor& ex, const Endpoint& endpoint);
+asio::awaitable<std::tuple<error_code, Socket>> connect_uds(const Endpoint& endpoint);
+void set_tcp_nodelay(Socket& socket);
+
+}  // namespace hopcost

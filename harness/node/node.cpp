@@ -1,0 +1,83 @@
+#include "node/node.hpp"
+
+#include <pthread.h>
+
+#include <cstdio>
+
+#include "net/transport.hpp"
+#include "util/check.hpp"
+
+namespace hopcost {
+
+std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::client: return "client";
+    case Role::relay: return "relay";
+    case Role::origin: return "origin";
+  }
+  return "?";
+}
+
+void spawn_logged(asio::io_context& io, asio::awaitable<void> task, std::string what) {
+  asio::co_spawn(io, std::move(task), [what = std::move(what)](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      std::fprintf(stderr, "hopcost: %s: unexpected exception: %s\n", what.c_str(), x.what());
+    }
+  });
+}
+
+Node::Node(std::string name, Role role)
+    : name_(std::move(name)), role_(role), io_(std::make_unique<asio::io_context>(1)) {}
+
+Node::~Node() { stop(); }
+
+void Node::listen(LinkEnds& downstream) {
+  HOPCOST_CHECK(!acceptor_ && !thread_.joinable());
+  acceptor_.emplace(listen_on(io_->get_executor(), downstream.endpoint));
+  downstream_ = &downstream;
+}
+
+void Node::start() {
+  HOPCOST_CHECK(acceptor_ && !thread_.joinable());
+  spawn_logged(*io_, accept_loop(), name_ + " accept");
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
+    io_->run();
+  });
+  cpu_ = ThreadCpuClock::of(thread_.native_handle());
+}
+
+void Node::stop() {
+  if (!io_) return;
+  io_->stop();
+  if (thread_.joinable()) thread_.join();
+  cpu_ = ThreadCpuClock{};
+  acceptor_.reset();
+  io_.reset();
+}
+
+asio::awaitable<void> Node::accept_loop() {
+  while (true) {
+    auto [ec, socket] = co_await acceptor_->async_accept(nothrow);
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      stats_.add_error(ErrorKind::connect, "accept: " + ec.message());
+      continue;
+    }
+    spawn_logged(*io_, handle(std::move(socket)), name_ + " connection");
+  }
+}
+
+asio::awaitable<void> Node::handle(Socket socket) {
+  auto stream = accepted_end(std::move(socket), *downstream_, stats_);
+  if (auto ec = co_await stream->handshake()) {
+    stats_.add_error(ErrorKind::handshake, ec.message());
+    co_return;
+  }
+  co_await serve(std::move(stream));
+}
+
+}  // namespace hopcost

@@ -1,0 +1,65 @@
+// A node of the chain (DESIGN.md, "Words") in inproc placement: its own thread running
+// its own io_context, so that the node's CPU is that thread's CPU. Relays and the origin
+// listen on their downstream link; the client (the load driver) is not a Node.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "metrics/cpu_clock.hpp"
+#include "net/link.hpp"
+#include "node/stats.hpp"
+
+namespace hopcost {
+
+enum class Role { client, relay, origin };
+std::string_view to_string(Role role);
+
+class Node {
+ public:
+  Node(std::string name, Role role);
+  virtual ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Listens on `downstream` now, so that its address is known before any thread starts.
+  // The link must outlive the node.
+  void listen(LinkEnds& downstream);
+  void start();  // starts the thread, which accepts and serves until stop()
+  // Stops the thread and destroys every connection (sockets closed). Idempotent.
+  void stop();
+
+  const std::string& name() const { return name_; }
+  Role role() const { return role_; }
+  NodeStats& stats() { return stats_; }
+  const NodeStats& stats() const { return stats_; }
+  // CPU time (user + system) of the node's thread so far; 0 before start().
+  uint64_t cpu_ns() const { return cpu_.now_ns(); }
+
+ protected:
+  // Serves one accepted connection whose handshake has succeeded, until it ends.
+  virtual asio::awaitable<void> serve(std::unique_ptr<Stream> downstream) = 0;
+  asio::io_context& io() { return *io_; }
+
+ private:
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> handle(Socket socket);
+
+  std::string name_;
+  Role role_;
+  NodeStats stats_;
+  const LinkEnds* downstream_ = nullptr;
+  std::thread thread_;
+  ThreadCpuClock cpu_;
+  // Destroyed first (declared last): destroying the io_context destroys every pending
+  // connection coroutine, and with it every socket.
+  std::unique_ptr<asio::io_context> io_;
+  std::optional<Acceptor> acceptor_;
+};
+
+// Spawns `task` on `io`, reporting an escaped exception instead of terminating.
+void spawn_logged(asio::io_context& io, asio::awaitable<void> task, std::string what);
+
+}  // namespace hopcost

@@ -1,0 +1,69 @@
+#include "node/relay.hpp"
+
+#include <fmt/format.h>
+
+#include "http/message_buffer.hpp"
+
+namespace hopcost {
+
+Relay::Relay(std::string name, const LinkEnds& upstream) : Node(std::move(name), Role::relay), upstream_(upstream) {}
+
+asio::awaitable<void> Relay::upstream_failed(Stream& downstream, ErrorKind kind, std::string reason) {
+  stats().add_error(kind, reason);
+  const std::string body = fmt::format("{}: {}\n", name(), reason);
+  const std::string head =
+      fmt::format("HTTP/1.1 502 Bad Gateway\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.size());
+  const std::string_view pieces[] = {head, body};
+  co_await downstream.write(pieces);
+}
+
+asio::awaitable<void> Relay::serve(std::unique_ptr<Stream> down) {
+  std::unique_ptr<Stream> up;
+  MessageBuffer from_down, from_up;
+  while (true) {
+    HttpHead request;
+    auto r = co_await from_down.read_head(*down, MessageType::request, request);
+    if (r.outcome == ReadOutcome::closed) break;
+    if (r.outcome != ReadOutcome::ok) {
+      stats().add_error(ErrorKind::read, r.outcome == ReadOutcome::bad ? "bad request: " + r.detail : r.ec.message());
+      break;
+    }
+    const bool close_after = request.close;
+    if (!up) {
+      auto [ec, stream] = co_await connect_end(upstream_, stats());
+      if (ec) {
+        co_await upstream_failed(*down, ErrorKind::connect, "upstream connect: " + ec.message());
+        break;
+      }
+      if ((ec = co_await stream->handshake())) {
+        co_await upstream_failed(*down, ErrorKind::handshake, "upstream handshake: " + ec.message());
+        break;
+      }
+      up = std::move(stream);
+    }
+    if (auto f = co_await from_down.forward(*down, *up, request); f.ec) {
+      if (f.write_failed)
+        co_await upstream_failed(*down, ErrorKind::write, "upstream write: " + f.ec.message());
+      else
+        stats().add_error(ErrorKind::read, "request body: " + f.ec.message());
+      break;
+    }
+    HttpHead response;
+    r = co_await from_up.read_head(*up, MessageType::response, response);
+    if (r.outcome != ReadOutcome::ok) {
+      co_await upstream_failed(*down, ErrorKind::read, "upstream response: " + (r.outcome == ReadOutcome::bad ? r.detail
+                                                                                                        : r.ec.message()));
+      break;
+    }
+    if (auto f = co_await from_up.forward(*up, *down, response); f.ec) {
+      stats().add_error(f.write_failed ? ErrorKind::write : ErrorKind::read, "response: " + f.ec.message());
+      break;
+    }
+    stats().add_message();
+    if (close_after || response.close) break;
+  }
+  if (up) co_await up->shutdown();
+  co_await down->shutdown();
+}
+
+}  // namespace hopcost

@@ -1,0 +1,124 @@
+// The console table: one aligned row per variant, and each variant's ratio to the
+// cheapest variant of the same TLS version and connection policy, so that the cost of
+// TLS on every hop reads as a multiple.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "report/reporter.hpp"
+
+namespace hopcost {
+namespace {
+
+struct Column {
+  std::string_view title;
+  bool left;  // left-aligned (text) or right-aligned (numbers)
+};
+
+constexpr Column kColumns[] = {
+    {"topology", true}, {"hops", false},   {"TLS", true},        {"conn", true},      {"req/s", false},
+    {"p50 µs", false},  {"p99 µs", false}, {"p99.9 µs", false}, {"hs/req", false},   {"hs CPU µs", false},
+    {"CPU µs/req", false}, {"×CPU", false}, {"×p50", false},    {"errors", false},
+};
+constexpr size_t kColumnCount = std::size(kColumns);
+
+// Display width in terminal cells: UTF-8 continuation bytes take none.
+size_t width(std::string_view s) {
+  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+std::string pad(std::string_view s, size_t w, bool left) {
+  const std::string fill(w > width(s) ? w - width(s) : 0, ' ');
+  return left ? std::string(s) + fill : fill + std::string(s);
+}
+
+std::string ratio(double value, double best) {
+  if (best <= 0 || value <= 0) return "-";
+  return fmt::format("{:.2f}", value / best);
+}
+
+class ConsoleReporter final : public Reporter {
+ public:
+  std::string render(const Report& r) const override {
+    std::string out;
+    const auto& c = r.context;
+    const auto& s = r.scenario;
+    out += fmt::format("hopcost {} ({}) · {} · {} cores · {} · {} build\n", c.hopcost_version, c.git_revision,
+                       c.cpu_model, c.cores, c.tls_library, c.build_type);
+    out += fmt::format("inproc placement · closed loop, {} connections · {} s measured after {} s warm-up per variant\n",
+                       s.connections, s.duration.count(), s.warmup.count());
+    for (const auto& w : r.warnings) out += fmt::format("WARNING: {}\n", w);
+    out += "\n";
+
+    // The cheapest CPU and p50 among variants of the same TLS version and policy.
+    std::map<std::pair<std::string, std::string>, std::pair<double, double>> best;
+    for (const auto& v : r.variants) {
+      if (v.requests == 0) continue;
+      auto [it, fresh] = best.try_emplace({v.tls, v.conn}, v.cpu_us_per_request, v.latency_us.p50);
+      if (!fresh) {
+        it->second.first = std::min(it->second.first, v.cpu_us_per_request);
+        it->second.second = std::min(it->second.second, v.latency_us.p50);
+      }
+    }
+
+    std::vector<std::array<std::string, kColumnCount>> rows;
+    for (const auto& v : r.variants) {
+      const auto b = best.count({v.tls, v.conn}) ? best.at({v.tls, v.conn}) : std::pair{0.0, 0.0};
+      const bool ok = v.requests > 0;
+      rows.push_back({v.topology, std::to_string(v.hops), v.tls_version.value_or(v.has_tls_links() ? "?" : "none"),
+                      v.conn, fmt::format("{:.0f}", v.throughput_rps),
+                      ok ? fmt::format("{:.0f}", v.latency_us.p50) : "-", ok ? fmt::format("{:.0f}", v.latency_us.p99) : "-",
+                      ok ? fmt::format("{:.0f}", v.latency_us.p999) : "-", fmt::format("{:.2f}", v.handshakes_per_request),
+                      v.handshake_cpu_us > 0 ? fmt::format("{:.0f}", v.handshake_cpu_us) : "-",
+                      ok ? fmt::format("{:.0f}", v.cpu_us_per_request) : "-",
+                      ok ? ratio(v.cpu_us_per_request, b.first) : "-", ok ? ratio(v.latency_us.p50, b.second) : "-",
+                      std::to_string(v.errors.total())});
+    }
+    std::array<size_t, kColumnCount> widths{};
+    for (size_t i = 0; i < kColumnCount; ++i) {
+      widths[i] = width(kColumns[i].title);
+      for (const auto& row : rows) widths[i] = std::max(widths[i], width(row[i]));
+    }
+    auto line = [&](auto cell) {
+      std::string l;
+      for (size_t i = 0; i < kColumnCount; ++i) l += (i ? "  " : "") + pad(cell(i), widths[i], kColumns[i].left);
+      while (!l.empty() && l.back() == ' ') l.pop_back();
+      return l + "\n";
+    };
+    out += line([&](size_t i) { return std::string(kColumns[i].title); });
+    std::string previous_group;
+    for (size_t k = 0; k < rows.size(); ++k) {
+      const auto& v = r.variants[k];
+      const std::string group = v.tls + "/" + v.conn;
+      if (k > 0 && group != previous_group) out += "\n";
+      previous_group = group;
+      out += line([&](size_t i) { return rows[k][i]; });
+    }
+
+    bool any_errors = false;
+    for (const auto& v : r.variants) {
+      for (const auto& n : v.nodes) {
+        for (const auto& [kind, text] : n.first_errors) {
+          if (!any_errors) out += "\nErrors (the first of each kind, where it was counted):\n";
+          any_errors = true;
+          out += fmt::format("  {} {} hops TLS {} {}: {} {}: {}\n", v.topology, v.hops, v.tls, v.conn, n.name, kind, text);
+        }
+      }
+    }
+    out +=
+        "\nlatency: client side, request start to last response byte (with conn=new it includes connect and "
+        "handshakes).\nhs/req: TLS handshakes per request over all links. hs CPU µs: one link's handshake, both "
+        "sides. CPU µs/req: all nodes, client included.\n×CPU, ×p50: ratio to the cheapest variant of the same TLS "
+        "version and connection policy.\n";
+    return out;
+  }
+  std::string_view file_name() const override { return ""; }
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_console_reporter() { return std::make_unique<ConsoleReporter>(); }
+
+}  // namespace hopcost

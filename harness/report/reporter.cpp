@@ -1,0 +1,47 @@
+#include "report/reporter.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "util/errors.hpp"
+
+namespace hopcost {
+
+std::unique_ptr<Reporter> make_console_reporter();
+std::unique_ptr<Reporter> make_json_reporter();
+std::unique_ptr<Reporter> make_csv_reporter();
+
+namespace {
+constexpr std::array<std::string_view, 3> kFormats{"table", "json", "csv"};
+}
+
+std::span<const std::string_view> reporter_formats() { return kFormats; }
+
+std::unique_ptr<Reporter> make_reporter(std::string_view format) {
+  if (format == "table") return make_console_reporter();
+  if (format == "json") return make_json_reporter();
+  if (format == "csv") return make_csv_reporter();
+  return nullptr;
+}
+
+void write_file_atomically(const std::string& path, std::string_view content) {
+  const std::string tmp = path + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw RunError(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
+  const bool written = std::fwrite(content.data(), 1, content.size(), f) == content.size();
+  const bool flushed = std::fflush(f) == 0 && fsync(fileno(f)) == 0;
+  const int saved = errno;
+  std::fclose(f);
+  if (!written || !flushed || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = written && flushed ? errno : saved;
+    std::remove(tmp.c_str());
+    throw RunError(fmt::format("cannot write {}: {}", path, std::strerror(err)));
+  }
+}
+
+}  // namespace hopcost

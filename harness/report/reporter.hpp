@@ -1,0 +1,31 @@
+// Reporters turn a Report into text, one format each (console.cpp, json.cpp, csv.cpp),
+// all from the same data. JSON is the canonical one; every other format derives from the
+// same Report and carries no number that JSON lacks.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "report/result.hpp"
+
+namespace hopcost {
+
+class Reporter {
+ public:
+  virtual ~Reporter() = default;
+  virtual std::string render(const Report& report) const = 0;
+  // The file it is written to under --out; empty for the console table (stdout).
+  virtual std::string_view file_name() const = 0;
+};
+
+// "table", "json", "csv"; nullptr for anything else.
+std::unique_ptr<Reporter> make_reporter(std::string_view format);
+std::span<const std::string_view> reporter_formats();
+
+// Writes `content` to `path` through a temporary file in the same directory and a rename,
+// so that a reader never sees half a report. Throws RunError naming the path.
+void write_file_atomically(const std::string& path, std::string_view content);
+
+}  // namespace hopcost

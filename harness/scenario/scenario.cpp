@@ -1,0 +1,298 @@
+#include "scenario/scenario.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <optional>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+#include "util/check.hpp"
+#include "util/errors.hpp"
+
+namespace hopcost {
+namespace {
+
+constexpr std::array kKeys{
+    ScenarioKey{"topology", ValueType::list,
+                "Chains to compare: presets tls-everywhere, terminate-once, unix-socket (expanded for --hops), "
+                "or an explicit list of link kinds tls, tcp, uds, client first (e.g. tls,tcp,tcp,uds,tcp). "
+                "Repeat the flag to give several explicit lists."},
+    ScenarioKey{"hops", ValueType::list, "Links from client to origin for presets, 1 to 32 (a comma list sweeps)"},
+    ScenarioKey{"tls", ValueType::list, "TLS versions: 1.2, 1.3 (a comma list compares)"},
+    ScenarioKey{"conn", ValueType::list,
+                "Client connection policy: new (a new connection per request) or keepalive"},
+    ScenarioKey{"duration", ValueType::number, "Seconds measured per variant, after warm-up (0 < s <= 3600)"},
+    ScenarioKey{"warmup", ValueType::number, "Seconds of warm-up per variant, excluded from every figure (0 to 3600)"},
+    ScenarioKey{"timeout", ValueType::number, "Seconds before a request counts as a timeout error (0 < s <= 600)"},
+    ScenarioKey{"connections", ValueType::integer, "Concurrent client connections, closed loop (1 to 4096)"},
+    ScenarioKey{"request_bytes", ValueType::integer, "Request body bytes; 0 sends GET (0 to 67108864)"},
+    ScenarioKey{"response_bytes", ValueType::integer, "Response body bytes from the origin (0 to 67108864)"},
+    ScenarioKey{"name", ValueType::text, "Scenario name, used in the results directory name ([A-Za-z0-9._-])"},
+    ScenarioKey{"out", ValueType::text, "Directory for report.json and report.csv (default results/<UTC time>-<name>)"},
+};
+
+constexpr uint64_t kMaxBodyBytes = 64ull << 20;
+
+std::vector<std::string> split_commas(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const auto& v : values) {
+    size_t pos = 0;
+    while (true) {
+      const size_t comma = v.find(',', pos);
+      std::string item = v.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      item.erase(0, item.find_first_not_of(' '));
+      item.erase(item.find_last_not_of(' ') + 1);
+      if (item.empty()) throw ConfigError(fmt::format("empty item in '{}'", v));
+      out.push_back(std::move(item));
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+  }
+  return out;
+}
+
+template <typename T>
+void push_unique(std::vector<T>& out, T value) {
+  if (std::find(out.begin(), out.end(), value) == out.end()) out.push_back(std::move(value));
+}
+
+const std::string& single(const std::vector<std::string>& values) {
+  if (values.size() != 1) throw ConfigError(fmt::format("takes one value, got {}", values.size()));
+  return values.front();
+}
+
+double parse_number(const std::vector<std::string>& values, double lo, bool lo_inclusive, double hi) {
+  const std::string& text = single(values);
+  double v = 0;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || p != text.data() + text.size() || !std::isfinite(v))
+    throw ConfigError(fmt::format("'{}' is not a number", text));
+  if ((lo_inclusive ? v < lo : v <= lo) || v > hi)
+    throw ConfigError(fmt::format("{} is out of range; accepted: {} {} to {}", text, lo_inclusive ? "from" : "above", lo, hi));
+  return v;
+}
+
+int64_t parse_integer(const std::string& text, int64_t lo, int64_t hi) {
+  int64_t v = 0;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || p != text.data() + text.size())
+    throw ConfigError(fmt::format("'{}' is not a whole number", text));
+  if (v < lo || v > hi) throw ConfigError(fmt::format("{} is out of range; accepted: {} to {}", text, lo, hi));
+  return v;
+}
+
+std::string format_seconds(Seconds s) { return fmt::format("{}", s.count()); }
+
+}  // namespace
+
+std::span<const ScenarioKey> scenario_keys() { return kKeys; }
+
+std::string flag_name(std::string_view key) {
+  std::string flag = "--" + std::string(key);
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
+void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std::string>& values) {
+  if (values.empty()) throw ConfigError("needs a value");
+  if (key == "topology") {
+    s.topologies.clear();
+    for (const auto& v : values)
+      for (auto& t : parse_topologies(v)) push_unique(s.topologies, std::move(t));
+  } else if (key == "hops") {
+    s.hops.clear();
+    for (const auto& v : split_commas(values)) push_unique(s.hops, static_cast<int>(parse_integer(v, kMinHops, kMaxHops)));
+  } else if (key == "tls") {
+    s.tls.clear();
+    for (const auto& v : split_commas(values)) {
+      const auto version = parse_tls_version(v);
+      if (!version) throw ConfigError(fmt::format("unknown TLS version '{}'; accepted: 1.2, 1.3", v));
+      push_unique(s.tls, *version);
+    }
+  } else if (key == "conn") {
+    s.conn.clear();
+    for (const auto& v : split_commas(values)) {
+      const auto policy = parse_conn_policy(v);
+      if (!policy) throw ConfigError(fmt::format("unknown connection policy '{}'; accepted: new, keepalive", v));
+      push_unique(s.conn, *policy);
+    }
+  } else if (key == "duration") {
+    s.duration = Seconds(parse_number(values, 0, false, 3600));
+  } else if (key == "warmup") {
+    s.warmup = Seconds(parse_number(values, 0, true, 3600));
+  } else if (key == "timeout") {
+    s.timeout = Seconds(parse_number(values, 0, false, 600));
+  } else if (key == "connections") {
+    s.connections = static_cast<int>(parse_integer(single(values), 1, 4096));
+  } else if (key == "request_bytes") {
+    s.request_bytes = static_cast<uint64_t>(parse_integer(single(values), 0, kMaxBodyBytes));
+  } else if (key == "response_bytes") {
+    s.response_bytes = static_cast<uint64_t>(parse_integer(single(values), 0, kMaxBodyBytes));
+  } else if (key == "name") {
+    const std::string& name = single(values);
+    const bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    });
+    if (!ok) throw ConfigError(fmt::format("'{}' is not a valid name; accepted: letters, digits, '.', '_', '-'", name));
+    s.name = name;
+  } else if (key == "out") {
+    const std::string& out = single(values);
+    if (out.empty()) throw ConfigError("needs a directory");
+    s.out = out;
+  } else {
+    HOPCOST_CHECK(false && "key missing from set_scenario_value");
+  }
+}
+
+namespace {
+
+std::string accepted_keys() {
+  std::vector<std::string_view> keys;
+  for (const auto& k : kKeys) keys.push_back(k.key);
+  return fmt::format("{}", fmt::join(keys, ", "));
+}
+
+std::string describe_type(ValueType t) {
+  switch (t) {
+    case ValueType::list: return "a string, number, or array of them";
+    case ValueType::number: return "a number";
+    case ValueType::integer: return "a whole number";
+    case ValueType::text: return "a string";
+  }
+  return "?";
+}
+
+// One TOML value as text, if its type suits `type`.
+std::optional<std::string> scalar_text(const toml::node& node, ValueType type) {
+  if (auto v = node.as_string(); v && (type == ValueType::text || type == ValueType::list)) return v->get();
+  if (auto v = node.as_integer(); v && type != ValueType::text) return std::to_string(v->get());
+  if (auto v = node.as_floating_point(); v && (type == ValueType::number || type == ValueType::list))
+    return fmt::format("{}", v->get());
+  return std::nullopt;
+}
+
+}  // namespace
+
+Scenario load_scenario_file(const std::string& path) {
+  Scenario s;
+  s.name = std::filesystem::path(path).stem().string();
+  toml::table table;
+  {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+      throw ConfigError(fmt::format("scenario file '{}': no such file", path));
+  }
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description()));
+  }
+  for (const auto& [k, node] : table) {
+    const auto line = node.source().begin.line;
+    const std::string key(k.str());
+    const auto* entry = std::find_if(kKeys.begin(), kKeys.end(), [&](const ScenarioKey& e) { return e.key == key; });
+    if (entry == kKeys.end())
+      throw ConfigError(fmt::format("{}:{}: unknown key '{}'; accepted keys: {}", path, k.source().begin.line, key,
+                                    accepted_keys()));
+    std::vector<std::string> values;
+    bool typed = true;
+    if (const auto* array = node.as_array(); array && entry->type == ValueType::list) {
+      for (const auto& element : *array) {
+        auto text = scalar_text(element, entry->type);
+        if (!text) typed = false; else values.push_back(*text);
+      }
+      if (values.empty() && typed) typed = false;
+    } else if (auto text = scalar_text(node, entry->type)) {
+      values.push_back(*text);
+    } else {
+      typed = false;
+    }
+    if (!typed)
+      throw ConfigError(fmt::format("{}:{}: key '{}': wrong type; expected {}", path, line, key, describe_type(entry->type)));
+    try {
+      set_scenario_value(s, key, values);
+    } catch (const ConfigError& e) {
+      throw ConfigError(fmt::format("{}:{}: key '{}': {}", path, line, key, e.what()));
+    }
+  }
+  return s;
+}
+
+std::string scenario_value_text(const Scenario& s, std::string_view key) {
+  auto join = [](const auto& items, auto fn) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ",") + std::string(fn(item));
+    return out;
+  };
+  if (key == "topology") {
+    std::string out;
+    for (const auto& t : s.topologies) out += (out.empty() ? "" : " ") + t.name();
+    return out;
+  }
+  if (key == "hops") return join(s.hops, [](int h) { return std::to_string(h); });
+  if (key == "tls") return join(s.tls, [](TlsVersion v) { return to_string(v); });
+  if (key == "conn") return join(s.conn, [](ConnPolicy c) { return to_string(c); });
+  if (key == "duration") return format_seconds(s.duration);
+  if (key == "warmup") return format_seconds(s.warmup);
+  if (key == "timeout") return format_seconds(s.timeout);
+  if (key == "connections") return std::to_string(s.connections);
+  if (key == "request_bytes") return std::to_string(s.request_bytes);
+  if (key == "response_bytes") return std::to_string(s.response_bytes);
+  if (key == "name") return s.name;
+  if (key == "out") return s.out;
+  HOPCOST_CHECK(false && "key missing from scenario_value_text");
+}
+
+nlohmann::ordered_json scenario_to_json(const Scenario& s) {
+  nlohmann::ordered_json j;
+  auto names = [](const auto& items) {
+    nlohmann::ordered_json a = nlohmann::ordered_json::array();
+    for (const auto& i : items) a.push_back(std::string(to_string(i)));
+    return a;
+  };
+  nlohmann::ordered_json topologies = nlohmann::ordered_json::array();
+  for (const auto& t : s.topologies) topologies.push_back(t.name());
+  j["topology"] = topologies;
+  j["hops"] = s.hops;
+  j["tls"] = names(s.tls);
+  j["conn"] = names(s.conn);
+  j["duration"] = s.duration.count();
+  j["warmup"] = s.warmup.count();
+  j["timeout"] = s.timeout.count();
+  j["connections"] = s.connections;
+  j["request_bytes"] = s.request_bytes;
+  j["response_bytes"] = s.response_bytes;
+  j["name"] = s.name;
+  j["out"] = s.out;
+  return j;
+}
+
+bool Variant::has_tls() const {
+  return std::any_of(links.begin(), links.end(), [](LinkKind k) { return traits(k).tls; });
+}
+
+std::string Variant::label() const {
+  return fmt::format("{} {} hop{} TLS {} {}", topology.name(), hops(), hops() == 1 ? "" : "s", to_string(tls),
+                     to_string(conn));
+}
+
+std::vector<Variant> expand(const Scenario& s) {
+  std::vector<Variant> out;
+  for (auto tls : s.tls)
+    for (auto conn : s.conn)
+      for (size_t h = 0; h < s.hops.size(); ++h)
+        for (const auto& topology : s.topologies) {
+          if (topology.is_explicit() && h > 0) continue;  // its length is its own
+          out.push_back(Variant{topology, topology.links_for(s.hops[h]), tls, conn});
+        }
+  return out;
+}
+
+}  // namespace hopcost

@@ -1,0 +1,81 @@
+// A scenario: what a run measures, as plain data with defaults. It is filled from a TOML
+// file and from command-line flags through one table of keys (scenario_keys()), which
+// validates every value once; everything after the parser trusts it.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <chrono>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "load/conn_policy.hpp"
+#include "tls/version.hpp"
+#include "topologies/topology.hpp"
+
+namespace hopcost {
+
+using Seconds = std::chrono::duration<double>;
+
+struct Scenario {
+  std::string name = "default";  // names the results directory
+  std::vector<Topology> topologies = {{Preset::tls_everywhere, {}}, {Preset::terminate_once, {}}, {Preset::unix_socket, {}}};
+  std::vector<int> hops = {5};
+  std::vector<TlsVersion> tls = {TlsVersion::v1_2, TlsVersion::v1_3};
+  std::vector<ConnPolicy> conn = {ConnPolicy::new_connection, ConnPolicy::keepalive};
+  Seconds duration{3.0};
+  Seconds warmup{1.0};
+  Seconds timeout{5.0};
+  int connections = 16;
+  uint64_t request_bytes = 0;
+  uint64_t response_bytes = 1024;
+  std::string out;  // empty: results/<UTC timestamp>-<name>
+
+  bool operator==(const Scenario&) const = default;
+};
+
+// One point of the matrix.
+struct Variant {
+  Topology topology;
+  std::vector<LinkKind> links;
+  TlsVersion tls = TlsVersion::v1_3;
+  ConnPolicy conn = ConnPolicy::keepalive;
+
+  int hops() const { return static_cast<int>(links.size()); }
+  bool has_tls() const;
+  std::string label() const;  // "tls-everywhere 5 hops TLS 1.3 new"
+};
+
+enum class ValueType { list, number, integer, text };
+
+struct ScenarioKey {
+  std::string_view key;  // in TOML; the flag is --key with '_' written '-'
+  ValueType type;
+  std::string_view help;
+};
+
+std::span<const ScenarioKey> scenario_keys();
+std::string flag_name(std::string_view key);  // "request_bytes" -> "--request-bytes"
+
+// Sets `key` from its values: one per occurrence of a flag, or per element of a TOML
+// array; list keys also split each value at commas. Throws ConfigError with a message
+// naming the accepted values (but not where the value came from: the caller adds that).
+void set_scenario_value(Scenario& scenario, std::string_view key, const std::vector<std::string>& values);
+
+// The default scenario, overlaid with the file's keys; `name` defaults to the file's stem.
+// Throws ConfigError naming the file, line and key.
+Scenario load_scenario_file(const std::string& path);
+
+// Every key with its value, in table order (the report's "configuration").
+nlohmann::ordered_json scenario_to_json(const Scenario& scenario);
+// A key's value as it would be written on the command line.
+std::string scenario_value_text(const Scenario& scenario, std::string_view key);
+
+// The matrix, in report order: TLS version, then connection policy, then hops, then
+// topology. An explicit chain has its own length, so it appears once per TLS version and
+// connection policy, whatever the hops list says.
+std::vector<Variant> expand(const Scenario& scenario);
+
+}  // namespace hopcost

@@ -1,0 +1,37 @@
+#include "tls/context.hpp"
+
+#include "util/check.hpp"
+
+namespace hopcost {
+namespace {
+
+bssl::UniquePtr<SSL_CTX> base_ctx(const TlsSettings& s) {
+  bssl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(TLS_method()));
+  HOPCOST_CHECK(ctx);
+  const uint16_t v = s.version == TlsVersion::v1_2 ? TLS1_2_VERSION : TLS1_3_VERSION;
+  HOPCOST_CHECK(SSL_CTX_set_min_proto_version(ctx.get(), v));
+  HOPCOST_CHECK(SSL_CTX_set_max_proto_version(ctx.get(), v));
+  HOPCOST_CHECK(SSL_CTX_set_strict_cipher_list(ctx.get(), "ECDHE-ECDSA-AES128-GCM-SHA256"));
+  HOPCOST_CHECK(SSL_CTX_set1_curves_list(ctx.get(), "X25519:P-256"));
+  return ctx;
+}
+
+}  // namespace
+
+bssl::UniquePtr<SSL_CTX> make_server_ctx(const TlsSettings& s, const Credential& identity) {
+  auto ctx = base_ctx(s);
+  HOPCOST_CHECK(SSL_CTX_use_certificate(ctx.get(), identity.cert.get()));
+  HOPCOST_CHECK(SSL_CTX_use_PrivateKey(ctx.get(), identity.key.get()));
+  HOPCOST_CHECK(SSL_CTX_check_private_key(ctx.get()));
+  return ctx;
+}
+
+bssl::UniquePtr<SSL_CTX> make_client_ctx(const TlsSettings& s, X509* trust_anchor) {
+  auto ctx = base_ctx(s);
+  HOPCOST_CHECK(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx.get()), trust_anchor));
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
+  return ctx;
+}
+
+}  // namespace hopcost

@@ -1,0 +1,155 @@
+// The real binary, as a user runs it: exit codes, messages, and files written or not.
+#include <catch2/catch.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string output;  // stdout and stderr
+};
+
+Result hopcost(const std::string& args) {
+  const std::string command = std::string(HOPCOST_BINARY) + " " + args + " 2>&1";
+  Result r;
+  FILE* p = popen(command.c_str(), "r");
+  REQUIRE(p);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+struct TempDir {
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "hopcost-cli-XXXXXX").string();
+    REQUIRE(mkdtemp(tmpl.data()));
+    path = tmpl;
+  }
+  ~TempDir() { fs::remove_all(path); }
+  fs::path path;
+};
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("bad input exits 2 with one message naming the flag, and leaves no report directory") {
+  TempDir tmp;
+  const std::string out = (tmp.path / "out").string();
+  struct Case {
+    std::string args, expected;
+  };
+  const Case cases[] = {
+      {"--hops 0", "--hops: 0 is out of range; accepted: 1 to 32"},
+      {"--hops 33", "--hops: 33 is out of range"},
+      {"--tls 1.1", "--tls: unknown TLS version '1.1'; accepted: 1.2, 1.3"},
+      {"--topology bogus", "--topology: unknown topology item 'bogus'"},
+      {"--topology tls,xyz", "--topology: unknown topology item 'xyz'"},
+      {"--duration 0", "--duration: 0 is out of range"},
+      {"--duration -1", "--duration: -1 is out of range"},
+      {"--conn sometimes", "--conn: unknown connection policy 'sometimes'; accepted: new, keepalive"},
+      {"--connections 0", "--connections: 0 is out of range"},
+      {"--no-such-flag", "--no-such-flag"},
+      {"/nonexistent/scenario.toml", "scenario file '/nonexistent/scenario.toml': no such file"},
+  };
+  for (const auto& c : cases) {
+    const auto r = hopcost("run -q --out " + out + " " + c.args);
+    INFO(c.args << " -> " << r.output);
+    CHECK(r.code == 2);
+    CHECK_THAT(r.output, Catch::Contains(c.expected));
+    CHECK_FALSE(fs::exists(out));
+  }
+}
+
+TEST_CASE("an --out that cannot be written exits 2 and names it") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "a-file";
+  std::ofstream(file) << "x";
+  auto r = hopcost("run -q --duration 0.1 --out " + (file / "sub").string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--out: cannot create directory"));
+  r = hopcost("run -q --duration 0.1 --out " + file.string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("exists and is not a directory"));
+}
+
+TEST_CASE("a scenario file with an unknown key or a wrong type exits 2 naming file, line and key") {
+  TempDir tmp;
+  const fs::path bad = tmp.path / "bad.toml";
+  std::ofstream(bad) << "# comment\nhops = 3\nspeed = 9\n";
+  auto r = hopcost("run -q " + bad.string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains(bad.string() + ":3: unknown key 'speed'"));
+  std::ofstream(bad) << "warmup = \"long\"\n";
+  r = hopcost("run -q " + bad.string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains(bad.string() + ":1: key 'warmup': wrong type; expected a number"));
+}
+
+TEST_CASE("--help explains every flag") {
+  const auto r = hopcost("run --help");
+  CHECK(r.code == 0);
+  for (const char* flag : {"--topology", "--hops", "--tls", "--conn", "--duration", "--warmup", "--connections",
+                           "--request-bytes", "--response-bytes", "--timeout", "--out", "--name"})
+    CHECK_THAT(r.output, Catch::Contains(flag));
+  CHECK(hopcost("--help").code == 0);
+  CHECK(hopcost("").code == 2);  // a subcommand is required
+}
+
+TEST_CASE("a run writes report.json and report.csv, and flags override the scenario file") {
+  TempDir tmp;
+  const fs::path scenario = tmp.path / "mine.toml";
+  std::ofstream(scenario) << "topology = \"tls-everywhere\"\nhops = 4\ntls = \"1.2\"\nconn = \"new\"\n"
+                             "duration = 5\nconnections = 8\n";
+  const fs::path out = tmp.path / "out";
+  const auto r = hopcost("run " + scenario.string() +
+                         " --hops 2 --tls 1.3 --topology terminate-once --topology tls,uds --duration 0.3 --warmup 0.1 "
+                         "--connections 2 --out " + out.string());
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.output, Catch::Contains("terminate-once") && Catch::Contains("×CPU"));
+  const auto report = nlohmann::json::parse(read(out / "report.json"));
+  CHECK(report["schema_version"] == 1);
+  for (const char* key : {"cpu_model", "cores", "kernel", "tls_library", "build_type", "compiler", "git_revision",
+                          "configuration"})
+    CHECK(report["context"].contains(key));
+  CHECK(report["context"]["configuration"]["name"] == "mine");
+  const auto& variants = report["variants"];
+  REQUIRE(variants.size() == 2);
+  for (const auto& v : variants) {
+    for (const char* key : {"topology", "links", "hops", "tls_version", "conn", "requests", "errors", "throughput_rps",
+                            "latency_us", "handshakes_per_request", "handshake_cpu_us", "cpu_us_per_request", "nodes"})
+      CHECK(v.contains(key));
+    for (const char* key : {"p50", "p90", "p99", "p999", "max", "mean"}) CHECK(v["latency_us"].contains(key));
+    CHECK(v["tls_version"] == "TLSv1.3");
+    CHECK(v["conn"] == "new");
+    CHECK(v["requests"].get<int>() > 0);
+    for (const auto& n : v["nodes"])
+      for (const char* key : {"name", "role", "handshakes", "handshake_cpu_us", "cpu_us_per_request"})
+        CHECK(n.contains(key));
+  }
+  CHECK(variants[0]["topology"] == "terminate-once");
+  CHECK(variants[0]["hops"] == 2);
+  CHECK(variants[1]["links"] == nlohmann::json::array({"tls", "uds"}));
+  const std::string csv = read(out / "report.csv");
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);  // header and two rows
+  CHECK(csv.rfind("topology,links,hops,tls,", 0) == 0);
+  CHECK_FALSE(fs::exists(out / "report.json.tmp"));
+}

@@ -1,0 +1,80 @@
+// Golden tests: every reporter renders a fixed report exactly as its file in
+// tests/golden/ says. After a deliberate format change, regenerate with
+//   HOPCOST_UPDATE_GOLDEN=1 build/tests/hopcost_unit_tests "[golden]"
+// and review the diff: other tools read these formats.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "report/reporter.hpp"
+
+using namespace hopcost;
+
+namespace {
+
+Report fixed_report() {
+  Report r;
+  r.context = Context{"0.1.0",        "abc1234", "Release", "GCC 12.2.0", "BoringSSL (API 17, Debian test)",
+                      "Test CPU @ 2.0GHz", "Linux 6.1.0", "testhost", "2026-11-26T12:00:00Z", 2, ""};
+  r.scenario.name = "golden";
+  r.scenario.out = "results/golden";
+  r.warnings = {"a warning about the whole report"};
+  auto variant = [](std::string topology, std::vector<std::string> links, std::string conn, double scale) {
+    VariantResult v;
+    v.topology = std::move(topology);
+    v.links = std::move(links);
+    v.hops = static_cast<int>(v.links.size());
+    v.tls = "1.3";
+    v.tls_version = "TLSv1.3";
+    v.tls_cipher = "TLS_AES_128_GCM_SHA256";
+    v.tls_group = "X25519";
+    v.conn = std::move(conn);
+    v.connections = 16;
+    v.requests = static_cast<uint64_t>(3000 / scale);
+    v.measured_s = 3.0004;
+    v.throughput_rps = 1000.123456 / scale;
+    v.latency_us = {100 * scale, 150 * scale, 300 * scale, 400.5 * scale, 1000 * scale, 120.25 * scale};
+    v.handshakes_per_request = v.conn == "new" ? 1.0 * scale : 0.0;
+    v.handshake_cpu_us = 550.5;
+    v.cpu_us_per_request = 200 * scale;
+    NodeResult client{"client", "client", 10, 400.25, 1000, 33.3333, 5000, 6000, {}, {}};
+    NodeResult origin{"origin", "origin", 10, 150.25, 2000, 66.6667, 6000, 5000, {}, {}};
+    if (scale > 2) {
+      v.errors[ErrorKind::handshake] = 2;
+      origin.errors[ErrorKind::handshake] = 2;
+      origin.first_errors["handshake"] = "SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED";
+    }
+    v.nodes = {client, origin};
+    return v;
+  };
+  r.variants = {variant("terminate-once", {"tls", "tcp"}, "new", 1.0),
+                variant("tls-everywhere", {"tls", "tls"}, "new", 2.5),
+                variant("tls,uds", {"tls", "uds"}, "keepalive", 1.0)};
+  VariantResult plain = variant("tcp", {"tcp"}, "keepalive", 0.5);
+  plain.tls_version = plain.tls_cipher = plain.tls_group = std::nullopt;
+  plain.handshake_cpu_us = 0;
+  r.variants.push_back(plain);
+  return r;
+}
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void check_golden(std::string_view format, const std::string& file) {
+  const std::string path = HOPCOST_SOURCE_DIR "/tests/golden/" + file;
+  const std::string actual = make_reporter(format)->render(fixed_report());
+  if (std::getenv("HOPCOST_UPDATE_GOLDEN")) std::ofstream(path) << actual;
+  CHECK(actual == read(path));
+}
+
+}  // namespace
+
+TEST_CASE("JSON reporter matches its golden file", "[golden]") { check_golden("json", "report.json"); }
+TEST_CASE("CSV reporter matches its golden file", "[golden]") { check_golden("csv", "report.csv"); }
+TEST_CASE("console table matches its golden file", "[golden]") { check_golden("table", "report.txt"); }

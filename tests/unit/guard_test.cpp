@@ -1,0 +1,46 @@
+// Guards: every link kind and every reporter is wired everywhere it must be, so that a
+// new one cannot be forgotten.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "net/link_kind.hpp"
+#include "report/reporter.hpp"
+#include "topologies/topology.hpp"
+
+using namespace hopcost;
+
+namespace {
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+TEST_CASE("every link kind parses back, can form a chain and is documented") {
+  const std::string terminology = read(HOPCOST_SOURCE_DIR "/docs/terminology.md");
+  REQUIRE_FALSE(terminology.empty());
+  for (const auto& t : all_link_kinds()) {
+    CHECK(parse_link_kind(t.name) == t.kind);
+    CHECK(to_string(t.kind) == t.name);
+    const auto chain = parse_topologies(std::string(t.name));
+    REQUIRE(chain.size() == 1);
+    CHECK(chain[0].links == std::vector{t.kind});
+    CHECK_THAT(terminology, Catch::Contains("`" + std::string(t.name) + "`"));
+  }
+}
+
+TEST_CASE("every reporter exists, and every file reporter has a golden file") {
+  for (auto format : reporter_formats()) {
+    const auto reporter = make_reporter(format);
+    REQUIRE(reporter);
+    const std::string golden = std::string(HOPCOST_SOURCE_DIR "/tests/golden/") +
+                               (reporter->file_name().empty() ? "report.txt" : std::string(reporter->file_name()));
+    CHECK(std::filesystem::exists(golden));
+  }
+  CHECK(make_reporter("yaml") == nullptr);
+}

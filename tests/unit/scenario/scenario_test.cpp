@@ -1,0 +1,140 @@
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "scenario/scenario.hpp"
+#include "util/errors.hpp"
+
+using namespace hopcost;
+
+namespace {
+
+std::string error_of(std::string_view key, std::vector<std::string> values) {
+  Scenario s;
+  try {
+    set_scenario_value(s, key, values);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+struct TempToml {
+  explicit TempToml(const std::string& content) {
+    path = (std::filesystem::temp_directory_path() / ("hopcost-test-" + std::to_string(::getpid()) + ".toml")).string();
+    std::ofstream(path) << content;
+  }
+  ~TempToml() { std::remove(path.c_str()); }
+  std::string path;
+};
+
+std::string file_error(const std::string& content) {
+  TempToml f(content);
+  try {
+    load_scenario_file(f.path);
+  } catch (const ConfigError& e) {
+    std::string m = e.what();
+    // Report the message relative to the file, for stable assertions.
+    if (m.rfind(f.path, 0) == 0) m = "FILE" + m.substr(f.path.size());
+    return m;
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("bad flag values are rejected with the accepted values") {
+  CHECK_THAT(error_of("hops", {"0"}), Catch::Contains("0 is out of range") && Catch::Contains("1 to 32"));
+  CHECK_THAT(error_of("hops", {"33"}), Catch::Contains("33 is out of range"));
+  CHECK_THAT(error_of("hops", {"five"}), Catch::Contains("'five' is not a whole number"));
+  CHECK_THAT(error_of("tls", {"1.1"}), Catch::Contains("'1.1'") && Catch::Contains("accepted: 1.2, 1.3"));
+  CHECK_THAT(error_of("conn", {"resume"}), Catch::Contains("accepted: new, keepalive"));
+  CHECK_THAT(error_of("topology", {"bogus"}), Catch::Contains("'bogus'"));
+  CHECK_THAT(error_of("topology", {"tls,xyz"}), Catch::Contains("'xyz'"));
+  CHECK_THAT(error_of("duration", {"0"}), Catch::Contains("out of range"));
+  CHECK_THAT(error_of("duration", {"-1"}), Catch::Contains("out of range"));
+  CHECK_THAT(error_of("duration", {"soon"}), Catch::Contains("not a number"));
+  CHECK_THAT(error_of("warmup", {"-0.5"}), Catch::Contains("out of range"));
+  CHECK_THAT(error_of("connections", {"0"}), Catch::Contains("out of range"));
+  CHECK_THAT(error_of("name", {"a/b"}), Catch::Contains("not a valid name"));
+  CHECK(error_of("warmup", {"0"}) == "no error");
+}
+
+TEST_CASE("list values split at commas, repeat, and drop duplicates") {
+  Scenario s;
+  set_scenario_value(s, "hops", {"1,3", "5", "3"});
+  CHECK(s.hops == std::vector{1, 3, 5});
+  set_scenario_value(s, "tls", {"1.3"});
+  CHECK(s.tls == std::vector{TlsVersion::v1_3});
+  set_scenario_value(s, "topology", {"tls,tcp", "tcp,uds"});
+  REQUIRE(s.topologies.size() == 2);
+  CHECK(s.topologies[1].name() == "tcp,uds");
+}
+
+TEST_CASE("the matrix: TLS, then policy, then hops, then topology; explicit chains once") {
+  Scenario s;
+  set_scenario_value(s, "topology", {"tls-everywhere,tls,tcp,uds"});
+  set_scenario_value(s, "hops", {"2,4"});
+  const auto v = expand(s);
+  // per (tls, conn): 2 hops x preset + the explicit chain once = 3; 2 x 2 groups
+  REQUIRE(v.size() == 12);
+  CHECK(v[0].label() == "tls-everywhere 2 hops TLS 1.2 new");
+  CHECK(v[1].label() == "tls,tcp,uds 3 hops TLS 1.2 new");
+  CHECK(v[2].label() == "tls-everywhere 4 hops TLS 1.2 new");
+  CHECK(v[3].conn == ConnPolicy::keepalive);
+  CHECK(v[11].tls == TlsVersion::v1_3);
+}
+
+TEST_CASE("scenarios/default.toml is exactly the built-in default") {
+  Scenario file = load_scenario_file(HOPCOST_SOURCE_DIR "/scenarios/default.toml");
+  CHECK(file == Scenario{});
+  CHECK(expand(file).size() == 12);
+}
+
+TEST_CASE("scenarios/article.toml is the article's 5-hop stack") {
+  Scenario s = load_scenario_file(HOPCOST_SOURCE_DIR "/scenarios/article.toml");
+  CHECK(s.name == "article");
+  REQUIRE(s.topologies.size() == 2);
+  CHECK(s.topologies[0].name() == "tls-everywhere");
+  CHECK(s.topologies[1].name() == "tls,tcp,tcp,uds,tcp");
+  CHECK(s.hops == std::vector{5});
+  CHECK(expand(s).size() == 8);
+}
+
+TEST_CASE("scenario files: unknown keys and wrong types name the file and line") {
+  CHECK(file_error("hops = 3\nbogus = 1\n") ==
+        "FILE:2: unknown key 'bogus'; accepted keys: topology, hops, tls, conn, duration, warmup, timeout, "
+        "connections, request_bytes, response_bytes, name, out");
+  CHECK(file_error("\nduration = \"fast\"\n") == "FILE:2: key 'duration': wrong type; expected a number");
+  CHECK(file_error("connections = 1.5\n") == "FILE:1: key 'connections': wrong type; expected a whole number");
+  CHECK(file_error("tls = [true]\n") == "FILE:1: key 'tls': wrong type; expected a string, number, or array of them");
+  CHECK(file_error("hops = [1, 40]\n") == "FILE:1: key 'hops': 40 is out of range; accepted: 1 to 32");
+  CHECK_THAT(file_error("hops = \n"), Catch::StartsWith("FILE:1:"));
+  CHECK_THAT(file_error("tls = [1.2, 1.3]\nconn = \"new\"\nduration = 2\n"), Catch::Equals("no error"));
+}
+
+TEST_CASE("a missing scenario file is named") {
+  try {
+    load_scenario_file("/nonexistent/x.toml");
+    FAIL("no error");
+  } catch (const ConfigError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("/nonexistent/x.toml") && Catch::Contains("no such file"));
+  }
+}
+
+TEST_CASE("every key has a flag, a value text and a JSON entry") {
+  const Scenario s;
+  const auto j = scenario_to_json(s);
+  for (const auto& key : scenario_keys()) {
+    CHECK(flag_name(key.key).rfind("--", 0) == 0);
+    CHECK_NOTHROW(scenario_value_text(s, key.key));
+    CHECK(j.contains(std::string(key.key)));
+  }
+  CHECK(flag_name("request_bytes") == "--request-bytes");
+}
