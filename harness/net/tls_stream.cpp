@@ -56,7 +56,7 @@ class TlsStream final : public Stream {
       cpu_ns += thread_cpu_ns() - t0;
       const int err = r == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl_.get(), r);
       if (err != SSL_ERROR_NONE && err != SSL_ERROR_WANT_READ) {
-        ec = tls_error(err);
+        ec = tls_error(ssl_.get(), err);
         co_await flush();  // best effort: the alert tells the peer why
         co_return ec;
       }
@@ -76,7 +76,7 @@ class TlsStream final : public Stream {
       if (r > 0) co_return std::tuple{error_code{}, static_cast<size_t>(r)};
       const int err = SSL_get_error(ssl_.get(), r);
       if (err == SSL_ERROR_ZERO_RETURN) co_return std::tuple{error_code(asio::error::eof), size_t{0}};
-      if (err != SSL_ERROR_WANT_READ) co_return std::tuple{tls_error(err), size_t{0}};
+      if (err != SSL_ERROR_WANT_READ) co_return std::tuple{tls_error(ssl_.get(), err), size_t{0}};
       error_code ec = co_await flush();  // anything the library queued while reading
       if (!ec) ec = co_await fill();
       if (ec) co_return std::tuple{ec, size_t{0}};
@@ -127,7 +127,7 @@ class TlsStream final : public Stream {
     while (!data.empty()) {
       const int n = static_cast<int>(std::min<size_t>(data.size(), INT_MAX));
       const int r = SSL_write(ssl_.get(), data.data(), n);
-      if (r <= 0) return tls_error(SSL_get_error(ssl_.get(), r));
+      if (r <= 0) return tls_error(ssl_.get(), SSL_get_error(ssl_.get(), r));
       data.remove_prefix(static_cast<size_t>(r));
     }
     return {};

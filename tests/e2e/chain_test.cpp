@@ -115,7 +115,7 @@ TEST_CASE("a client that trusts another CA fails its handshakes, and they are co
   CHECK(load.requests == 0);
   CHECK(load.errors[ErrorKind::handshake] > 0);
   CHECK(load.errors.total() == load.errors[ErrorKind::handshake]);
-  CHECK_THAT(client.first_error(ErrorKind::handshake), Catch::Contains("CERTIFICATE_VERIFY_FAILED"));
+  CHECK_THAT(client.first_error(ErrorKind::handshake), Catch::Contains("certificate verify failed: certificate signature failure"));
   // The relay saw the client give up: counted at its end too, with the alert.
   CHECK(chain.nodes()[0]->stats().snapshot().errors[ErrorKind::handshake] > 0);
   chain.stop();

@@ -2,6 +2,8 @@
 
 #include <openssl/x509v3.h>
 
+#include <cstring>
+
 #include "tls/pki.hpp"
 
 using namespace hopcost;
