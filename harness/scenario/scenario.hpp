@@ -26,7 +26,7 @@ struct Scenario {
   std::vector<TlsVersion> tls = {TlsVersion::v1_2, TlsVersion::v1_3};
   std::vector<ConnPolicy> conn = {ConnPolicy::new_connection, ConnPolicy::keepalive};
   Seconds duration{3.0};
-  Seconds warmup{1.0};
+  Seconds warmup{0.5};
   Seconds timeout{5.0};
   int connections = 16;
   uint64_t request_bytes = 0;
