@@ -20,16 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string metavar(ValueType t) {
-  switch (t) {
-    case ValueType::list: return "LIST";
-    case ValueType::number: return "SECONDS";
-    case ValueType::integer: return "N";
-    case ValueType::text: return "TEXT";
-  }
-  return "VALUE";
-}
-
 // The results directory: created before the run, so that a bad --out fails at once, and
 // removed again if the run does not finish, so that no partial report is left behind.
 char g_created_dir[4096];  // read by the signal handler
@@ -87,7 +77,7 @@ Scenario build_scenario(const RunCommand& command) {
   Scenario s = command.scenario_file.empty() ? Scenario{} : load_scenario_file(command.scenario_file);
   for (const auto& key : scenario_keys()) {
     const auto it = command.values.find(key.key);
-    if (it == command.values.end() || it->second.empty()) continue;
+    if (it == command.values.end()) continue;
     try {
       set_scenario_value(s, key.key, it->second);
     } catch (const ConfigError& e) {
@@ -113,9 +103,17 @@ void register_run_command(CLI::App& parent, RunCommand& command) {
   for (const auto& key : scenario_keys()) {
     std::string help(key.help);
     if (const auto d = scenario_value_text(defaults, key.key); !d.empty()) help += fmt::format(" [default: {}]", d);
-    auto* opt = app->add_option(flag_name(key.key), command.values[std::string(key.key)], help);
-    opt->type_name(metavar(key.type))->allow_extra_args(false);
-    if (key.type != ValueType::list) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    const std::string name(key.key);
+    CLI::Option* opt = nullptr;
+    if (key.type == ValueType::list) {
+      opt = app->add_option_function<std::vector<std::string>>(
+          flag_name(key.key), [&command, name](const std::vector<std::string>& v) { command.values[name] = v; }, help);
+      opt->allow_extra_args(false);  // one value per occurrence: "--tls 1.2 FILE" keeps FILE positional
+    } else {
+      opt = app->add_option_function<std::string>(
+          flag_name(key.key), [&command, name](const std::string& v) { command.values[name] = {v}; }, help);
+    }
+    opt->type_name(std::string(key.metavar));
   }
   app->add_flag("-q,--quiet", command.quiet, "No progress lines on stderr");
   app->footer(

@@ -14,7 +14,9 @@ namespace hopcost {
 struct RunCommand {
   CLI::App* app = nullptr;
   std::string scenario_file;
-  std::map<std::string, std::vector<std::string>, std::less<>> values;  // scenario key -> flag values
+  // Scenario key -> the values given on the command line: one per occurrence for list
+  // keys, the last one for the others. Keys not given are absent.
+  std::map<std::string, std::vector<std::string>, std::less<>> values;
   bool quiet = false;
 };
 

@@ -20,22 +20,22 @@ namespace hopcost {
 namespace {
 
 constexpr std::array kKeys{
-    ScenarioKey{"topology", ValueType::list,
+    ScenarioKey{"topology", ValueType::list, "LIST",
                 "Chains to compare: presets tls-everywhere, terminate-once, unix-socket (expanded for --hops), "
                 "or an explicit list of link kinds tls, tcp, uds, client first (e.g. tls,tcp,tcp,uds,tcp). "
                 "Repeat the flag to give several explicit lists."},
-    ScenarioKey{"hops", ValueType::list, "Links from client to origin for presets, 1 to 32 (a comma list sweeps)"},
-    ScenarioKey{"tls", ValueType::list, "TLS versions: 1.2, 1.3 (a comma list compares)"},
-    ScenarioKey{"conn", ValueType::list,
+    ScenarioKey{"hops", ValueType::list, "LIST", "Links from client to origin for presets, 1 to 32 (a comma list sweeps)"},
+    ScenarioKey{"tls", ValueType::list, "LIST", "TLS versions: 1.2, 1.3 (a comma list compares)"},
+    ScenarioKey{"conn", ValueType::list, "LIST",
                 "Client connection policy: new (a new connection per request) or keepalive"},
-    ScenarioKey{"duration", ValueType::number, "Seconds measured per variant, after warm-up (0 < s <= 3600)"},
-    ScenarioKey{"warmup", ValueType::number, "Seconds of warm-up per variant, excluded from every figure (0 to 3600)"},
-    ScenarioKey{"timeout", ValueType::number, "Seconds before a request counts as a timeout error (0 < s <= 600)"},
-    ScenarioKey{"connections", ValueType::integer, "Concurrent client connections, closed loop (1 to 4096)"},
-    ScenarioKey{"request_bytes", ValueType::integer, "Request body bytes; 0 sends GET (0 to 67108864)"},
-    ScenarioKey{"response_bytes", ValueType::integer, "Response body bytes from the origin (0 to 67108864)"},
-    ScenarioKey{"name", ValueType::text, "Scenario name, used in the results directory name ([A-Za-z0-9._-])"},
-    ScenarioKey{"out", ValueType::text, "Directory for report.json and report.csv (default results/<UTC time>-<name>)"},
+    ScenarioKey{"duration", ValueType::number, "SECONDS", "Seconds measured per variant, after warm-up (0 < s <= 3600)"},
+    ScenarioKey{"warmup", ValueType::number, "SECONDS", "Seconds of warm-up per variant, excluded from every figure (0 to 3600)"},
+    ScenarioKey{"timeout", ValueType::number, "SECONDS", "Seconds before a request counts as a timeout error (0 < s <= 600)"},
+    ScenarioKey{"connections", ValueType::integer, "N", "Concurrent client connections, closed loop (1 to 4096)"},
+    ScenarioKey{"request_bytes", ValueType::integer, "BYTES", "Request body bytes; 0 sends GET (0 to 67108864)"},
+    ScenarioKey{"response_bytes", ValueType::integer, "BYTES", "Response body bytes from the origin (0 to 67108864)"},
+    ScenarioKey{"name", ValueType::text, "NAME", "Scenario name, used in the results directory name ([A-Za-z0-9._-])"},
+    ScenarioKey{"out", ValueType::text, "DIR", "Directory for report.json and report.csv (default results/<UTC time>-<name>)"},
 };
 
 constexpr uint64_t kMaxBodyBytes = 64ull << 20;

@@ -53,6 +53,7 @@ enum class ValueType { list, number, integer, text };
 struct ScenarioKey {
   std::string_view key;  // in TOML; the flag is --key with '_' written '-'
   ValueType type;
+  std::string_view metavar;  // the value's name in --help
   std::string_view help;
 };
 
