@@ -1,12 +1,11 @@
-// The topology builder, inproc placement: wires a chain of nodes for a list of link
-// kinds, each node on its own thread, with its own certificate from the run's CA.
+// The topology builder: wires a chain of nodes for a list of link kinds, each node with
+// its own certificate from the run's CA, in the placement asked for.
 //
 //   client ──link 0──▶ relay1 ──link 1──▶ relay2 … ──link N-1──▶ origin
 //
-// The client is the load driver (not built here); it connects to entry(). Listeners are
-// bound when the chain is built, so no node ever waits for another to be ready.
-// Teardown (stop() or the destructor) joins every thread, closes every socket and
-// removes the Unix-socket directory.
+// The client is the load driver (not built here); it connects to entry(). A chain is
+// ready when built: every listener is bound, and nothing ever waits with a sleep.
+// Teardown (stop() or the destructor) leaves no thread, process, socket or socket file.
 #pragma once
 
 #include <memory>
@@ -14,47 +13,50 @@
 #include <vector>
 
 #include "net/link.hpp"
-#include "node/node.hpp"
+#include "node/snapshot.hpp"
 #include "tls/pki.hpp"
 #include "tls/version.hpp"
+#include "topologies/placement.hpp"
 
 namespace hopcost {
 
 struct ChainSpec {
-  std::vector<LinkKind> links;   // client first; links.size() is the hop count
+  std::vector<LinkKind> links;  // client first; links.size() is the hop count
   TlsVersion tls = TlsVersion::v1_3;
   uint64_t response_bytes = 1024;
 };
 
 class Chain {
  public:
-  // Throws RunError if a listener cannot be bound or the socket directory made.
-  Chain(const ChainSpec& spec, const Pki& pki);
-  ~Chain();
-  Chain(const Chain&) = delete;
-  Chain& operator=(const Chain&) = delete;
-
-  void start();
-  void stop();
-
+  virtual ~Chain() = default;
   // Link 0, as the client connects to it (its client context trusts the run's CA).
-  const LinkEnds& entry() const { return links_.front(); }
-  // Relays in order, then the origin.
-  const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }
-  // The directory holding the chain's Unix sockets; empty if it has none.
-  const std::string& socket_dir() const { return socket_dir_; }
-
-  // The DNS name a node is issued and verified under.
-  static std::string dns_name(const std::string& node_name);
-
- private:
-  std::vector<bssl::UniquePtr<SSL_CTX>> contexts_;
-  std::vector<LinkEnds> links_;  // never resized after construction: nodes point into it
-  std::vector<std::unique_ptr<Node>> nodes_;
-  std::string socket_dir_;
+  virtual const LinkEnds& entry() const = 0;
+  // What every node has counted so far, relays in order then the origin. Throws
+  // RunError naming a node that has died, with its exit status.
+  virtual std::vector<NodeSnapshot> snapshot() = 0;
+  virtual void stop() = 0;
 };
 
-// Node names in chain order for `hops` links: relay1 … relay{hops-1}, origin.
+// A started chain. Throws RunError if it cannot be built.
+std::unique_ptr<Chain> build_chain(const ChainSpec& spec, Placement placement, const Pki& pki);
+
+// Node names in chain order for `hops` links: relay1 … relay{hops-1}, origin; and the
+// DNS name each is issued a certificate for and verified under.
 std::vector<std::string> node_names(int hops);
+std::string dns_name(const std::string& node_name);
+
+// A private directory for a chain's Unix sockets and files, removed with the object.
+class ScratchDir {
+ public:
+  ScratchDir();  // throws RunError
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+  void remove();
+
+ private:
+  std::string path_;
+};
 
 }  // namespace hopcost

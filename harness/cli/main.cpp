@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli/node_command.hpp"
+#include "cli/pki_command.hpp"
 #include "cli/run_command.hpp"
 #include "hopcost_build_info.hpp"
 #include "util/errors.hpp"
@@ -18,6 +20,10 @@ int main(int argc, char** argv) {
              "Run 'hopcost run --help' for the flags of a run.");
   RunCommand run;
   register_run_command(app, run);
+  NodeCommand origin, hop;
+  register_node_commands(app, origin, hop);
+  PkiCommand pki;
+  register_pki_command(app, pki);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -25,6 +31,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (run.app->parsed()) return execute_run_command(run);
+    if (origin.app->parsed()) return execute_node_command(origin);
+    if (hop.app->parsed()) return execute_node_command(hop);
+    if (pki.app->parsed()) return execute_pki_command(pki);
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "hopcost: %s\n", e.what());
     return kExitBadInput;

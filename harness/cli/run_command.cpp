@@ -142,9 +142,12 @@ int execute_run_command(const RunCommand& command) {
       if (tty) fmt::print(stderr, "[{:>2}/{}] {} ...", i + 1, n, v.label());
     };
     progress.finished = [tty, &variants](size_t i, size_t n, const VariantResult& r) {
-      fmt::print(stderr, "{}[{:>2}/{}] {}: {:.0f} req/s, p50 {:.0f} µs, p99 {:.0f} µs, {} errors\n",
-                 tty ? "\r\033[K" : "", i + 1, n, variants[i].label(), r.throughput_rps, r.latency_us.p50,
-                 r.latency_us.p99, r.errors.total());
+      const std::string clear = tty ? "\r\033[K" : "";
+      if (r.failure)
+        fmt::print(stderr, "{}[{:>2}/{}] {}: FAILED: {}\n", clear, i + 1, n, variants[i].label(), *r.failure);
+      else
+        fmt::print(stderr, "{}[{:>2}/{}] {}: {:.0f} req/s, p50 {:.0f} µs, p99 {:.0f} µs, {} errors\n", clear, i + 1, n,
+                   variants[i].label(), r.throughput_rps, r.latency_us.p50, r.latency_us.p99, r.errors.total());
     };
   }
   const Report report = run_scenario(scenario, progress);
@@ -157,6 +160,9 @@ int execute_run_command(const RunCommand& command) {
   std::cout << make_reporter("table")->render(report) << std::flush;
   if (!command.quiet)
     fmt::print(stderr, "hopcost: wrote {} and {}\n", out.file("report.json"), out.file("report.csv"));
+  // A variant that could not be measured to the end fails the run; the report says why.
+  for (const auto& v : report.variants)
+    if (v.failure) return kExitRunFailed;
   return kExitOk;
 }
 

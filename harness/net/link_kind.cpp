@@ -10,6 +10,7 @@ constexpr std::array kLinkKinds{
     LinkTraits{LinkKind::tls, "tls", Transport::tcp, true},
     LinkTraits{LinkKind::tcp, "tcp", Transport::tcp, false},
     LinkTraits{LinkKind::uds, "uds", Transport::uds, false},
+    LinkTraits{LinkKind::tls_uds, "tls+uds", Transport::uds, true},
 };
 }  // namespace
 

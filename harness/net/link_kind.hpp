@@ -8,7 +8,7 @@
 
 namespace hopcost {
 
-enum class LinkKind { tcp, tls, uds };
+enum class LinkKind { tcp, tls, uds, tls_uds };
 
 enum class Transport { tcp, uds };
 

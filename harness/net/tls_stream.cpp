@@ -40,8 +40,13 @@ class TlsStream final : public Stream {
     SSL_set_bio(ssl_.get(), rbio_, wbio_);  // the SSL owns both BIOs now
     if (side == TlsSide::client) {
       SSL_set_connect_state(ssl_.get());
-      HOPCOST_CHECK(SSL_set_tlsext_host_name(ssl_.get(), server_name.c_str()));
-      HOPCOST_CHECK(SSL_set1_host(ssl_.get(), server_name.c_str()));  // name checked, always
+      // The peer's name is checked, always: an IP address against the certificate's IP
+      // entries, a name against its DNS entries (and sent as SNI).
+      if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()), server_name.c_str()) != 1) {
+        ERR_clear_error();
+        HOPCOST_CHECK(SSL_set_tlsext_host_name(ssl_.get(), server_name.c_str()));
+        HOPCOST_CHECK(SSL_set1_host(ssl_.get(), server_name.c_str()));
+      }
     } else {
       SSL_set_accept_state(ssl_.get());
     }

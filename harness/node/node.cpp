@@ -9,15 +9,6 @@
 
 namespace hopcost {
 
-std::string_view to_string(Role role) {
-  switch (role) {
-    case Role::client: return "client";
-    case Role::relay: return "relay";
-    case Role::origin: return "origin";
-  }
-  return "?";
-}
-
 void spawn_logged(asio::io_context& io, asio::awaitable<void> task, std::string what) {
   asio::co_spawn(io, std::move(task), [what = std::move(what)](std::exception_ptr e) {
     if (!e) return;

@@ -10,12 +10,9 @@
 
 #include "metrics/cpu_clock.hpp"
 #include "net/link.hpp"
-#include "node/stats.hpp"
+#include "node/snapshot.hpp"
 
 namespace hopcost {
-
-enum class Role { client, relay, origin };
-std::string_view to_string(Role role);
 
 class Node {
  public:
@@ -37,6 +34,7 @@ class Node {
   const NodeStats& stats() const { return stats_; }
   // CPU time (user + system) of the node's thread so far; 0 before start().
   uint64_t cpu_ns() const { return cpu_.now_ns(); }
+  NodeSnapshot snapshot() const { return snapshot_of(stats_, name_, role_, cpu_ns()); }
 
  protected:
   // Serves one accepted connection whose handshake has succeeded, until it ends.

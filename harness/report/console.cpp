@@ -1,6 +1,6 @@
 // The console table: one aligned row per variant, and each variant's ratio to the
-// cheapest variant of the same TLS version and connection policy, so that the cost of
-// TLS on every hop reads as a multiple.
+// cheapest variant of the same placement, TLS version and connection policy, so that the
+// cost of TLS on every hop reads as a multiple.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,7 +18,8 @@ struct Column {
 };
 
 constexpr Column kColumns[] = {
-    {"topology", true}, {"hops", false},   {"TLS", true},        {"conn", true},      {"req/s", false},
+    {"topology", true}, {"hops", false},   {"TLS", true},        {"conn", true},      {"placement", true},
+    {"req/s", false},
     {"p50 µs", false},  {"p99 µs", false}, {"p99.9 µs", false}, {"hs/req", false},   {"hs CPU µs", false},
     {"CPU µs/req", false}, {"×CPU", false}, {"×p50", false},    {"errors", false},
 };
@@ -47,16 +48,19 @@ class ConsoleReporter final : public Reporter {
     const auto& s = r.scenario;
     out += fmt::format("hopcost {} ({}) · {} · {} cores · {} · {} build\n", c.hopcost_version, c.git_revision,
                        c.cpu_model, c.cores, c.tls_library, c.build_type);
-    out += fmt::format("inproc placement · closed loop, {} connections · {} s measured after {} s warm-up per variant\n",
-                       s.connections, s.duration.count(), s.warmup.count());
+    std::string placements;
+    for (auto p : s.placement) placements += (placements.empty() ? "" : ", ") + std::string(to_string(p));
+    out += fmt::format("{} placement · closed loop, {} connections · {} s measured after {} s warm-up per variant\n",
+                       placements, s.connections, s.duration.count(), s.warmup.count());
     for (const auto& w : r.warnings) out += fmt::format("WARNING: {}\n", w);
     out += "\n";
 
-    // The cheapest CPU and p50 among variants of the same TLS version and policy.
-    std::map<std::pair<std::string, std::string>, std::pair<double, double>> best;
+    // The cheapest CPU and p50 among variants of the same placement, TLS version and policy.
+    auto group_of = [](const VariantResult& v) { return v.placement + "/" + v.tls + "/" + v.conn; };
+    std::map<std::string, std::pair<double, double>> best;
     for (const auto& v : r.variants) {
-      if (v.requests == 0) continue;
-      auto [it, fresh] = best.try_emplace({v.tls, v.conn}, v.cpu_us_per_request, v.latency_us.p50);
+      if (v.requests == 0 || v.failure) continue;
+      auto [it, fresh] = best.try_emplace(group_of(v), v.cpu_us_per_request, v.latency_us.p50);
       if (!fresh) {
         it->second.first = std::min(it->second.first, v.cpu_us_per_request);
         it->second.second = std::min(it->second.second, v.latency_us.p50);
@@ -65,10 +69,14 @@ class ConsoleReporter final : public Reporter {
 
     std::vector<std::array<std::string, kColumnCount>> rows;
     for (const auto& v : r.variants) {
-      const auto b = best.count({v.tls, v.conn}) ? best.at({v.tls, v.conn}) : std::pair{0.0, 0.0};
+      const auto b = best.count(group_of(v)) ? best.at(group_of(v)) : std::pair{0.0, 0.0};
       const bool ok = v.requests > 0;
-      rows.push_back({v.topology, std::to_string(v.hops), v.tls_version.value_or(v.has_tls_links() ? "?" : "none"),
-                      v.conn, fmt::format("{:.0f}", v.throughput_rps),
+      std::string tls = v.tls_version.value_or(v.has_tls_links() ? "?" : "none");
+      if (v.failure) {  // its figures are partial: none is shown
+        rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, "-", "-", "-", "-", "-", "-", "-", "-", "-", "FAILED"});
+        continue;
+      }
+      rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, fmt::format("{:.0f}", v.throughput_rps),
                       ok ? fmt::format("{:.0f}", v.latency_us.p50) : "-", ok ? fmt::format("{:.0f}", v.latency_us.p99) : "-",
                       ok ? fmt::format("{:.0f}", v.latency_us.p999) : "-", fmt::format("{:.2f}", v.handshakes_per_request),
                       v.handshake_cpu_us > 0 ? fmt::format("{:.0f}", v.handshake_cpu_us) : "-",
@@ -91,11 +99,16 @@ class ConsoleReporter final : public Reporter {
     std::string previous_group;
     for (size_t k = 0; k < rows.size(); ++k) {
       const auto& v = r.variants[k];
-      const std::string group = v.tls + "/" + v.conn;
+      const std::string group = group_of(v);
       if (k > 0 && group != previous_group) out += "\n";
       previous_group = group;
       out += line([&](size_t i) { return rows[k][i]; });
     }
+
+    for (const auto& v : r.variants)
+      if (v.failure)
+        out += fmt::format("\nFAILED: {} {} hops TLS {} {} {}: {}\n", v.topology, v.hops, v.tls, v.conn, v.placement,
+                           *v.failure);
 
     bool any_errors = false;
     for (const auto& v : r.variants) {
@@ -110,8 +123,8 @@ class ConsoleReporter final : public Reporter {
     out +=
         "\nlatency: client side, request start to last response byte (with conn=new it includes connect and "
         "handshakes).\nhs/req: TLS handshakes per request over all links. hs CPU µs: one link's handshake, both "
-        "sides. CPU µs/req: all nodes, client included.\n×CPU, ×p50: ratio to the cheapest variant of the same TLS "
-        "version and connection policy.\n";
+        "sides. CPU µs/req: all nodes, client included.\n×CPU, ×p50: ratio to the cheapest variant of the same "
+        "placement, TLS version and connection policy.\n";
     return out;
   }
   std::string_view file_name() const override { return ""; }

@@ -27,7 +27,7 @@ class CsvReporter final : public Reporter {
     out +=
         ",errors_total,measured_s,throughput_rps,latency_us_p50,latency_us_p90,latency_us_p99,latency_us_p999,"
         "latency_us_max,latency_us_mean,latency_out_of_range,handshakes_per_request,handshake_cpu_us,"
-        "cpu_us_per_request\n";
+        "cpu_us_per_request,failure\n";
     for (const auto& v : r.variants) {
       std::string links;
       for (const auto& l : v.links) links += (links.empty() ? "" : ",") + l;
@@ -36,10 +36,10 @@ class CsvReporter final : public Reporter {
                          v.placement, v.connections, v.requests);
       for (auto count : v.errors.by_kind) out += fmt::format(",{}", count);
       const auto& l = v.latency_us;
-      out += fmt::format(",{},{},{},{},{},{},{},{},{},{},{},{},{}\n", v.errors.total(), num(v.measured_s),
+      out += fmt::format(",{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", v.errors.total(), num(v.measured_s),
                          num(v.throughput_rps), num(l.p50), num(l.p90), num(l.p99), num(l.p999), num(l.max),
                          num(l.mean), v.latency_out_of_range, num(v.handshakes_per_request),
-                         num(v.handshake_cpu_us), num(v.cpu_us_per_request));
+                         num(v.handshake_cpu_us), num(v.cpu_us_per_request), quoted(v.failure.value_or("")));
     }
     return out;
   }

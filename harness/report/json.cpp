@@ -66,6 +66,7 @@ Json variant_json(const VariantResult& v) {
   Json nodes = Json::array();
   for (const auto& n : v.nodes) nodes.push_back(node_json(n));
   j["nodes"] = nodes;
+  j["failure"] = optional_text(v.failure);
   return j;
 }
 

@@ -51,6 +51,9 @@ struct VariantResult {
   double handshake_cpu_us = 0;        // CPU of one link handshake, client side + server side
   double cpu_us_per_request = 0;      // all nodes, client included
   std::vector<NodeResult> nodes;      // client, relays in order, origin
+  // Set when the variant could not be measured to the end (a node process died): its
+  // figures are then incomplete, and the run exits with code 3.
+  std::optional<std::string> failure;
 
   bool has_tls_links() const {
     for (const auto& l : links)

@@ -2,32 +2,24 @@
 
 #include "metrics/cpu_clock.hpp"
 #include "topologies/chain.hpp"
+#include "util/check.hpp"
+#include "util/errors.hpp"
 
 namespace hopcost {
 namespace {
-
 double per(double total, uint64_t count) { return count ? total / static_cast<double>(count) : 0.0; }
-
-struct Snapshot {
-  NodeCounters counters;
-  uint64_t cpu_ns = 0;
-};
-
 }  // namespace
 
 VariantResult summarize(const Variant& variant, const Scenario& scenario, const LoadResult& load,
-                        const std::vector<NodeDelta>& nodes, const std::optional<Negotiated>& negotiated) {
+                        const std::vector<NodeSnapshot>& before, const std::vector<NodeSnapshot>& after) {
+  HOPCOST_CHECK(before.size() == after.size());
   VariantResult v;
   v.topology = variant.topology.name();
   for (auto kind : variant.links) v.links.emplace_back(to_string(kind));
   v.hops = variant.hops();
   v.tls = std::string(to_string(variant.tls));
-  if (negotiated) {
-    v.tls_version = negotiated->version;
-    v.tls_cipher = negotiated->cipher;
-    v.tls_group = negotiated->group;
-  }
   v.conn = std::string(to_string(variant.conn));
+  v.placement = std::string(to_string(variant.placement));
   v.connections = scenario.connections;
 
   v.requests = load.requests;
@@ -41,23 +33,32 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   v.latency_out_of_range = h.out_of_range();
 
   uint64_t link_handshakes = 0, handshake_cpu_ns = 0, cpu_ns = 0;
-  for (const auto& n : nodes) {
+  for (size_t i = 0; i < after.size(); ++i) {
+    const NodeCounters d = after[i].counters - before[i].counters;
+    const uint64_t node_cpu_ns = after[i].cpu_ns - before[i].cpu_ns;
     NodeResult r;
-    r.name = n.name;
-    r.role = n.role;
-    r.handshakes = n.counters.handshakes();
-    r.handshake_cpu_us = per(static_cast<double>(n.counters.handshake_cpu_ns()) / 1000.0, r.handshakes);
-    r.cpu_us = static_cast<double>(n.cpu_ns) / 1000.0;
+    r.name = after[i].name;
+    r.role = std::string(to_string(after[i].role));
+    r.handshakes = d.handshakes();
+    r.handshake_cpu_us = per(static_cast<double>(d.handshake_cpu_ns()) / 1000.0, r.handshakes);
+    r.cpu_us = static_cast<double>(node_cpu_ns) / 1000.0;
     r.cpu_us_per_request = per(r.cpu_us, load.requests);
-    r.bytes_read = n.counters.bytes_read;
-    r.bytes_written = n.counters.bytes_written;
-    r.errors = n.counters.errors;
-    for (const auto& [kind, text] : n.first_errors) r.first_errors[kind] = text;
+    r.bytes_read = d.bytes_read;
+    r.bytes_written = d.bytes_written;
+    r.errors = d.errors;
+    for (int k = 0; k < kErrorKinds; ++k)
+      if (d.errors.by_kind[k] > 0) r.first_errors[std::string(kErrorKindNames[k])] = after[i].first_errors[k];
     v.nodes.push_back(std::move(r));
     // Every link handshake has exactly one server end: counting those counts links.
-    link_handshakes += n.counters.handshakes_server;
-    handshake_cpu_ns += n.counters.handshake_cpu_ns();
-    cpu_ns += n.cpu_ns;
+    link_handshakes += d.handshakes_server;
+    handshake_cpu_ns += d.handshake_cpu_ns();
+    cpu_ns += node_cpu_ns;
+    // As negotiated on the first TLS link: the first node that served a handshake.
+    if (!v.tls_version && after[i].negotiated) {
+      v.tls_version = after[i].negotiated->version;
+      v.tls_cipher = after[i].negotiated->cipher;
+      v.tls_group = after[i].negotiated->group;
+    }
   }
   v.handshakes_per_request = per(static_cast<double>(link_handshakes), load.requests);
   v.handshake_cpu_us = per(static_cast<double>(handshake_cpu_ns) / 1000.0, link_handshakes);
@@ -66,17 +67,15 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
 }
 
 VariantResult run_variant(const Variant& variant, const Scenario& scenario, const Pki& pki) {
-  Chain chain(ChainSpec{variant.links, variant.tls, scenario.response_bytes}, pki);
-  chain.start();
+  const auto chain = build_chain(ChainSpec{variant.links, variant.tls, scenario.response_bytes}, variant.placement, pki);
   NodeStats client;
   const auto client_cpu = ThreadCpuClock::of_this_thread();  // the driver runs on this thread
-
   auto snapshot = [&] {
-    std::vector<Snapshot> s{{client.snapshot(), client_cpu.now_ns()}};
-    for (const auto& n : chain.nodes()) s.push_back({n->stats().snapshot(), n->cpu_ns()});
+    std::vector<NodeSnapshot> s{snapshot_of(client, "client", Role::client, client_cpu.now_ns())};
+    for (auto& n : chain->snapshot()) s.push_back(std::move(n));
     return s;
   };
-  std::vector<Snapshot> before;
+
   LoadSettings settings;
   settings.conn = variant.conn;
   settings.connections = scenario.connections;
@@ -84,27 +83,22 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
   settings.duration = std::chrono::duration_cast<std::chrono::nanoseconds>(scenario.duration);
   settings.timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(scenario.timeout);
   settings.request_bytes = scenario.request_bytes;
-  const LoadResult load = run_closed_loop(chain.entry(), settings, client, [&] { before = snapshot(); });
-  const std::vector<Snapshot> after = snapshot();
-
-  std::vector<NodeDelta> deltas;
-  std::optional<Negotiated> negotiated;
-  auto add = [&](const std::string& name, Role role, const NodeStats& stats, size_t i) {
-    NodeDelta d{name, std::string(to_string(role)), after[i].counters - before[i].counters,
-                after[i].cpu_ns - before[i].cpu_ns, {}};
-    for (int k = 0; k < kErrorKinds; ++k)
-      if (d.counters.errors.by_kind[k] > 0)
-        d.first_errors[std::string(kErrorKindNames[k])] = stats.first_error(static_cast<ErrorKind>(k));
-    deltas.push_back(std::move(d));
-    if (!negotiated) negotiated = stats.negotiated();
-  };
-  add("client", Role::client, client, 0);
-  for (size_t i = 0; i < chain.nodes().size(); ++i) {
-    const auto& n = chain.nodes()[i];
-    add(n->name(), n->role(), n->stats(), i + 1);
+  std::vector<NodeSnapshot> before, after;
+  std::optional<std::string> failure;
+  LoadResult load;
+  try {
+    load = run_closed_loop(chain->entry(), settings, client, [&] { before = snapshot(); });
+    after = snapshot();
+  } catch (const RunError& e) {
+    failure = e.what();
   }
-  chain.stop();
-  return summarize(variant, scenario, load, deltas, negotiated);
+  chain->stop();
+  if (failure) {
+    VariantResult v = summarize(variant, scenario, load, {}, {});
+    v.failure = failure;
+    return v;
+  }
+  return summarize(variant, scenario, load, before, after);
 }
 
 Report run_scenario(const Scenario& scenario, const Progress& progress) {

@@ -7,28 +7,21 @@
 #include <vector>
 
 #include "load/driver.hpp"
-#include "node/stats.hpp"
+#include "node/snapshot.hpp"
 #include "report/result.hpp"
 #include "scenario/scenario.hpp"
 #include "tls/pki.hpp"
 
 namespace hopcost {
 
-// What one node did inside the measured interval.
-struct NodeDelta {
-  std::string name;
-  std::string role;
-  NodeCounters counters;  // after − before
-  uint64_t cpu_ns = 0;    // thread CPU, after − before
-  std::map<std::string, std::string> first_errors;
-};
-
-// Pure: the figures of a variant from its load result and node deltas (client first).
+// Pure: the figures of a variant from its load result and the nodes' snapshots at the
+// start and the end of the measured interval (client first, then the chain's order).
 VariantResult summarize(const Variant& variant, const Scenario& scenario, const LoadResult& load,
-                        const std::vector<NodeDelta>& nodes, const std::optional<Negotiated>& negotiated);
+                        const std::vector<NodeSnapshot>& before, const std::vector<NodeSnapshot>& after);
 
 // Builds the variant's chain with certificates from `pki`, drives it, tears it down.
-// Throws RunError if the chain cannot be built.
+// Throws RunError if the chain cannot be built; a node that dies during the run sets
+// the result's `failure`.
 VariantResult run_variant(const Variant& variant, const Scenario& scenario, const Pki& pki);
 
 struct Progress {

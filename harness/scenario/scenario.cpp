@@ -28,6 +28,9 @@ constexpr std::array kKeys{
     ScenarioKey{"tls", ValueType::list, "LIST", "TLS versions: 1.2, 1.3 (a comma list compares)"},
     ScenarioKey{"conn", ValueType::list, "LIST",
                 "Client connection policy: new (a new connection per request) or keepalive"},
+    ScenarioKey{"placement", ValueType::list, "LIST",
+                "Where nodes run: inproc (each node a thread of this process) or process (each node its own "
+                "process, across loopback); a comma list compares"},
     ScenarioKey{"duration", ValueType::number, "SECONDS", "Seconds measured per variant, after warm-up (0 < s <= 3600)"},
     ScenarioKey{"warmup", ValueType::number, "SECONDS", "Seconds of warm-up per variant, excluded from every figure (0 to 3600)"},
     ScenarioKey{"timeout", ValueType::number, "SECONDS", "Seconds before a request counts as a timeout error (0 < s <= 600)"},
@@ -122,6 +125,13 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
       const auto policy = parse_conn_policy(v);
       if (!policy) throw ConfigError(fmt::format("unknown connection policy '{}'; accepted: new, keepalive", v));
       push_unique(s.conn, *policy);
+    }
+  } else if (key == "placement") {
+    s.placement.clear();
+    for (const auto& v : split_commas(values)) {
+      const auto p = parse_placement(v);
+      if (!p) throw ConfigError(fmt::format("unknown placement '{}'; accepted: inproc, process", v));
+      push_unique(s.placement, *p);
     }
   } else if (key == "duration") {
     s.duration = Seconds(parse_number(values, 0, false, 3600));
@@ -239,6 +249,7 @@ std::string scenario_value_text(const Scenario& s, std::string_view key) {
   if (key == "hops") return join(s.hops, [](int h) { return std::to_string(h); });
   if (key == "tls") return join(s.tls, [](TlsVersion v) { return to_string(v); });
   if (key == "conn") return join(s.conn, [](ConnPolicy c) { return to_string(c); });
+  if (key == "placement") return join(s.placement, [](Placement p) { return to_string(p); });
   if (key == "duration") return format_seconds(s.duration);
   if (key == "warmup") return format_seconds(s.warmup);
   if (key == "timeout") return format_seconds(s.timeout);
@@ -263,6 +274,7 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   j["hops"] = s.hops;
   j["tls"] = names(s.tls);
   j["conn"] = names(s.conn);
+  j["placement"] = names(s.placement);
   j["duration"] = s.duration.count();
   j["warmup"] = s.warmup.count();
   j["timeout"] = s.timeout.count();
@@ -279,19 +291,20 @@ bool Variant::has_tls() const {
 }
 
 std::string Variant::label() const {
-  return fmt::format("{} {} hop{} TLS {} {}", topology.name(), hops(), hops() == 1 ? "" : "s", to_string(tls),
-                     to_string(conn));
+  return fmt::format("{} {} hop{} TLS {} {} {}", topology.name(), hops(), hops() == 1 ? "" : "s", to_string(tls),
+                     to_string(conn), to_string(placement));
 }
 
 std::vector<Variant> expand(const Scenario& s) {
   std::vector<Variant> out;
-  for (auto tls : s.tls)
-    for (auto conn : s.conn)
-      for (size_t h = 0; h < s.hops.size(); ++h)
-        for (const auto& topology : s.topologies) {
-          if (topology.is_explicit() && h > 0) continue;  // its length is its own
-          out.push_back(Variant{topology, topology.links_for(s.hops[h]), tls, conn});
-        }
+  for (auto placement : s.placement)
+    for (auto tls : s.tls)
+      for (auto conn : s.conn)
+        for (size_t h = 0; h < s.hops.size(); ++h)
+          for (const auto& topology : s.topologies) {
+            if (topology.is_explicit() && h > 0) continue;  // its length is its own
+            out.push_back(Variant{topology, topology.links_for(s.hops[h]), tls, conn, placement});
+          }
   return out;
 }
 

@@ -13,6 +13,7 @@
 
 #include "load/conn_policy.hpp"
 #include "tls/version.hpp"
+#include "topologies/placement.hpp"
 #include "topologies/topology.hpp"
 
 namespace hopcost {
@@ -25,6 +26,7 @@ struct Scenario {
   std::vector<int> hops = {5};
   std::vector<TlsVersion> tls = {TlsVersion::v1_2, TlsVersion::v1_3};
   std::vector<ConnPolicy> conn = {ConnPolicy::new_connection, ConnPolicy::keepalive};
+  std::vector<Placement> placement = {Placement::inproc};
   Seconds duration{3.0};
   Seconds warmup{0.5};
   Seconds timeout{5.0};
@@ -42,10 +44,11 @@ struct Variant {
   std::vector<LinkKind> links;
   TlsVersion tls = TlsVersion::v1_3;
   ConnPolicy conn = ConnPolicy::keepalive;
+  Placement placement = Placement::inproc;
 
   int hops() const { return static_cast<int>(links.size()); }
   bool has_tls() const;
-  std::string label() const;  // "tls-everywhere 5 hops TLS 1.3 new"
+  std::string label() const;  // "tls-everywhere 5 hops TLS 1.3 new inproc"
 };
 
 enum class ValueType { list, number, integer, text };
@@ -74,8 +77,8 @@ nlohmann::ordered_json scenario_to_json(const Scenario& scenario);
 // A key's value as it would be written on the command line.
 std::string scenario_value_text(const Scenario& scenario, std::string_view key);
 
-// The matrix, in report order: TLS version, then connection policy, then hops, then
-// topology. An explicit chain has its own length, so it appears once per TLS version and
+// The matrix, in report order: placement, then TLS version, then connection policy, then
+// hops, then topology. An explicit chain has its own length, so it appears once per TLS version and
 // connection policy, whatever the hops list says.
 std::vector<Variant> expand(const Scenario& scenario);
 

@@ -8,9 +8,9 @@ namespace {
 bssl::UniquePtr<SSL_CTX> base_ctx(const TlsSettings& s) {
   bssl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(TLS_method()));
   HOPCOST_CHECK(ctx);
-  const uint16_t v = s.version == TlsVersion::v1_2 ? TLS1_2_VERSION : TLS1_3_VERSION;
-  HOPCOST_CHECK(SSL_CTX_set_min_proto_version(ctx.get(), v));
-  HOPCOST_CHECK(SSL_CTX_set_max_proto_version(ctx.get(), v));
+  auto wire = [](TlsVersion v) -> uint16_t { return v == TlsVersion::v1_2 ? TLS1_2_VERSION : TLS1_3_VERSION; };
+  HOPCOST_CHECK(SSL_CTX_set_min_proto_version(ctx.get(), wire(s.version.value_or(TlsVersion::v1_2))));
+  HOPCOST_CHECK(SSL_CTX_set_max_proto_version(ctx.get(), wire(s.version.value_or(TlsVersion::v1_3))));
   HOPCOST_CHECK(SSL_CTX_set_strict_cipher_list(ctx.get(), "ECDHE-ECDSA-AES128-GCM-SHA256"));
   HOPCOST_CHECK(SSL_CTX_set1_curves_list(ctx.get(), "X25519:P-256"));
   return ctx;

@@ -3,6 +3,8 @@
 
 #include "tls/boringssl.hpp"
 #include "tls/pki.hpp"
+#include <optional>
+
 #include "tls/version.hpp"
 
 namespace hopcost {
@@ -13,7 +15,7 @@ namespace hopcost {
 // Key exchange X25519 is preferred; P-256 stays in the list because a TLS 1.2 client
 // with a P-256 certificate needs it (FLOORS.md, "Traps").
 struct TlsSettings {
-  TlsVersion version = TlsVersion::v1_3;
+  std::optional<TlsVersion> version = TlsVersion::v1_3;  // empty: TLS 1.2 and 1.3 both
 };
 
 // A server context presenting `identity`. Session tickets stay on, as on a stock server.

@@ -52,7 +52,9 @@ bssl::UniquePtr<X509> make_cert(std::string_view common_name, EVP_PKEY* key, X50
     add_extension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
     add_extension(cert.get(), signer, NID_key_usage, "critical,digitalSignature");
     add_extension(cert.get(), signer, NID_ext_key_usage, "serverAuth,clientAuth");
-    add_extension(cert.get(), signer, NID_subject_alt_name, "DNS:" + cn);
+    // The node's name, and the loopback addresses, so that real clients (curl,
+    // openssl s_client) can verify a node reached as https://127.0.0.1:PORT too.
+    add_extension(cert.get(), signer, NID_subject_alt_name, "DNS:" + cn + ",IP:127.0.0.1,IP:::1");
   } else {
     add_extension(cert.get(), signer, NID_basic_constraints, "critical,CA:TRUE");
     add_extension(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign");

@@ -20,10 +20,12 @@ class Pki {
   // A new CA with an ECDSA P-256 key, valid from an hour ago for 30 days.
   explicit Pki(std::string_view ca_name = "hopcost run CA");
 
-  // A leaf for `dns_name` (ECDSA P-256, serverAuth and clientAuth), signed by the CA.
+  // A leaf for `dns_name` (ECDSA P-256, serverAuth and clientAuth), signed by the CA,
+  // with subjectAltName DNS:dns_name, IP:127.0.0.1 and IP:::1.
   Credential issue(std::string_view dns_name) const;
 
   X509* ca_cert() const { return ca_.cert.get(); }
+  const Credential& ca() const { return ca_; }
 
  private:
   Credential ca_;

@@ -56,6 +56,11 @@ Report fixed_report() {
   plain.tls_version = plain.tls_cipher = plain.tls_group = std::nullopt;
   plain.handshake_cpu_us = 0;
   r.variants.push_back(plain);
+  VariantResult failed = variant("terminate-once", {"tls", "tcp"}, "new", 1.0);
+  failed.placement = "process";
+  failed.requests = 0;
+  failed.failure = "relay1 (pid 4242) died during the run: killed by signal 9 (Killed)";
+  r.variants.push_back(failed);
   return r;
 }
 

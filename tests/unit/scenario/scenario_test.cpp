@@ -55,6 +55,7 @@ TEST_CASE("bad flag values are rejected with the accepted values") {
   CHECK_THAT(error_of("hops", {"five"}), Catch::Contains("'five' is not a whole number"));
   CHECK_THAT(error_of("tls", {"1.1"}), Catch::Contains("'1.1'") && Catch::Contains("accepted: 1.2, 1.3"));
   CHECK_THAT(error_of("conn", {"resume"}), Catch::Contains("accepted: new, keepalive"));
+  CHECK_THAT(error_of("placement", {"netns"}), Catch::Contains("'netns'") && Catch::Contains("accepted: inproc, process"));
   CHECK_THAT(error_of("topology", {"bogus"}), Catch::Contains("'bogus'"));
   CHECK_THAT(error_of("topology", {"tls,xyz"}), Catch::Contains("'xyz'"));
   CHECK_THAT(error_of("duration", {"0"}), Catch::Contains("out of range"));
@@ -84,11 +85,16 @@ TEST_CASE("the matrix: TLS, then policy, then hops, then topology; explicit chai
   const auto v = expand(s);
   // per (tls, conn): 2 hops x preset + the explicit chain once = 3; 2 x 2 groups
   REQUIRE(v.size() == 12);
-  CHECK(v[0].label() == "tls-everywhere 2 hops TLS 1.2 new");
-  CHECK(v[1].label() == "tls,tcp,uds 3 hops TLS 1.2 new");
-  CHECK(v[2].label() == "tls-everywhere 4 hops TLS 1.2 new");
+  CHECK(v[0].label() == "tls-everywhere 2 hops TLS 1.2 new inproc");
+  CHECK(v[1].label() == "tls,tcp,uds 3 hops TLS 1.2 new inproc");
+  CHECK(v[2].label() == "tls-everywhere 4 hops TLS 1.2 new inproc");
   CHECK(v[3].conn == ConnPolicy::keepalive);
   CHECK(v[11].tls == TlsVersion::v1_3);
+  set_scenario_value(s, "placement", {"inproc,process"});
+  const auto both = expand(s);
+  REQUIRE(both.size() == 24);
+  CHECK(both[11].placement == Placement::inproc);
+  CHECK(both[12].placement == Placement::process);  // placement is the outermost dimension
 }
 
 TEST_CASE("scenarios/default.toml is exactly the built-in default") {
@@ -109,7 +115,7 @@ TEST_CASE("scenarios/article.toml is the article's 5-hop stack") {
 
 TEST_CASE("scenario files: unknown keys and wrong types name the file and line") {
   CHECK(file_error("hops = 3\nbogus = 1\n") ==
-        "FILE:2: unknown key 'bogus'; accepted keys: topology, hops, tls, conn, duration, warmup, timeout, "
+        "FILE:2: unknown key 'bogus'; accepted keys: topology, hops, tls, conn, placement, duration, warmup, timeout, "
         "connections, request_bytes, response_bytes, name, out");
   CHECK(file_error("\nduration = \"fast\"\n") == "FILE:2: key 'duration': wrong type; expected a number");
   CHECK(file_error("connections = 1.5\n") == "FILE:1: key 'connections': wrong type; expected a whole number");

@@ -1,0 +1,174 @@
+#include "cli/node_command.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "net/transport.hpp"
+#include "net/url.hpp"
+#include "node/origin.hpp"
+#include "node/relay.hpp"
+#include "tls/context.hpp"
+#include "tls/pem.hpp"
+#include "util/errors.hpp"
+
+namespace hopcost {
+namespace {
+
+constexpr auto kProbeTimeout = std::chrono::seconds(2);
+
+NodeUrl parse_flag_url(std::string_view flag, const std::string& text) {
+  try {
+    return parse_node_url(text);
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("{}: {}", flag, e.what()));
+  }
+}
+
+asio::awaitable<error_code> connect_once(Endpoint endpoint) {
+  auto [ec, socket] = co_await connect_to(endpoint);
+  co_return ec;
+}
+
+// Connects once to `endpoint` and closes: is anything listening there?
+error_code probe(const Endpoint& endpoint) {
+  asio::io_context io(1);
+  error_code result = asio::error::timed_out;
+  asio::co_spawn(io, connect_once(endpoint), [&](std::exception_ptr, error_code ec) { result = ec; });
+  io.run_for(kProbeTimeout);
+  return result;
+}
+
+// A Unix-socket path may be reused only if it is a socket nobody listens on any more.
+void check_unix_path(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return;
+  if (!S_ISSOCK(st.st_mode)) throw ConfigError(fmt::format("--listen: '{}' exists and is not a socket", path));
+  Endpoint e;
+  e.transport = Transport::uds;
+  e.path = path;
+  if (!probe(e)) throw ConfigError(fmt::format("--listen: '{}' is in use: something accepts connections on it", path));
+  ::unlink(path.c_str());  // a stale socket left by a process that is gone
+}
+
+TlsSettings parse_tls(const std::string& text) {
+  if (text == "both") return TlsSettings{std::nullopt};
+  if (const auto v = parse_tls_version(text)) return TlsSettings{*v};
+  throw ConfigError(fmt::format("--tls: unknown value '{}'; accepted: 1.2, 1.3, both", text));
+}
+
+void print_snapshot(const Node& node) {
+  std::cout << to_json(node.snapshot()).dump() << std::endl;  // one line, flushed
+}
+
+}  // namespace
+
+void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& hop) {
+  const std::string common_footer =
+      "The first line on stdout is 'listening on URL' with the address bound (port 0 picks one). Each SIGUSR1 "
+      "prints the node's statistics as one line of JSON, and so does SIGINT or SIGTERM, which then stop the node. "
+      "docs/standalone-nodes.md documents the statistics.";
+  auto add_common = [&](CLI::App* app, NodeCommand& c) {
+    app->add_option("--listen", c.listen, "Where to listen: tls://127.0.0.1:8443, tcp://127.0.0.1:8080, unix:/PATH or tls+unix:/PATH (loopback only)")
+        ->required()
+        ->type_name("URL");
+    app->add_option("--cert", c.cert, "Certificate (PEM) presented on a TLS --listen")->type_name("FILE");
+    app->add_option("--key", c.key, "Private key (PEM) of --cert")->type_name("FILE");
+    app->add_option("--tls", c.tls, "TLS versions accepted and offered: 1.2, 1.3 or both [default: both]")->type_name("VERSION");
+    app->add_option("--name", c.name, "Name shown in statistics")->type_name("NAME");
+    app->footer(common_footer);
+  };
+  origin.role = Role::origin;
+  origin.name = "origin";
+  origin.app = parent.add_subcommand("origin", "Run one origin node: answers every request with 200 and a body");
+  add_common(origin.app, origin);
+  origin.app->add_option("--response-bytes", origin.response_bytes, "Response body bytes [default: 1024]")->type_name("BYTES");
+
+  hop.role = Role::relay;
+  hop.name = "hop";
+  hop.app = parent.add_subcommand("hop", "Run one relay node: forwards each request to --upstream and the response back");
+  add_common(hop.app, hop);
+  hop.app->add_option("--upstream", hop.upstream, "Where to forward: a URL as for --listen")->required()->type_name("URL");
+  hop.app->add_option("--ca", hop.ca, "CA certificate (PEM) that a TLS upstream's certificate must chain to")->type_name("FILE");
+  hop.app->add_option("--upstream-name", hop.upstream_name,
+                      "Name the upstream's certificate must carry [default: the upstream URL's host; localhost for "
+                      "tls+unix]")
+      ->type_name("NAME");
+}
+
+int execute_node_command(const NodeCommand& c) {
+  const TlsSettings tls = parse_tls(c.tls);
+  const NodeUrl listen = parse_flag_url("--listen", c.listen);
+  if (listen.endpoint.transport == Transport::tcp && !is_loopback_host(listen.endpoint.host))
+    throw ConfigError(fmt::format("--listen: {} is not a loopback address; hopcost listens on 127.0.0.0/8, ::1 or a "
+                                  "Unix socket only", listen.endpoint.host));
+  LinkEnds down{listen.kind, listen.endpoint, nullptr, nullptr, ""};
+  bssl::UniquePtr<SSL_CTX> server_ctx, client_ctx;
+  if (traits(listen.kind).tls) {
+    if (c.cert.empty() || c.key.empty())
+      throw ConfigError(fmt::format("--listen {} is TLS: give --cert and --key ('hopcost pki --out DIR' writes them)", c.listen));
+    server_ctx = make_server_ctx(tls, load_credential(c.cert, c.key));
+    down.server_ctx = server_ctx.get();
+  } else if (!c.cert.empty() || !c.key.empty()) {
+    throw ConfigError(fmt::format("--cert/--key: --listen {} is not TLS", c.listen));
+  }
+
+  LinkEnds up;
+  if (c.role == Role::relay) {
+    const NodeUrl upstream = parse_flag_url("--upstream", c.upstream);
+    up.kind = upstream.kind;
+    up.endpoint = upstream.endpoint;
+    if (traits(up.kind).tls) {
+      if (c.ca.empty()) throw ConfigError(fmt::format("--upstream {} is TLS: give --ca to verify it", c.upstream));
+      const auto ca = load_certificate(c.ca);
+      client_ctx = make_client_ctx(tls, ca.get());
+      up.client_ctx = client_ctx.get();
+      up.server_name = !c.upstream_name.empty() ? c.upstream_name
+                       : up.endpoint.transport == Transport::tcp ? up.endpoint.host
+                                                                 : "localhost";
+    }
+    if (const auto ec = probe(up.endpoint))
+      throw ConfigError(fmt::format("--upstream: cannot connect to {}: {}", c.upstream, ec.message()));
+  }
+  if (listen.endpoint.transport == Transport::uds) check_unix_path(listen.endpoint.path);
+
+  // Signals are taken by sigwait below, in this thread only: block them before the
+  // node's thread starts, so that it inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGINT, SIGTERM, SIGUSR1}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  std::unique_ptr<Node> node;
+  if (c.role == Role::origin)
+    node = std::make_unique<Origin>(c.name, c.response_bytes);
+  else
+    node = std::make_unique<Relay>(c.name, up);
+  try {
+    node->listen(down);
+  } catch (const RunError& e) {
+    throw ConfigError(fmt::format("--listen: {}", e.what()));
+  }
+  node->start();
+  std::cout << "listening on " << to_url(listen.kind, down.endpoint) << std::endl;
+
+  while (true) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    print_snapshot(*node);
+    if (sig != SIGUSR1) break;
+  }
+  node->stop();
+  if (listen.endpoint.transport == Transport::uds) ::unlink(listen.endpoint.path.c_str());
+  return kExitOk;
+}
+
+}  // namespace hopcost

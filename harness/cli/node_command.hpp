@@ -1,0 +1,27 @@
+// `hopcost origin` and `hopcost hop`: one node each, standalone, in the foreground.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "node/snapshot.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace hopcost {
+
+struct NodeCommand {
+  CLI::App* app = nullptr;
+  Role role = Role::origin;
+  std::string listen, upstream, upstream_name, ca, cert, key, name, tls = "both";
+  uint64_t response_bytes = 1024;
+};
+
+void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& hop);
+
+// Runs the node until SIGINT or SIGTERM; returns the exit code. Throws ConfigError.
+int execute_node_command(const NodeCommand& command);
+
+}  // namespace hopcost

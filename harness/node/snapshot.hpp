@@ -1,0 +1,35 @@
+// What a node has counted so far, at one instant, as plain data: taken from a live node
+// in this process, or parsed from the JSON line a standalone node prints (SIGUSR1, exit).
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "node/stats.hpp"
+
+namespace hopcost {
+
+enum class Role { client, relay, origin };
+std::string_view to_string(Role role);
+
+struct NodeSnapshot {
+  std::string name;
+  Role role = Role::relay;
+  NodeCounters counters;
+  uint64_t cpu_ns = 0;  // CPU of the thread that runs the node (all of its work)
+  std::optional<Negotiated> negotiated;
+  std::array<std::string, kErrorKinds> first_errors;
+};
+
+NodeSnapshot snapshot_of(const NodeStats& stats, std::string name, Role role, uint64_t cpu_ns);
+
+// One line of JSON; docs/standalone-nodes.md documents the keys.
+nlohmann::ordered_json to_json(const NodeSnapshot& snapshot);
+// Throws nlohmann::json::exception on a malformed object.
+NodeSnapshot snapshot_from_json(const nlohmann::json& json);
+
+}  // namespace hopcost

@@ -1,0 +1,73 @@
+#include "tls/pem.hpp"
+
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "util/errors.hpp"
+
+namespace hopcost {
+namespace {
+
+// Opens `path` for writing with `mode` (the mode applies from the first byte on).
+FILE* create(const std::string& path, mode_t mode) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) throw RunError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  ::fchmod(fd, mode);  // an existing file keeps its old mode otherwise
+  return ::fdopen(fd, "w");
+}
+
+FILE* open_for_reading(const std::string& path, std::string_view what) {
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (!f) throw ConfigError(fmt::format("cannot read {} '{}': {}", what, path, std::strerror(errno)));
+  return f;
+}
+
+}  // namespace
+
+void write_certificate(const std::string& path, X509* cert) {
+  FILE* f = create(path, 0644);
+  const bool ok = PEM_write_X509(f, cert) == 1;
+  if (std::fclose(f) != 0 || !ok) throw RunError(fmt::format("cannot write {}", path));
+}
+
+void write_credential(const std::string& dir, const std::string& stem, const Credential& c) {
+  write_certificate(dir + "/" + stem + ".pem", c.cert.get());
+  const std::string key_path = dir + "/" + stem + ".key";
+  FILE* f = create(key_path, 0600);
+  const bool ok = PEM_write_PrivateKey(f, c.key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
+  if (std::fclose(f) != 0 || !ok) throw RunError(fmt::format("cannot write {}", key_path));
+}
+
+bssl::UniquePtr<X509> load_certificate(const std::string& path) {
+  FILE* f = open_for_reading(path, "certificate");
+  bssl::UniquePtr<X509> cert(PEM_read_X509(f, nullptr, nullptr, nullptr));
+  std::fclose(f);
+  ERR_clear_error();
+  if (!cert) throw ConfigError(fmt::format("certificate '{}' is not a PEM certificate", path));
+  return cert;
+}
+
+Credential load_credential(const std::string& cert_path, const std::string& key_path) {
+  Credential c;
+  c.cert = load_certificate(cert_path);
+  FILE* f = open_for_reading(key_path, "key");
+  c.key.reset(PEM_read_PrivateKey(f, nullptr, nullptr, nullptr));
+  std::fclose(f);
+  ERR_clear_error();
+  if (!c.key) throw ConfigError(fmt::format("key '{}' is not a PEM private key", key_path));
+  if (X509_check_private_key(c.cert.get(), c.key.get()) != 1) {
+    ERR_clear_error();
+    throw ConfigError(fmt::format("key '{}' does not match certificate '{}'", key_path, cert_path));
+  }
+  return c;
+}
+
+}  // namespace hopcost

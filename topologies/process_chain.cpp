@@ -1,0 +1,99 @@
+#include "topologies/process_chain.hpp"
+
+#include <signal.h>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "net/url.hpp"
+#include "tls/context.hpp"
+#include "tls/pem.hpp"
+#include "util/errors.hpp"
+
+namespace hopcost {
+namespace {
+constexpr std::chrono::seconds kStartTimeout{10};
+constexpr std::chrono::seconds kStatsTimeout{5};
+constexpr std::string_view kReadyPrefix = "listening on ";
+}  // namespace
+
+ProcessChain::ProcessChain(const ChainSpec& spec, const Pki& pki) {
+  const int hops = static_cast<int>(spec.links.size());
+  const auto names = node_names(hops);
+  const std::string exe = self_executable();
+  const std::string dir = dir_.path();
+  const std::string tls(to_string(spec.tls));
+  write_certificate(dir + "/ca.pem", pki.ca_cert());
+
+  children_.resize(static_cast<size_t>(hops));
+  std::string upstream_url;  // of node i + 1, once it is up
+  for (int i = hops - 1; i >= 0; --i) {
+    const LinkKind kind = spec.links[i];
+    const bool origin = i == hops - 1;
+    Endpoint listen;
+    listen.transport = traits(kind).transport;
+    listen.path = fmt::format("{}/link{}.sock", dir, i);
+    std::vector<std::string> args{origin ? "origin" : "hop", "--name", names[i], "--listen", to_url(kind, listen),
+                                  "--tls", tls};
+    if (traits(kind).tls) {
+      write_credential(dir, names[i], pki.issue(dns_name(names[i])));
+      args.insert(args.end(), {"--cert", dir + "/" + names[i] + ".pem", "--key", dir + "/" + names[i] + ".key"});
+    }
+    if (origin) {
+      args.insert(args.end(), {"--response-bytes", std::to_string(spec.response_bytes)});
+    } else {
+      args.insert(args.end(), {"--upstream", upstream_url, "--upstream-name", dns_name(names[i + 1])});
+      if (traits(spec.links[i + 1]).tls) args.insert(args.end(), {"--ca", dir + "/ca.pem"});
+    }
+    Child& child = children_[static_cast<size_t>(i)];
+    child.name = names[i];
+    child.process = std::make_unique<ChildProcess>(exe, args);
+    const auto line = child.process->read_line(kStartTimeout);
+    if (!line || line->rfind(kReadyPrefix, 0) != 0) child_failed(child, "did not start");
+    upstream_url = line->substr(kReadyPrefix.size());
+  }
+
+  const NodeUrl first = parse_node_url(upstream_url);
+  entry_.kind = first.kind;
+  entry_.endpoint = first.endpoint;
+  if (traits(first.kind).tls) {
+    client_ctx_ = make_client_ctx(TlsSettings{spec.tls}, pki.ca_cert());
+    entry_.client_ctx = client_ctx_.get();
+    entry_.server_name = dns_name(names[0]);
+  }
+}
+
+ProcessChain::~ProcessChain() { stop(); }
+
+void ProcessChain::child_failed(Child& child, std::string_view what) {
+  child.process->exited();
+  const std::string status = child.process->status_text();
+  throw RunError(fmt::format("{} (pid {}) {}: {}", child.name, child.process->pid(), what,
+                             status == "running" ? "no answer in time" : status));
+}
+
+std::vector<NodeSnapshot> ProcessChain::snapshot() {
+  // Ask all first, then read: the snapshots are as close together in time as they can be.
+  for (auto& c : children_) c.process->signal(SIGUSR1);
+  std::vector<NodeSnapshot> out;
+  for (auto& c : children_) {
+    const auto line = c.process->read_line(kStatsTimeout);
+    if (!line) child_failed(c, "died during the run");
+    try {
+      out.push_back(snapshot_from_json(nlohmann::json::parse(*line)));
+    } catch (const nlohmann::json::exception& e) {
+      child_failed(c, fmt::format("sent statistics that do not parse ({})", e.what()));
+    }
+  }
+  return out;
+}
+
+void ProcessChain::stop() {
+  for (auto& c : children_) c.process->signal(SIGTERM);
+  for (auto& c : children_) c.process->terminate(std::chrono::seconds(2));
+  children_.clear();
+  dir_.remove();
+}
+
+}  // namespace hopcost
