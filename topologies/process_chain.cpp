@@ -18,10 +18,9 @@ constexpr std::chrono::seconds kStatsTimeout{5};
 constexpr std::string_view kReadyPrefix = "listening on ";
 }  // namespace
 
-ProcessChain::ProcessChain(const ChainSpec& spec, const Pki& pki) {
+ProcessChain::ProcessChain(const ChainSpec& spec, const Pki& pki, const std::string& exe) {
   const int hops = static_cast<int>(spec.links.size());
   const auto names = node_names(hops);
-  const std::string exe = self_executable();
   const std::string dir = dir_.path();
   const std::string tls(to_string(spec.tls));
   write_certificate(dir + "/ca.pem", pki.ca_cert());

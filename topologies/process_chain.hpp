@@ -20,7 +20,8 @@ namespace hopcost {
 
 class ProcessChain final : public Chain {
  public:
-  ProcessChain(const ChainSpec& spec, const Pki& pki);  // started
+  // Started. The nodes run `executable` (this one, unless a test says otherwise).
+  ProcessChain(const ChainSpec& spec, const Pki& pki, const std::string& executable = self_executable());
   ~ProcessChain() override;
 
   const LinkEnds& entry() const override { return entry_; }

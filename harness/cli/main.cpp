@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli/load_command.hpp"
 #include "cli/node_command.hpp"
 #include "cli/pki_command.hpp"
 #include "cli/run_command.hpp"
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
   register_node_commands(app, origin, hop);
   PkiCommand pki;
   register_pki_command(app, pki);
+  LoadCommand load;
+  register_load_command(app, load);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -34,6 +37,7 @@ int main(int argc, char** argv) {
     if (origin.app->parsed()) return execute_node_command(origin);
     if (hop.app->parsed()) return execute_node_command(hop);
     if (pki.app->parsed()) return execute_pki_command(pki);
+    if (load.app->parsed()) return execute_load_command(load);
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "hopcost: %s\n", e.what());
     return kExitBadInput;

@@ -26,7 +26,7 @@ TEST_CASE("a response head: status, keep-alive by default in HTTP/1.1, close by 
   CHECK(h.content_length == 0);
 }
 
-TEST_CASE("incomplete heads wait for more; oversized and malformed heads are refused") {
+TEST_CASE("incomplete heads wait for more, oversized and malformed heads are refused") {
   HttpHead h;
   std::string why;
   CHECK(parse_head("GET / HTTP/1.1\r\nHost: x\r\n", MessageType::request, h) == ParseResult::incomplete);

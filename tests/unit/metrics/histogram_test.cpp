@@ -50,7 +50,7 @@ TEST_CASE("values out of range are counted, never dropped") {
   CHECK(h.value_at_percentile(10) == 1000);
 }
 
-TEST_CASE("empty histograms report zeros; merge adds counts") {
+TEST_CASE("empty histograms report zeros, merge adds counts") {
   Histogram a, b;
   CHECK(a.value_at_percentile(50) == 0);
   CHECK(a.mean() == 0);

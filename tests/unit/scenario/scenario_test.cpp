@@ -78,7 +78,7 @@ TEST_CASE("list values split at commas, repeat, and drop duplicates") {
   CHECK(s.topologies[1].name() == "tcp,uds");
 }
 
-TEST_CASE("the matrix: TLS, then policy, then hops, then topology; explicit chains once") {
+TEST_CASE("the matrix: TLS, then policy, then hops, then topology, explicit chains once") {
   Scenario s;
   set_scenario_value(s, "topology", {"tls-everywhere,tls,tcp,uds"});
   set_scenario_value(s, "hops", {"2,4"});

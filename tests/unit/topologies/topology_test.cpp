@@ -25,7 +25,7 @@ TEST_CASE("a run of link kinds is one explicit chain") {
   CHECK(t[0].name() == "tls,tcp,tcp,uds,tcp");
 }
 
-TEST_CASE("presets and explicit chains mix; presets split explicit runs") {
+TEST_CASE("presets and explicit chains mix, presets split explicit runs") {
   const auto t = parse_topologies("tls-everywhere, tls,tcp ,terminate-once,uds");
   REQUIRE(t.size() == 4);
   CHECK(t[0].preset == Preset::tls_everywhere);
