@@ -49,7 +49,7 @@ class ClosedLoop {
     }
     for (int i = 0; i < settings_.connections; ++i) spawn_logged(io, connection(), "client connection");
     io.run();
-    result_.measured = (result_.requests ? last_completion_ : Clock::now()) - window_start_;
+    result_.measured = std::max(last_completion_, window_start_) - window_start_;
     return std::move(result_);
   }
 
@@ -76,11 +76,12 @@ class ClosedLoop {
         failure = Failure{ErrorKind::timeout, fmt::format("no response within {} ms", settings_.timeout.count() / 1'000'000)};
       else
         failure = std::move(std::get<0>(outcome));
+      // The measured interval ends when its last request ends, whatever its outcome.
+      if (measured) last_completion_ = std::max(last_completion_, t1);
       if (!failure) {
         if (measured) {
           result_.latency_ns.record(static_cast<uint64_t>((t1 - t0).count()));
           ++result_.requests;
-          last_completion_ = std::max(last_completion_, t1);
         }
       } else {
         client_.add_error(failure->kind, failure->detail);
@@ -111,8 +112,10 @@ class ClosedLoop {
     HttpHead head;
     const auto r = co_await c.buffer.read_head(*c.stream, MessageType::response, head);
     if (r.outcome == ReadOutcome::bad) co_return Failure{ErrorKind::read, "bad response: " + r.detail};
-    if (r.outcome != ReadOutcome::ok)
-      co_return Failure{ErrorKind::read, r.ec ? r.ec.message() : "connection closed before the response"};
+    if (r.outcome != ReadOutcome::ok) {
+      std::string reason = r.ec ? r.ec.message() : "connection closed before the response";
+      co_return Failure{ErrorKind::read, std::move(reason)};
+    }
     const int status = head.status;
     const bool close = head.close;
     if (auto ec = co_await c.buffer.discard_body(*c.stream, head)) co_return Failure{ErrorKind::read, ec.message()};

@@ -8,7 +8,7 @@ namespace hopcost {
 
 Relay::Relay(std::string name, const LinkEnds& upstream) : Node(std::move(name), Role::relay), upstream_(upstream) {}
 
-asio::awaitable<void> Relay::upstream_failed(Stream& downstream, ErrorKind kind, std::string reason) {
+asio::awaitable<void> Relay::upstream_failed(Stream& downstream, ErrorKind kind, const std::string& reason) {
   stats().add_error(kind, reason);
   const std::string body = fmt::format("{}: {}\n", name(), reason);
   const std::string head =
@@ -29,30 +29,36 @@ asio::awaitable<void> Relay::serve(std::unique_ptr<Stream> down) {
       break;
     }
     const bool close_after = request.close;
+    // Reasons are built before the co_await that takes them: GCC 12 can destroy a
+    // temporary made inside a co_await expression twice (see docs/architecture.md).
+    std::string reason;
     if (!up) {
       auto [ec, stream] = co_await connect_end(upstream_, stats());
       if (ec) {
-        co_await upstream_failed(*down, ErrorKind::connect, "upstream connect: " + ec.message());
+        reason = "upstream connect: " + ec.message();
+        co_await upstream_failed(*down, ErrorKind::connect, reason);
         break;
       }
       if ((ec = co_await stream->handshake())) {
-        co_await upstream_failed(*down, ErrorKind::handshake, "upstream handshake: " + ec.message());
+        reason = "upstream handshake: " + ec.message();
+        co_await upstream_failed(*down, ErrorKind::handshake, reason);
         break;
       }
       up = std::move(stream);
     }
     if (auto f = co_await from_down.forward(*down, *up, request); f.ec) {
+      reason = (f.write_failed ? "upstream write: " : "request body: ") + f.ec.message();
       if (f.write_failed)
-        co_await upstream_failed(*down, ErrorKind::write, "upstream write: " + f.ec.message());
+        co_await upstream_failed(*down, ErrorKind::write, reason);
       else
-        stats().add_error(ErrorKind::read, "request body: " + f.ec.message());
+        stats().add_error(ErrorKind::read, reason);
       break;
     }
     HttpHead response;
     r = co_await from_up.read_head(*up, MessageType::response, response);
     if (r.outcome != ReadOutcome::ok) {
-      co_await upstream_failed(*down, ErrorKind::read, "upstream response: " + (r.outcome == ReadOutcome::bad ? r.detail
-                                                                                                        : r.ec.message()));
+      reason = "upstream response: " + (r.outcome == ReadOutcome::bad ? r.detail : r.ec.message());
+      co_await upstream_failed(*down, ErrorKind::read, reason);
       break;
     }
     if (auto f = co_await from_up.forward(*up, *down, response); f.ec) {

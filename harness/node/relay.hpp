@@ -22,7 +22,7 @@ class Relay final : public Node {
  private:
   asio::awaitable<void> serve(std::unique_ptr<Stream> downstream) override;
   // Counts a failure on the upstream side here and tells the client with a 502.
-  asio::awaitable<void> upstream_failed(Stream& downstream, ErrorKind kind, std::string reason);
+  asio::awaitable<void> upstream_failed(Stream& downstream, ErrorKind kind, const std::string& reason);
   const LinkEnds& upstream_;
 };
 

@@ -139,6 +139,25 @@ TEST_CASE("an upstream that is gone gives 502s counted at the relay, and the run
   chain.stop();
 }
 
+TEST_CASE("an origin that dies under load mid-interval: 502s and errors, no crash, an honest interval") {
+  const Pki pki;
+  InprocChain chain(ChainSpec{{LinkKind::tls, LinkKind::tcp, LinkKind::tcp}, TlsVersion::v1_3, 1024}, pki);
+  chain.start();
+  NodeStats client;
+  LoadSettings settings;
+  settings.connections = 4;
+  settings.warmup = 100ms;
+  settings.duration = 400ms;
+  // Requests and responses are in flight at every hop when the origin goes.
+  const auto load = run_closed_loop(chain.entry(), settings, client, [&] { chain.nodes()[2]->stop(); });
+  CHECK(load.errors[ErrorKind::status] > 0);
+  // The interval runs to the end of the duration, failed requests included.
+  CHECK(load.measured >= 400ms);
+  const auto relay2 = chain.nodes()[1]->stats().snapshot();
+  CHECK(relay2.errors[ErrorKind::connect] + relay2.errors[ErrorKind::read] > 0);
+  chain.stop();
+}
+
 TEST_CASE("a request with no response in time is a timeout error, not a latency sample") {
   // A listener that accepts and never answers: the kernel completes the connection.
   const Pki pki;

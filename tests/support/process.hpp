@@ -86,6 +86,17 @@ inline std::vector<pid_t> children_of(pid_t pid) {
   return out;
 }
 
+// How many sockets process `pid` holds open.
+inline size_t socket_count(pid_t pid) {
+  size_t n = 0;
+  std::error_code ec;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    const auto target = std::filesystem::read_symlink(fd.path(), ec);
+    if (!ec && target.string().rfind("socket:", 0) == 0) ++n;
+  }
+  return n;
+}
+
 inline bool alive(pid_t pid) {
   // A zombie still has a /proc entry: read its state.
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
