@@ -9,9 +9,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "metrics/attribution.hpp"
 #include "net/link.hpp"
 #include "node/snapshot.hpp"
 #include "tls/pki.hpp"
@@ -24,6 +26,7 @@ struct ChainSpec {
   std::vector<LinkKind> links;  // client first; links.size() is the hop count
   TlsVersion tls = TlsVersion::v1_3;
   uint64_t response_bytes = 1024;
+  std::vector<std::optional<int>> cpus;  // per node, chain order: the CPU to pin it to (empty: none)
 };
 
 class Chain {
@@ -35,6 +38,8 @@ class Chain {
   // RunError naming a node that has died, with its exit status.
   virtual std::vector<NodeSnapshot> snapshot() = 0;
   virtual void stop() = 0;
+  // After stop(): each node's residence samples (metrics/attribution.hpp), chain order.
+  virtual const std::vector<std::vector<ResidenceSample>>& residence() const = 0;
 };
 
 // A started chain. Throws RunError if it cannot be built.

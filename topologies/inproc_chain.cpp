@@ -9,8 +9,9 @@
 
 namespace hopcost {
 
-InprocChain::InprocChain(const ChainSpec& spec, const Pki& pki) {
+InprocChain::InprocChain(const ChainSpec& spec, const Pki& pki) : cpus_(spec.cpus) {
   const int hops = static_cast<int>(spec.links.size());
+  cpus_.resize(spec.links.size());
   HOPCOST_CHECK(hops >= 1);
   const TlsSettings tls{spec.tls};
   const auto names = node_names(hops);
@@ -53,7 +54,7 @@ InprocChain::InprocChain(const ChainSpec& spec, const Pki& pki) {
 InprocChain::~InprocChain() { stop(); }
 
 void InprocChain::start() {
-  for (auto& n : nodes_) n->start();
+  for (size_t i = 0; i < nodes_.size(); ++i) nodes_[i]->start(cpus_[i]);
 }
 
 std::vector<NodeSnapshot> InprocChain::snapshot() {
@@ -64,6 +65,7 @@ std::vector<NodeSnapshot> InprocChain::snapshot() {
 
 void InprocChain::stop() {
   for (auto& n : nodes_) n->stop();
+  for (auto& n : nodes_) residence_.push_back(n->residence());
   nodes_.clear();
   if (sockets_) sockets_->remove();
 }

@@ -17,6 +17,7 @@ class InprocChain final : public Chain {
   const LinkEnds& entry() const override { return links_.front(); }
   std::vector<NodeSnapshot> snapshot() override;
   void stop() override;
+  const std::vector<std::vector<ResidenceSample>>& residence() const override { return residence_; }
 
   // Relays in order, then the origin (empty after stop()).
   const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }
@@ -28,6 +29,8 @@ class InprocChain final : public Chain {
   std::vector<LinkEnds> links_;  // never resized after construction: nodes point into it
   std::vector<std::unique_ptr<Node>> nodes_;
   std::optional<ScratchDir> sockets_;
+  std::vector<std::optional<int>> cpus_;
+  std::vector<std::vector<ResidenceSample>> residence_;
 };
 
 }  // namespace hopcost

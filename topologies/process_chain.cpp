@@ -34,7 +34,8 @@ ProcessChain::ProcessChain(const ChainSpec& spec, const Pki& pki, const std::str
     listen.transport = traits(kind).transport;
     listen.path = fmt::format("{}/link{}.sock", dir, i);
     std::vector<std::string> args{origin ? "origin" : "hop", "--name", names[i], "--listen", to_url(kind, listen),
-                                  "--tls", tls};
+                                  "--tls", tls, "--residence-file", dir + "/" + names[i] + ".residence"};
+    if (static_cast<size_t>(i) < spec.cpus.size() && spec.cpus[i]) args.insert(args.end(), {"--cpu", std::to_string(*spec.cpus[i])});
     if (traits(kind).tls) {
       write_credential(dir, names[i], pki.issue(dns_name(names[i])));
       args.insert(args.end(), {"--cert", dir + "/" + names[i] + ".pem", "--key", dir + "/" + names[i] + ".key"});
@@ -91,6 +92,15 @@ std::vector<NodeSnapshot> ProcessChain::snapshot() {
 void ProcessChain::stop() {
   for (auto& c : children_) c.process->signal(SIGTERM);
   for (auto& c : children_) c.process->terminate(std::chrono::seconds(2));
+  // Each node wrote its residence samples as it exited. A node that died wrote none:
+  // its requests then go unattributed, and its failure is reported already.
+  for (auto& c : children_) {
+    try {
+      residence_.push_back(read_residence_file(dir_.path() + "/" + c.name + ".residence"));
+    } catch (const RunError&) {
+      residence_.emplace_back();
+    }
+  }
   children_.clear();
   dir_.remove();
 }

@@ -27,6 +27,7 @@ class ProcessChain final : public Chain {
   const LinkEnds& entry() const override { return entry_; }
   std::vector<NodeSnapshot> snapshot() override;
   void stop() override;
+  const std::vector<std::vector<ResidenceSample>>& residence() const override { return residence_; }
 
  private:
   struct Child {
@@ -39,6 +40,7 @@ class ProcessChain final : public Chain {
   ScratchDir dir_;  // certificates, keys and Unix sockets
   std::vector<Child> children_;  // relays in order, then the origin
   bssl::UniquePtr<SSL_CTX> client_ctx_;
+  std::vector<std::vector<ResidenceSample>> residence_;
   LinkEnds entry_;
 };
 

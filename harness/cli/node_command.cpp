@@ -17,6 +17,7 @@
 #include "node/relay.hpp"
 #include "tls/context.hpp"
 #include "tls/pem.hpp"
+#include "topologies/cpu_policy.hpp"
 #include "util/errors.hpp"
 
 namespace hopcost {
@@ -83,6 +84,10 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
     app->add_option("--key", c.key, "Private key (PEM) of --cert")->type_name("FILE");
     app->add_option("--tls", c.tls, "TLS versions accepted and offered: 1.2, 1.3 or both [default: both]")->type_name("VERSION");
     app->add_option("--name", c.name, "Name shown in statistics")->type_name("NAME");
+    app->add_option("--cpu", c.cpu, "Pin the node to this CPU")->type_name("CPU");
+    app->add_option("--residence-file", c.residence_file,
+                    "On exit, write each request's residence time here, by request id (binary; for hopcost run)")
+        ->type_name("FILE");
     app->footer(common_footer);
   };
   origin.role = Role::origin;
@@ -147,7 +152,12 @@ int execute_node_command(const NodeCommand& c) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  std::unique_ptr<Node> node;
+  if (c.cpu) {
+    const auto allowed = allowed_cpus();
+    if (std::find(allowed.begin(), allowed.end(), *c.cpu) == allowed.end() || !pin_this_thread(*c.cpu))
+      throw ConfigError(fmt::format("--cpu: CPU {} is not available to this process", *c.cpu));
+  }
+  std::unique_ptr<Node> node;  // its thread inherits this thread's CPU
   if (c.role == Role::origin)
     node = std::make_unique<Origin>(c.name, c.response_bytes);
   else
@@ -168,6 +178,7 @@ int execute_node_command(const NodeCommand& c) {
   }
   node->stop();
   if (listen.endpoint.transport == Transport::uds) ::unlink(listen.endpoint.path.c_str());
+  if (!c.residence_file.empty()) write_residence_file(c.residence_file, node->residence());
   return kExitOk;
 }
 

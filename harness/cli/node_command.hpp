@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "node/snapshot.hpp"
@@ -15,8 +16,9 @@ namespace hopcost {
 struct NodeCommand {
   CLI::App* app = nullptr;
   Role role = Role::origin;
-  std::string listen, upstream, upstream_name, ca, cert, key, name, tls = "both";
+  std::string listen, upstream, upstream_name, ca, cert, key, name, tls = "both", residence_file;
   uint64_t response_bytes = 1024;
+  std::optional<int> cpu;
 };
 
 void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& hop);

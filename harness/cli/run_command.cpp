@@ -135,19 +135,25 @@ int execute_run_command(const RunCommand& command) {
   Progress progress;
   if (!command.quiet) {
     const double per_variant = (scenario.warmup + scenario.duration).count();
-    fmt::print(stderr, "hopcost: {} variants x ({} s warm-up + {} s) = about {:.0f} s; reports in {}\n",
-               variants.size(), scenario.warmup.count(), scenario.duration.count(),
-               per_variant * static_cast<double>(variants.size()), out.path().string());
-    progress.started = [tty](size_t i, size_t n, const Variant& v) {
-      if (tty) fmt::print(stderr, "[{:>2}/{}] {} ...", i + 1, n, v.label());
+    fmt::print(stderr, "hopcost: {} variants x {} x ({} s warm-up + {} s) = about {:.0f} s; reports in {}\n",
+               variants.size(), scenario.repeat == 1 ? "1 run" : fmt::format("{} repeats", scenario.repeat),
+               scenario.warmup.count(), scenario.duration.count(),
+               per_variant * static_cast<double>(variants.size() * static_cast<size_t>(scenario.repeat)),
+               out.path().string());
+    const int repeats = scenario.repeat;
+    auto position = [repeats](size_t i, size_t n, int r) {
+      return repeats == 1 ? fmt::format("[{:>2}/{}]", i + 1, n) : fmt::format("[{}/{} {:>2}/{}]", r + 1, repeats, i + 1, n);
     };
-    progress.finished = [tty, &variants](size_t i, size_t n, const VariantResult& r) {
+    progress.started = [tty, position](size_t i, size_t n, int r, const Variant& v) {
+      if (tty) fmt::print(stderr, "{} {} ...", position(i, n, r), v.label());
+    };
+    progress.finished = [tty, position, &variants](size_t i, size_t n, int r, const VariantResult& v) {
       const std::string clear = tty ? "\r\033[K" : "";
-      if (r.failure)
-        fmt::print(stderr, "{}[{:>2}/{}] {}: FAILED: {}\n", clear, i + 1, n, variants[i].label(), *r.failure);
+      if (v.failure)
+        fmt::print(stderr, "{}{} {}: FAILED: {}\n", clear, position(i, n, r), variants[i].label(), *v.failure);
       else
-        fmt::print(stderr, "{}[{:>2}/{}] {}: {:.0f} req/s, p50 {:.0f} µs, p99 {:.0f} µs, {} errors\n", clear, i + 1, n,
-                   variants[i].label(), r.throughput_rps, r.latency_us.p50, r.latency_us.p99, r.errors.total());
+        fmt::print(stderr, "{}{} {}: {:.0f} req/s, p50 {:.0f} µs, p99 {:.0f} µs, {} errors\n", clear, position(i, n, r),
+                   variants[i].label(), v.throughput_rps, v.latency_us.p50, v.latency_us.p99, v.errors.total());
     };
   }
   const Report report = run_scenario(scenario, progress);

@@ -42,13 +42,15 @@ asio::awaitable<ReadResult> MessageBuffer::read_head(Stream& from, MessageType t
   }
 }
 
-asio::awaitable<ForwardResult> MessageBuffer::forward(Stream& from, Stream& to, const HttpHead& head) {
+asio::awaitable<ForwardResult> MessageBuffer::forward(Stream& from, Stream& to, const HttpHead& head,
+                                                     std::chrono::steady_clock::time_point* last_write) {
   HOPCOST_CHECK(end_ - begin_ >= head.head_bytes);
   uint64_t body_left = head.content_length;
   const size_t body_here = static_cast<size_t>(std::min<uint64_t>(body_left, end_ - begin_ - head.head_bytes));
   const std::string_view first[] = {std::string_view(data_.get() + begin_, head.head_bytes + body_here)};
   begin_ += head.head_bytes + body_here;
   body_left -= body_here;
+  if (last_write && body_left == 0) *last_write = std::chrono::steady_clock::now();
   if (auto ec = co_await to.write(first)) co_return ForwardResult{ec, true};
   while (body_left > 0) {
     auto [ec, n] = co_await read_more(from);
@@ -57,6 +59,7 @@ asio::awaitable<ForwardResult> MessageBuffer::forward(Stream& from, Stream& to, 
     const std::string_view piece[] = {std::string_view(data_.get() + begin_, take)};
     begin_ += take;
     body_left -= take;
+    if (last_write && body_left == 0) *last_write = std::chrono::steady_clock::now();
     if (auto wec = co_await to.write(piece)) co_return ForwardResult{wec, true};
   }
   co_return ForwardResult{};

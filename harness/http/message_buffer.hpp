@@ -2,6 +2,7 @@
 // end of one message stay buffered for the next.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -43,7 +44,9 @@ class MessageBuffer {
 
   // After read_head: sends the head and the whole body to `to`, unchanged, reading the
   // rest of the body from `from` as it comes. Head and buffered body go in one write.
-  asio::awaitable<ForwardResult> forward(Stream& from, Stream& to, const HttpHead& head);
+  // `last_write` (optional) is set just before the write of the message's last byte.
+  asio::awaitable<ForwardResult> forward(Stream& from, Stream& to, const HttpHead& head,
+                                         std::chrono::steady_clock::time_point* last_write = nullptr);
 
   // After read_head: reads the body and drops it.
   asio::awaitable<error_code> discard_body(Stream& from, const HttpHead& head);

@@ -5,6 +5,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include "http/message_buffer.hpp"
+#include "load/pacer.hpp"
 #include "node/node.hpp"
 #include "util/check.hpp"
 
@@ -47,7 +48,7 @@ class ClosedLoop {
         if (!ec) window_opened();
       });
     }
-    for (int i = 0; i < settings_.connections; ++i) spawn_logged(io, connection(), "client connection");
+    for (int i = 0; i < settings_.connections; ++i) spawn_logged(io, connection(i), "client connection");
     io.run();
     result_.measured = std::max(last_completion_, window_start_) - window_start_;
     return std::move(result_);
@@ -60,16 +61,34 @@ class ClosedLoop {
     bool reusable = false;
   };
 
-  asio::awaitable<void> connection() {
+  asio::awaitable<void> connection(int index) {
     Connection c;
-    asio::steady_timer deadline(co_await asio::this_coro::executor);
-    while (Clock::now() < end_) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    // Open loop: warm-up and the measured interval each have their own schedule, so that
+    // a backlog left by warm-up is dropped, not carried into the measurement.
+    std::optional<Pacer> pacer;
+    bool measuring = false;
+    if (settings_.rate) pacer.emplace(window_start_ - settings_.warmup, *settings_.rate, settings_.connections, index);
+    for (uint64_t k = 0;; ++k) {
+      if (pacer && !measuring && Clock::now() >= window_start_) {
+        pacer.emplace(window_start_, *settings_.rate, settings_.connections, index);
+        measuring = true;
+        k = 0;
+      }
+      // Open loop: wait for the intended send time; closed loop: go now.
+      const auto intended = pacer ? pacer->intended(k) : Clock::now();
+      if (intended >= end_ || Clock::now() >= end_) break;
+      if (pacer && Clock::now() < intended) {
+        timer.expires_at(intended);
+        co_await timer.async_wait(nothrow);
+      }
       const auto t0 = Clock::now();
-      const bool measured = t0 >= window_start_;
-      deadline.expires_at(t0 + settings_.timeout);
+      const bool measured = intended >= window_start_;
+      const uint64_t id = ++next_id_;
+      timer.expires_at(t0 + settings_.timeout);
       // Whichever finishes first wins; the other is cancelled. Cancelling the exchange
       // aborts its connect, handshake, read or write wherever it stands.
-      auto outcome = co_await (exchange(c) || deadline.async_wait(nothrow));
+      auto outcome = co_await (exchange(c, id) || timer.async_wait(nothrow));
       const auto t1 = Clock::now();
       std::optional<Failure> failure;
       if (outcome.index() == 1)
@@ -80,7 +99,10 @@ class ClosedLoop {
       if (measured) last_completion_ = std::max(last_completion_, t1);
       if (!failure) {
         if (measured) {
-          result_.latency_ns.record(static_cast<uint64_t>((t1 - t0).count()));
+          const auto latency = static_cast<uint64_t>((t1 - intended).count());
+          result_.latency_ns.record(latency);
+          if (pacer) result_.uncorrected_ns.record(static_cast<uint64_t>((t1 - t0).count()));
+          result_.samples.push_back({id, latency});
           ++result_.requests;
         }
       } else {
@@ -97,7 +119,7 @@ class ClosedLoop {
   }
 
   // One request and its response on `c`, connecting first if needed.
-  asio::awaitable<std::optional<Failure>> exchange(Connection& c) {
+  asio::awaitable<std::optional<Failure>> exchange(Connection& c, uint64_t request_id) {
     if (!c.stream) {
       auto [ec, stream] = co_await connect_end(entry_, client_);
       if (ec) co_return Failure{ErrorKind::connect, ec.message()};
@@ -106,7 +128,7 @@ class ClosedLoop {
       c.buffer.clear();
     }
     char id[24];
-    const auto id_len = fmt::format_to_n(id, sizeof id, "{}", ++next_id_).size;
+    const auto id_len = fmt::format_to_n(id, sizeof id, "{}", request_id).size;
     const std::string_view request[] = {head_start_, std::string_view(id, id_len), head_end_};
     if (auto ec = co_await c.stream->write(request)) co_return Failure{ErrorKind::write, ec.message()};
     HttpHead head;

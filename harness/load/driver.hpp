@@ -1,23 +1,33 @@
-// The load driver, closed loop: `connections` connections, each sending its next request
-// as soon as the previous response has arrived (wrk's model). It runs on the calling
-// thread, which is the chain's client node.
+// The load driver. It runs on the calling thread, which is the chain's client node.
 //
-// Latency runs from the moment the request starts to the last byte of its response.
-// With --conn new the request starts with the connect, so latency includes connecting
-// and the handshake of the first link: that is the cost the article talks about. In a
-// closed loop, latency is not corrected for coordinated omission (the open loop, with
-// intended send times, is issue #4).
+// Closed loop (no rate): `connections` connections, each sending its next request as
+// soon as the previous response has arrived (wrk's model). Latency runs from the moment
+// the request starts to the last byte of its response.
 //
-// The measured interval opens when warm-up ends. A request counts if it *started* inside
-// the interval; no request starts after it closes, and those in flight are awaited
-// (each bounded by the timeout). Failed requests are counted by kind, never as latency.
+// Open loop (a rate): each connection sends on the schedule of load/pacer.hpp, and
+// latency runs from the request's intended send time, which corrects for coordinated
+// omission; the latency from the actual send is kept beside it. When the chain cannot
+// keep up, requests go out late (and their latency shows it) and the run still ends on
+// time: nothing is sent after the duration, so the achieved rate falls short of the
+// requested one, and the report says so.
+//
+// With --conn new a request starts with the connect, so latency includes connecting
+// and the handshake of the first link: that is the cost the article talks about.
+//
+// The measured interval opens when warm-up ends. A request counts if it started (open
+// loop: was meant to start) inside the interval; no request starts after it closes, and
+// those in flight are awaited (each bounded by the timeout). Failed requests are
+// counted by kind, never as latency.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <vector>
 
 #include "load/conn_policy.hpp"
+#include "metrics/attribution.hpp"
 #include "metrics/errors.hpp"
 #include "metrics/histogram.hpp"
 #include "net/link.hpp"
@@ -31,13 +41,16 @@ struct LoadSettings {
   std::chrono::nanoseconds duration{std::chrono::seconds(1)};
   std::chrono::nanoseconds timeout{std::chrono::seconds(5)};
   uint64_t request_bytes = 0;  // request body; 0 sends a GET
+  std::optional<double> rate;  // requests per second over all connections: open loop
 };
 
 struct LoadResult {
-  Histogram latency_ns;               // successful measured requests
+  Histogram latency_ns;               // successful measured requests (open loop: from the intended send)
+  Histogram uncorrected_ns;           // open loop: the same requests, from the actual send
   uint64_t requests = 0;              // successful measured requests
   ErrorCounts errors;                 // failed measured requests, by kind
   std::chrono::nanoseconds measured{0};  // window start to the last measured completion
+  std::vector<ResidenceSample> samples;  // (request id, latency) of each successful measured request
 };
 
 // Drives the chain whose first link is `entry`. `client` collects the client node's

@@ -7,7 +7,7 @@
 namespace hopcost {
 namespace {
 std::unique_ptr<Stream> wrap(Socket socket, const LinkEnds& link, TlsSide side, NodeStats& stats) {
-  if (!traits(link.kind).tls) return make_plain_stream(std::move(socket), stats);
+  if (!traits(link.kind).tls) return make_plain_stream(std::move(socket), side, stats);
   SSL_CTX* ctx = side == TlsSide::server ? link.server_ctx : link.client_ctx;
   HOPCOST_CHECK(ctx != nullptr);
   return make_tls_stream(std::move(socket), ctx, side, link.server_name, stats);

@@ -9,13 +9,13 @@ namespace {
 
 class PlainStream final : public Stream {
  public:
-  PlainStream(Socket socket, NodeStats& stats) : socket_(std::move(socket)), stats_(stats) {}
+  PlainStream(Socket socket, TlsSide side, NodeStats& stats) : socket_(std::move(socket)), side_(side), stats_(stats) {}
 
   asio::awaitable<error_code> handshake() override { co_return error_code{}; }
 
   asio::awaitable<std::tuple<error_code, size_t>> read_some(std::span<char> into) override {
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(into.data(), into.size()), nothrow);
-    stats_.add_read(n);
+    count(n);
     co_return std::tuple{ec, n};
   }
 
@@ -24,7 +24,7 @@ class PlainStream final : public Stream {
     HOPCOST_CHECK(pieces.size() <= buffers.size());
     for (size_t i = 0; i < pieces.size(); ++i) buffers[i] = asio::buffer(pieces[i]);
     auto [ec, n] = co_await asio::async_write(socket_, std::span(buffers.data(), pieces.size()), nothrow);
-    stats_.add_written(n);
+    count(n);
     co_return ec;
   }
 
@@ -41,15 +41,22 @@ class PlainStream final : public Stream {
   }
 
  private:
+  // Plaintext: what crosses the socket is the message itself.
+  void count(size_t n) {
+    stats_.add_wire(side_, n);
+    stats_.add_app(side_, n);
+  }
+
   static constexpr size_t kMaxPieces = 4;
   Socket socket_;
+  TlsSide side_;
   NodeStats& stats_;
 };
 
 }  // namespace
 
-std::unique_ptr<Stream> make_plain_stream(Socket socket, NodeStats& stats) {
-  return std::make_unique<PlainStream>(std::move(socket), stats);
+std::unique_ptr<Stream> make_plain_stream(Socket socket, TlsSide side, NodeStats& stats) {
+  return std::make_unique<PlainStream>(std::move(socket), side, stats);
 }
 
 }  // namespace hopcost

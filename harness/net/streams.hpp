@@ -10,7 +10,7 @@
 
 namespace hopcost {
 
-std::unique_ptr<Stream> make_plain_stream(Socket socket, NodeStats& stats);
+std::unique_ptr<Stream> make_plain_stream(Socket socket, TlsSide side, NodeStats& stats);
 std::unique_ptr<Stream> make_tls_stream(Socket socket, SSL_CTX* ctx, TlsSide side,
                                         const std::string& server_name, NodeStats& stats);
 

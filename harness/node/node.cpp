@@ -2,9 +2,13 @@
 
 #include <pthread.h>
 
+#include <charconv>
 #include <cstdio>
 
+#include <fmt/format.h>
+
 #include "net/transport.hpp"
+#include "util/errors.hpp"
 #include "util/check.hpp"
 
 namespace hopcost {
@@ -31,7 +35,7 @@ void Node::listen(LinkEnds& downstream) {
   downstream_ = &downstream;
 }
 
-void Node::start() {
+void Node::start(std::optional<int> cpu) {
   HOPCOST_CHECK(acceptor_ && !thread_.joinable());
   spawn_logged(*io_, accept_loop(), name_ + " accept");
   thread_ = std::thread([this] {
@@ -39,6 +43,15 @@ void Node::start() {
     io_->run();
   });
   cpu_ = ThreadCpuClock::of(thread_.native_handle());
+  if (cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(*cpu, &set);
+    if (pthread_setaffinity_np(thread_.native_handle(), sizeof set, &set) != 0) {
+      stop();
+      throw RunError(fmt::format("{}: cannot pin to CPU {}", name_, *cpu));
+    }
+  }
 }
 
 void Node::stop() {
@@ -48,6 +61,14 @@ void Node::stop() {
   cpu_ = ThreadCpuClock{};
   acceptor_.reset();
   io_.reset();
+}
+
+void Node::record_residence(std::string_view request_id, std::chrono::steady_clock::time_point head_in,
+                            std::chrono::steady_clock::time_point last_out) {
+  uint64_t id = 0;
+  const auto [p, ec] = std::from_chars(request_id.data(), request_id.data() + request_id.size(), id);
+  if (ec != std::errc{} || p != request_id.data() + request_id.size() || residence_.size() >= kMaxResidenceSamples) return;
+  residence_.push_back({id, static_cast<uint64_t>((last_out - head_in).count())});
 }
 
 asio::awaitable<void> Node::accept_loop() {

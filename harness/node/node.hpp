@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "metrics/attribution.hpp"
 #include "metrics/cpu_clock.hpp"
 #include "net/link.hpp"
 #include "node/snapshot.hpp"
@@ -24,7 +25,9 @@ class Node {
   // Listens on `downstream` now, so that its address is known before any thread starts.
   // The link must outlive the node.
   void listen(LinkEnds& downstream);
-  void start();  // starts the thread, which accepts and serves until stop()
+  // Starts the thread, which accepts and serves until stop(); pinned to `cpu` if given.
+  // Throws RunError if the kernel refuses the CPU.
+  void start(std::optional<int> cpu = std::nullopt);
   // Stops the thread and destroys every connection (sockets closed). Idempotent.
   void stop();
 
@@ -35,11 +38,21 @@ class Node {
   // CPU time (user + system) of the node's thread so far; 0 before start().
   uint64_t cpu_ns() const { return cpu_.now_ns(); }
   NodeSnapshot snapshot() const { return snapshot_of(stats_, name_, role_, cpu_ns()); }
+  // Each request's residence time here, by request id; read only after stop().
+  const std::vector<ResidenceSample>& residence() const { return residence_; }
+  static constexpr size_t kMaxResidenceSamples = 4'000'000;  // 64 MiB; later requests go unrecorded
 
  protected:
   // Serves one accepted connection whose handshake has succeeded, until it ends.
   virtual asio::awaitable<void> serve(std::unique_ptr<Stream> downstream) = 0;
   asio::io_context& io() { return *io_; }
+  // Records a request's residence here: from `head_in`, when its request head was read,
+  // to `last_out`, just before the write of its response's last byte. The end is taken
+  // before that write, not after: the write wakes the node downstream, which on a busy
+  // machine may run first, and a residence that ended after the downstream node had the
+  // byte would make the hop's share negative. Requests without a numeric id are not recorded.
+  void record_residence(std::string_view request_id, std::chrono::steady_clock::time_point head_in,
+                        std::chrono::steady_clock::time_point last_out);
 
  private:
   asio::awaitable<void> accept_loop();
@@ -49,6 +62,7 @@ class Node {
   Role role_;
   NodeStats stats_;
   const LinkEnds* downstream_ = nullptr;
+  std::vector<ResidenceSample> residence_;
   std::thread thread_;
   ThreadCpuClock cpu_;
   // Destroyed first (declared last): destroying the io_context destroys every pending

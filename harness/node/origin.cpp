@@ -20,23 +20,27 @@ asio::awaitable<void> Origin::serve(std::unique_ptr<Stream> stream) {
       stats().add_error(ErrorKind::read, r.outcome == ReadOutcome::bad ? "bad request: " + r.detail : r.ec.message());
       break;
     }
-    // The id is echoed so that every node can pair its timing of the same request. Built
-    // before the body is read: the id points into the buffer the body read may reuse.
+    // The id is echoed, and recorded with this node's residence time, so that the
+    // timings of one request can be paired across nodes.
+    const auto head_in = std::chrono::steady_clock::now();
     const bool close = request.close;
-    const auto id = request.request_id.substr(0, 64);
+    char id[32];  // kept: the view into the buffer does not outlive the body's read
+    const std::string_view id_text(id, request.request_id.copy(id, sizeof id));
     const auto n = fmt::format_to_n(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n{}: {}\r\n{}\r\n",
-                                    body_.size(), kRequestIdHeader, id, close ? "Connection: close\r\n" : "")
+                                    body_.size(), kRequestIdHeader, id_text, close ? "Connection: close\r\n" : "")
                        .size;
     if (auto ec = co_await in.discard_body(*stream, request)) {
       stats().add_error(ErrorKind::read, ec.message());
       break;
     }
     const std::string_view response[] = {std::string_view(head, n), body_};
+    const auto last_out = std::chrono::steady_clock::now();  // see Node::record_residence
     if (auto ec = co_await stream->write(response)) {
       stats().add_error(ErrorKind::write, ec.message());
       break;
     }
     stats().add_message();
+    record_residence(id_text, head_in, last_out);
     if (close) break;
   }
   co_await stream->shutdown();

@@ -29,6 +29,9 @@ asio::awaitable<void> Relay::serve(std::unique_ptr<Stream> down) {
       break;
     }
     const bool close_after = request.close;
+    const auto head_in = std::chrono::steady_clock::now();
+    char id[32];  // the request id, kept: the view into the buffer does not outlive forward()
+    const size_t id_len = request.request_id.copy(id, sizeof id);
     // Reasons are built before the co_await that takes them: GCC 12 can destroy a
     // temporary made inside a co_await expression twice (see docs/architecture.md).
     std::string reason;
@@ -61,11 +64,13 @@ asio::awaitable<void> Relay::serve(std::unique_ptr<Stream> down) {
       co_await upstream_failed(*down, ErrorKind::read, reason);
       break;
     }
-    if (auto f = co_await from_up.forward(*up, *down, response); f.ec) {
+    std::chrono::steady_clock::time_point last_out;
+    if (auto f = co_await from_up.forward(*up, *down, response, &last_out); f.ec) {
       stats().add_error(f.write_failed ? ErrorKind::write : ErrorKind::read, "response: " + f.ec.message());
       break;
     }
     stats().add_message();
+    record_residence(std::string_view(id, id_len), head_in, last_out);
     if (close_after || response.close) break;
   }
   if (up) co_await up->shutdown();

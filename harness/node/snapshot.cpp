@@ -19,26 +19,47 @@ NodeSnapshot snapshot_of(const NodeStats& stats, std::string name, Role role, ui
   return s;
 }
 
+namespace {
+
+constexpr std::string_view kSideKeys[] = {"handshakes", "handshake_cpu_ns", "handshake_bytes", "wire_bytes", "app_bytes",
+                                          "record_cpu_ns"};
+
+// SideCounters as an array of its fields, in kSideKeys order.
+std::array<uint64_t*, 6> fields(SideCounters& c) {
+  return {&c.handshakes, &c.handshake_cpu_ns, &c.handshake_bytes, &c.wire_bytes, &c.app_bytes, &c.record_cpu_ns};
+}
+
+nlohmann::ordered_json side_json(SideCounters c) {
+  nlohmann::ordered_json j;
+  const auto f = fields(c);
+  for (size_t i = 0; i < f.size(); ++i) j[std::string(kSideKeys[i])] = *f[i];
+  return j;
+}
+
+SideCounters side_from_json(const nlohmann::json& j) {
+  SideCounters c;
+  const auto f = fields(c);
+  for (size_t i = 0; i < f.size(); ++i) *f[i] = j.at(std::string(kSideKeys[i])).get<uint64_t>();
+  return c;
+}
+
+}  // namespace
+
 nlohmann::ordered_json to_json(const NodeSnapshot& s) {
   nlohmann::ordered_json j;
   j["name"] = s.name;
   j["role"] = std::string(to_string(s.role));
   j["cpu_ns"] = s.cpu_ns;
-  const auto& c = s.counters;
-  j["handshakes_server"] = c.handshakes_server;
-  j["handshakes_client"] = c.handshakes_client;
-  j["handshake_cpu_ns_server"] = c.handshake_cpu_ns_server;
-  j["handshake_cpu_ns_client"] = c.handshake_cpu_ns_client;
-  j["messages"] = c.messages;
-  j["bytes_read"] = c.bytes_read;
-  j["bytes_written"] = c.bytes_written;
-  nlohmann::ordered_json errors, first;
+  j["messages"] = s.counters.messages;
+  j["server"] = side_json(s.counters.server);
+  j["client"] = side_json(s.counters.client);
+  nlohmann::ordered_json errors, first = nlohmann::ordered_json::object();
   for (int k = 0; k < kErrorKinds; ++k) {
-    errors[std::string(kErrorKindNames[k])] = c.errors.by_kind[k];
+    errors[std::string(kErrorKindNames[k])] = s.counters.errors.by_kind[k];
     if (!s.first_errors[k].empty()) first[std::string(kErrorKindNames[k])] = s.first_errors[k];
   }
   j["errors"] = errors;
-  j["first_errors"] = first.is_null() ? nlohmann::ordered_json::object() : first;
+  j["first_errors"] = first;
   if (s.negotiated)
     j["negotiated"] = {{"version", s.negotiated->version}, {"cipher", s.negotiated->cipher}, {"group", s.negotiated->group}};
   else
@@ -52,17 +73,12 @@ NodeSnapshot snapshot_from_json(const nlohmann::json& j) {
   const auto role = j.at("role").get<std::string>();
   s.role = role == "origin" ? Role::origin : role == "client" ? Role::client : Role::relay;
   s.cpu_ns = j.at("cpu_ns").get<uint64_t>();
-  auto& c = s.counters;
-  c.handshakes_server = j.at("handshakes_server").get<uint64_t>();
-  c.handshakes_client = j.at("handshakes_client").get<uint64_t>();
-  c.handshake_cpu_ns_server = j.at("handshake_cpu_ns_server").get<uint64_t>();
-  c.handshake_cpu_ns_client = j.at("handshake_cpu_ns_client").get<uint64_t>();
-  c.messages = j.at("messages").get<uint64_t>();
-  c.bytes_read = j.at("bytes_read").get<uint64_t>();
-  c.bytes_written = j.at("bytes_written").get<uint64_t>();
+  s.counters.messages = j.at("messages").get<uint64_t>();
+  s.counters.server = side_from_json(j.at("server"));
+  s.counters.client = side_from_json(j.at("client"));
   for (int k = 0; k < kErrorKinds; ++k) {
     const std::string kind(kErrorKindNames[k]);
-    c.errors.by_kind[k] = j.at("errors").at(kind).get<uint64_t>();
+    s.counters.errors.by_kind[k] = j.at("errors").at(kind).get<uint64_t>();
     if (j.at("first_errors").contains(kind)) s.first_errors[k] = j["first_errors"][kind].get<std::string>();
   }
   if (const auto& n = j.at("negotiated"); !n.is_null())

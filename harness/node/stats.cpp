@@ -2,45 +2,46 @@
 
 namespace hopcost {
 
+SideCounters SideCounters::operator-(const SideCounters& e) const {
+  return {handshakes - e.handshakes, handshake_cpu_ns - e.handshake_cpu_ns, handshake_bytes - e.handshake_bytes,
+          wire_bytes - e.wire_bytes,  app_bytes - e.app_bytes,           record_cpu_ns - e.record_cpu_ns};
+}
+
 NodeCounters NodeCounters::operator-(const NodeCounters& e) const {
   NodeCounters d;
-  d.handshakes_server = handshakes_server - e.handshakes_server;
-  d.handshakes_client = handshakes_client - e.handshakes_client;
-  d.handshake_cpu_ns_server = handshake_cpu_ns_server - e.handshake_cpu_ns_server;
-  d.handshake_cpu_ns_client = handshake_cpu_ns_client - e.handshake_cpu_ns_client;
+  d.server = server - e.server;
+  d.client = client - e.client;
   d.messages = messages - e.messages;
-  d.bytes_read = bytes_read - e.bytes_read;
-  d.bytes_written = bytes_written - e.bytes_written;
   for (int k = 0; k < kErrorKinds; ++k) d.errors.by_kind[k] = errors.by_kind[k] - e.errors.by_kind[k];
   return d;
 }
 
+SideCounters NodeStats::AtomicSide::load() const {
+  return {handshakes.load(kRelaxed), handshake_cpu_ns.load(kRelaxed), handshake_bytes.load(kRelaxed),
+          wire_bytes.load(kRelaxed), app_bytes.load(kRelaxed),        record_cpu_ns.load(kRelaxed)};
+}
+
 void NodeStats::add_error(ErrorKind kind, std::string_view detail) {
   const auto k = static_cast<int>(kind);
-  if (errors_[k].fetch_add(1, std::memory_order_relaxed) == 0) {
+  if (errors_[k].fetch_add(1, kRelaxed) == 0) {
     std::lock_guard lock(mutex_);
     first_error_[k] = std::string(detail);
   }
 }
 
 void NodeStats::note_negotiated(const Negotiated& n) {
-  if (has_negotiated_.load(std::memory_order_relaxed)) return;
+  if (has_negotiated_.load(kRelaxed)) return;
   std::lock_guard lock(mutex_);
   if (!negotiated_) negotiated_ = n;
-  has_negotiated_.store(true, std::memory_order_relaxed);
+  has_negotiated_.store(true, kRelaxed);
 }
 
 NodeCounters NodeStats::snapshot() const {
-  constexpr auto r = std::memory_order_relaxed;
   NodeCounters c;
-  c.handshakes_server = handshakes_server_.load(r);
-  c.handshakes_client = handshakes_client_.load(r);
-  c.handshake_cpu_ns_server = handshake_cpu_ns_server_.load(r);
-  c.handshake_cpu_ns_client = handshake_cpu_ns_client_.load(r);
-  c.messages = messages_.load(r);
-  c.bytes_read = bytes_read_.load(r);
-  c.bytes_written = bytes_written_.load(r);
-  for (int k = 0; k < kErrorKinds; ++k) c.errors.by_kind[k] = errors_[k].load(r);
+  c.server = server_.load();
+  c.client = client_.load();
+  c.messages = messages_.load(kRelaxed);
+  for (int k = 0; k < kErrorKinds; ++k) c.errors.by_kind[k] = errors_[k].load(kRelaxed);
   return c;
 }
 

@@ -1,8 +1,14 @@
 // Per-node counters. Each node's counters are written by the node's own thread and read,
 // as snapshots, by the thread that runs the measurement; the difference of two snapshots
 // is what a node did inside the measured interval.
+//
+// A node has two sides: the server end of its downstream link (where it accepts) and
+// the client end of its upstream link (where it connects). Counting them apart is what
+// lets a report speak of each link: link i is the client side of node i (the client
+// for link 0) and the server side of node i + 1.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <mutex>
@@ -24,32 +30,44 @@ struct Negotiated {
   bool operator==(const Negotiated&) const = default;
 };
 
+struct SideCounters {
+  uint64_t handshakes = 0;        // completed TLS handshakes
+  uint64_t handshake_cpu_ns = 0;  // thread CPU inside their SSL_do_handshake calls
+  uint64_t handshake_bytes = 0;   // transport bytes read + written during them
+  uint64_t wire_bytes = 0;        // transport bytes read + written, TLS records included
+  uint64_t app_bytes = 0;         // plaintext bytes read + written (the HTTP messages)
+  uint64_t record_cpu_ns = 0;     // thread CPU inside SSL_read/SSL_write (estimated: tls_stream.cpp)
+
+  SideCounters operator-(const SideCounters& earlier) const;
+  bool operator==(const SideCounters&) const = default;
+};
+
 struct NodeCounters {
-  uint64_t handshakes_server = 0;      // completed handshakes where this node was the server
-  uint64_t handshakes_client = 0;      // ... the client
-  uint64_t handshake_cpu_ns_server = 0;  // thread CPU inside the handshake calls
-  uint64_t handshake_cpu_ns_client = 0;
-  uint64_t messages = 0;               // requests served (origin) or relayed (relay)
-  uint64_t bytes_read = 0;             // transport bytes, TLS records included
-  uint64_t bytes_written = 0;
+  SideCounters server;        // its downstream link
+  SideCounters client;        // its upstream link
+  uint64_t messages = 0;      // requests served (origin) or relayed, response included (relay)
   ErrorCounts errors;
 
   NodeCounters operator-(const NodeCounters& earlier) const;
-  uint64_t handshakes() const { return handshakes_server + handshakes_client; }
-  uint64_t handshake_cpu_ns() const { return handshake_cpu_ns_server + handshake_cpu_ns_client; }
+  const SideCounters& side(TlsSide s) const { return s == TlsSide::server ? server : client; }
+  uint64_t handshakes() const { return server.handshakes + client.handshakes; }
+  uint64_t handshake_cpu_ns() const { return server.handshake_cpu_ns + client.handshake_cpu_ns; }
+  uint64_t record_cpu_ns() const { return server.record_cpu_ns + client.record_cpu_ns; }
+  uint64_t wire_bytes() const { return server.wire_bytes + client.wire_bytes; }
 };
 
 class NodeStats {
  public:
-  void add_handshake(TlsSide side, uint64_t cpu_ns) {
-    auto& n = side == TlsSide::server ? handshakes_server_ : handshakes_client_;
-    auto& c = side == TlsSide::server ? handshake_cpu_ns_server_ : handshake_cpu_ns_client_;
-    n.fetch_add(1, std::memory_order_relaxed);
-    c.fetch_add(cpu_ns, std::memory_order_relaxed);
+  void add_handshake(TlsSide side, uint64_t cpu_ns, uint64_t bytes) {
+    auto& s = at(side);
+    s.handshakes.fetch_add(1, kRelaxed);
+    s.handshake_cpu_ns.fetch_add(cpu_ns, kRelaxed);
+    s.handshake_bytes.fetch_add(bytes, kRelaxed);
   }
-  void add_message() { messages_.fetch_add(1, std::memory_order_relaxed); }
-  void add_read(uint64_t n) { bytes_read_.fetch_add(n, std::memory_order_relaxed); }
-  void add_written(uint64_t n) { bytes_written_.fetch_add(n, std::memory_order_relaxed); }
+  void add_wire(TlsSide side, uint64_t n) { at(side).wire_bytes.fetch_add(n, kRelaxed); }
+  void add_app(TlsSide side, uint64_t n) { at(side).app_bytes.fetch_add(n, kRelaxed); }
+  void add_record_cpu(TlsSide side, uint64_t ns) { at(side).record_cpu_ns.fetch_add(ns, kRelaxed); }
+  void add_message() { messages_.fetch_add(1, kRelaxed); }
   // Counts one error; the first detail of each kind is kept to explain the count.
   void add_error(ErrorKind kind, std::string_view detail);
 
@@ -62,9 +80,16 @@ class NodeStats {
   std::string first_error(ErrorKind kind) const;
 
  private:
-  std::atomic<uint64_t> handshakes_server_{0}, handshakes_client_{0};
-  std::atomic<uint64_t> handshake_cpu_ns_server_{0}, handshake_cpu_ns_client_{0};
-  std::atomic<uint64_t> messages_{0}, bytes_read_{0}, bytes_written_{0};
+  static constexpr auto kRelaxed = std::memory_order_relaxed;
+  struct AtomicSide {
+    std::atomic<uint64_t> handshakes{0}, handshake_cpu_ns{0}, handshake_bytes{0}, wire_bytes{0}, app_bytes{0},
+        record_cpu_ns{0};
+    SideCounters load() const;
+  };
+  AtomicSide& at(TlsSide side) { return side == TlsSide::server ? server_ : client_; }
+
+  AtomicSide server_, client_;
+  std::atomic<uint64_t> messages_{0};
   std::array<std::atomic<uint64_t>, kErrorKinds> errors_{};
 
   std::atomic<bool> has_negotiated_{false};

@@ -21,7 +21,7 @@ constexpr Column kColumns[] = {
     {"topology", true}, {"hops", false},   {"TLS", true},        {"conn", true},      {"placement", true},
     {"req/s", false},
     {"p50 µs", false},  {"p99 µs", false}, {"p99.9 µs", false}, {"hs/req", false},   {"hs CPU µs", false},
-    {"CPU µs/req", false}, {"×CPU", false}, {"×p50", false},    {"errors", false},
+    {"CPU µs/req", false}, {"TLS CPU", false}, {"×CPU", false}, {"×p50", false},    {"errors", false},
 };
 constexpr size_t kColumnCount = std::size(kColumns);
 
@@ -33,6 +33,38 @@ size_t width(std::string_view s) {
 std::string pad(std::string_view s, size_t w, bool left) {
   const std::string fill(w > width(s) ? w - width(s) : 0, ' ');
   return left ? std::string(s) + fill : fill + std::string(s);
+}
+
+std::string with_interval(const MarginalFigure& f, std::string_view unit) {
+  if (!f.ci95) return fmt::format("{:+.0f} {}", f.value, unit);
+  return fmt::format("{:+.0f} {} [{:+.0f}, {:+.0f}]", f.value, unit, f.ci95->low, f.ci95->high);
+}
+
+// The headline: what one more TLS link costs, per group of comparable variants.
+std::string headline(const Report& r) {
+  if (r.marginal_tls_hop.empty()) return "";
+  std::string out = "Cost of one TLS link (least-squares slope over the variants' number of TLS links; 95% interval):\n";
+  for (const auto& m : r.marginal_tls_hop) {
+    out += fmt::format("  {} TLS {} {}: p50 {}, p99 {}, CPU {}, handshake CPU {}{}\n", m.placement, m.tls, m.conn,
+                       with_interval(m.latency_us_p50, "µs"), with_interval(m.latency_us_p99, "µs"),
+                       with_interval(m.cpu_us_per_request, "µs/req"), with_interval(m.handshake_cpu_us, "µs/req"),
+                       m.confounded ? " (TLS links grew only with hops: includes a plain hop's cost)" : "");
+  }
+  return out + "\n";
+}
+
+// What each hop adds at p50, paired by request id, and the origin's own time.
+std::string per_hop(const Report& r) {
+  std::string out;
+  for (const auto& v : r.variants) {
+    if (v.failure || v.per_hop.empty() || v.attribution_samples == 0) continue;
+    if (out.empty()) out = "\nPer hop: p50 µs each link adds (client's first, the relay's work included), then the origin's own time:\n";
+    std::string hops;
+    for (const auto& l : v.per_hop) hops += fmt::format("{} {:.0f} · ", l.kind, l.added_latency_us.p50);
+    out += fmt::format("  {} {} hops TLS {} {} {}: {}origin {:.0f}  ({} requests paired)\n", v.topology, v.hops, v.tls,
+                       v.conn, v.placement, hops, v.origin_us.p50, v.attribution_samples);
+  }
+  return out;
 }
 
 std::string ratio(double value, double best) {
@@ -54,6 +86,7 @@ class ConsoleReporter final : public Reporter {
                        placements, s.connections, s.duration.count(), s.warmup.count());
     for (const auto& w : r.warnings) out += fmt::format("WARNING: {}\n", w);
     out += "\n";
+    out += headline(r);
 
     // The cheapest CPU and p50 among variants of the same placement, TLS version and policy.
     auto group_of = [](const VariantResult& v) { return v.placement + "/" + v.tls + "/" + v.conn; };
@@ -73,7 +106,7 @@ class ConsoleReporter final : public Reporter {
       const bool ok = v.requests > 0;
       std::string tls = v.tls_version.value_or(v.has_tls_links() ? "?" : "none");
       if (v.failure) {  // its figures are partial: none is shown
-        rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, "-", "-", "-", "-", "-", "-", "-", "-", "-", "FAILED"});
+        rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "FAILED"});
         continue;
       }
       rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, fmt::format("{:.0f}", v.throughput_rps),
@@ -81,6 +114,7 @@ class ConsoleReporter final : public Reporter {
                       ok ? fmt::format("{:.0f}", v.latency_us.p999) : "-", fmt::format("{:.2f}", v.handshakes_per_request),
                       v.handshake_cpu_us > 0 ? fmt::format("{:.0f}", v.handshake_cpu_us) : "-",
                       ok ? fmt::format("{:.0f}", v.cpu_us_per_request) : "-",
+                      ok ? fmt::format("{:.0f}%", 100 * v.tls_cpu_share) : "-",
                       ok ? ratio(v.cpu_us_per_request, b.first) : "-", ok ? ratio(v.latency_us.p50, b.second) : "-",
                       std::to_string(v.errors.total())});
     }
@@ -110,6 +144,8 @@ class ConsoleReporter final : public Reporter {
         out += fmt::format("\nFAILED: {} {} hops TLS {} {} {}: {}\n", v.topology, v.hops, v.tls, v.conn, v.placement,
                            *v.failure);
 
+    out += per_hop(r);
+
     bool any_errors = false;
     for (const auto& v : r.variants) {
       for (const auto& n : v.nodes) {
@@ -123,7 +159,7 @@ class ConsoleReporter final : public Reporter {
     out +=
         "\nlatency: client side, request start to last response byte (with conn=new it includes connect and "
         "handshakes).\nhs/req: TLS handshakes per request over all links. hs CPU µs: one link's handshake, both "
-        "sides. CPU µs/req: all nodes, client included.\n×CPU, ×p50: ratio to the cheapest variant of the same "
+        "sides. CPU µs/req: all nodes, client included. TLS CPU: its share spent in TLS.\n×CPU, ×p50: ratio to the cheapest variant of the same "
         "placement, TLS version and connection policy.\n";
     return out;
   }

@@ -31,12 +31,55 @@ Json node_json(const NodeResult& n) {
   j["handshake_cpu_us"] = r3(n.handshake_cpu_us);
   j["cpu_us"] = r3(n.cpu_us);
   j["cpu_us_per_request"] = r3(n.cpu_us_per_request);
-  j["bytes_read"] = n.bytes_read;
-  j["bytes_written"] = n.bytes_written;
+  j["bytes_per_request"] = r3(n.bytes_per_request);
+  j["cpu"] = n.cpu ? Json(*n.cpu) : Json(nullptr);
   j["errors"] = errors_json(n.errors);
   Json first = Json::object();
   for (const auto& [kind, text] : n.first_errors) first[kind] = text;
   j["first_errors"] = first;
+  return j;
+}
+
+Json latency_json(const LatencySummary& l) {
+  return Json{{"p50", r3(l.p50)}, {"p90", r3(l.p90)}, {"p99", r3(l.p99)},
+              {"p999", r3(l.p999)}, {"max", r3(l.max)}, {"mean", r3(l.mean)}};
+}
+
+Json percentiles_json(const Percentiles& p) { return Json{{"p50", r3(p.p50)}, {"p99", r3(p.p99)}}; }
+
+Json optional_number(const std::optional<double>& v) { return v ? Json(r3(*v)) : Json(nullptr); }
+
+Json interval_json(const std::optional<Interval>& i) {
+  return i ? Json{{"low", r3(i->low)}, {"high", r3(i->high)}} : Json(nullptr);
+}
+
+Json link_json(const LinkResult& l) {
+  Json j;
+  j["link"] = l.link;
+  j["kind"] = l.kind;
+  j["added_latency_us"] = percentiles_json(l.added_latency_us);
+  j["added_latency_own_us"] = percentiles_json(l.added_latency_own_us);
+  j["handshake_cpu_us"] = Json{{"client", r3(l.handshake_cpu_us_client)}, {"server", r3(l.handshake_cpu_us_server)}};
+  j["handshake_bytes"] = r3(l.handshake_bytes);
+  j["bytes_per_request"] = r3(l.bytes_per_request);
+  j["overhead_bytes_per_request"] = r3(l.overhead_bytes_per_request);
+  j["added_latency_vs_floor"] = optional_number(l.added_latency_vs_floor);
+  return j;
+}
+
+Json marginal_json(const Marginal& m) {
+  Json j;
+  j["placement"] = m.placement;
+  j["tls"] = m.tls;
+  j["conn"] = m.conn;
+  auto figure = [](const MarginalFigure& f) { return Json{{"value", r3(f.value)}, {"ci95", interval_json(f.ci95)}}; };
+  j["latency_us_p50"] = figure(m.latency_us_p50);
+  j["latency_us_p99"] = figure(m.latency_us_p99);
+  j["cpu_us_per_request"] = figure(m.cpu_us_per_request);
+  j["handshake_cpu_us"] = figure(m.handshake_cpu_us);
+  j["points"] = m.points;
+  j["hops_held_equal"] = m.hops_held_equal;
+  j["confounded_with_hops"] = m.confounded;
   return j;
 }
 
@@ -51,18 +94,36 @@ Json variant_json(const VariantResult& v) {
   j["tls_group"] = optional_text(v.tls_group);
   j["conn"] = v.conn;
   j["placement"] = v.placement;
+  j["cpu_policy"] = v.cpu_policy;
   j["connections"] = v.connections;
   j["requests"] = v.requests;
   j["errors"] = errors_json(v.errors);
   j["measured_s"] = r3(v.measured_s);
   j["throughput_rps"] = r3(v.throughput_rps);
-  const auto& l = v.latency_us;
-  j["latency_us"] = Json{{"p50", r3(l.p50)}, {"p90", r3(l.p90)}, {"p99", r3(l.p99)},
-                         {"p999", r3(l.p999)}, {"max", r3(l.max)}, {"mean", r3(l.mean)}};
+  j["requested_rps"] = optional_number(v.requested_rps);
+  j["latency_us"] = latency_json(v.latency_us);
+  j["uncorrected_latency_us"] = v.uncorrected_latency_us ? latency_json(*v.uncorrected_latency_us) : Json(nullptr);
   j["latency_out_of_range"] = v.latency_out_of_range;
   j["handshakes_per_request"] = r3(v.handshakes_per_request);
   j["handshake_cpu_us"] = r3(v.handshake_cpu_us);
+  j["handshake_cpu_vs_floor"] = optional_number(v.handshake_cpu_vs_floor);
   j["cpu_us_per_request"] = r3(v.cpu_us_per_request);
+  j["tls_cpu_share"] = r3(v.tls_cpu_share);
+  Json hops = Json::array();
+  for (const auto& l : v.per_hop) hops.push_back(link_json(l));
+  j["per_hop"] = hops;
+  j["origin_us"] = percentiles_json(v.origin_us);
+  j["attribution_samples"] = v.attribution_samples;
+  j["repeats"] = v.repeats;
+  Json values = Json::object(), ci = Json::object();
+  for (const auto& [name, list] : v.repeat_values) {
+    Json a = Json::array();
+    for (double x : list) a.push_back(r3(x));
+    values[name] = a;
+  }
+  for (const auto& [name, interval] : v.ci95) ci[name] = interval_json(interval);
+  j["repeat_values"] = values;
+  j["ci95"] = ci;
   Json nodes = Json::array();
   for (const auto& n : v.nodes) nodes.push_back(node_json(n));
   j["nodes"] = nodes;
@@ -88,6 +149,14 @@ class JsonReporter final : public Reporter {
                         {"hostname", c.hostname},
                         {"started_at", c.started_at},
                         {"configuration", scenario_to_json(r.scenario)}};
+    j["floors"] = r.floors ? Json{{"handshake_tls12_cpu_us", r3(r.floors->handshake_tls12_cpu_us)},
+                                  {"handshake_tls13_cpu_us", r3(r.floors->handshake_tls13_cpu_us)},
+                                  {"loopback_tcp_rtt_us", r3(r.floors->loopback_tcp_rtt_us)},
+                                  {"loopback_uds_rtt_us", r3(r.floors->loopback_uds_rtt_us)}}
+                           : Json(nullptr);
+    Json marginal = Json::array();
+    for (const auto& m : r.marginal_tls_hop) marginal.push_back(marginal_json(m));
+    j["marginal_tls_hop"] = marginal;
     j["warnings"] = r.warnings;
     Json variants = Json::array();
     for (const auto& v : r.variants) variants.push_back(variant_json(v));

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "metrics/attribution.hpp"
 #include "metrics/errors.hpp"
+#include "metrics/statistics.hpp"
 #include "scenario/scenario.hpp"
 
 namespace hopcost {
@@ -26,10 +28,51 @@ struct NodeResult {
   double handshake_cpu_us = 0;      // its own thread CPU per handshake it took part in
   double cpu_us = 0;                // its thread's CPU over the measured interval
   double cpu_us_per_request = 0;
-  uint64_t bytes_read = 0, bytes_written = 0;  // transport bytes, TLS records included
+  double bytes_per_request = 0;     // transport bytes through its sockets, both links, both directions
+  std::optional<int> cpu;           // the CPU it was pinned to (--cpu-policy pack or pin); none: the OS placed it
   ErrorCounts errors;
   std::map<std::string, std::string> first_errors;  // kind -> the first error's text
 };
+
+// One link of the chain, client side first (DESIGN.md, "What is measured, exactly").
+struct LinkResult {
+  int link = 0;                       // 0 is the client's link
+  std::string kind;                   // tls, tcp, uds, tls+uds
+  Percentiles added_latency_us;       // this hop's share of the p50 and of the p99 request (they add up)
+  Percentiles added_latency_own_us;   // the percentiles of this hop's own shares
+  double handshake_cpu_us_client = 0;  // per full handshake on this link, client end
+  double handshake_cpu_us_server = 0;  // ... server end
+  double handshake_bytes = 0;          // per handshake, both directions (session tickets excluded)
+  double bytes_per_request = 0;        // transport bytes on the link, both directions
+  double overhead_bytes_per_request = 0;  // bytes_per_request minus the plaintext HTTP bytes
+  std::optional<double> added_latency_vs_floor;  // plaintext tcp/uds links: p50 ÷ the loopback round-trip floor
+};
+
+// The floors this run's figures are compared with (hopcost floor, harness/floor/).
+struct FloorFigures {
+  double handshake_tls12_cpu_us = 0, handshake_tls13_cpu_us = 0;
+  double loopback_tcp_rtt_us = 0, loopback_uds_rtt_us = 0;
+};
+
+// A figure's cost per TLS link, from the variants of one group (same placement, TLS
+// version and connection policy) that differ in their number of TLS links.
+struct MarginalFigure {
+  double value = 0;
+  std::optional<Interval> ci95;
+};
+struct Marginal {
+  std::string placement, tls, conn;
+  MarginalFigure latency_us_p50, latency_us_p99, cpu_us_per_request, handshake_cpu_us;
+  int points = 0;                 // variant runs (repeats included) in the fit
+  bool hops_held_equal = false;   // hops varied and were held equal by the regression
+  bool confounded = false;        // TLS links moved only with hops: slopes include a plain hop's cost
+};
+
+// The headline figures: the ones repeats report as median, spread and interval, and
+// the ones the gate may compare across runs with their noise.
+inline constexpr const char* kHeadlineFigures[] = {"throughput_rps",     "latency_us.p50",   "latency_us.p99",
+                                                   "cpu_us_per_request", "handshake_cpu_us", "handshakes_per_request",
+                                                   "tls_cpu_share"};
 
 struct VariantResult {
   std::string topology;            // preset name, or the explicit list
@@ -41,16 +84,31 @@ struct VariantResult {
   std::string placement = "inproc";
   int connections = 0;
 
-  uint64_t requests = 0;            // successful requests in the measured interval
-  ErrorCounts errors;               // failed requests in the measured interval, by kind
+  std::string cpu_policy = "spread";
+
+  uint64_t requests = 0;            // successful requests in the measured interval (all repeats)
+  ErrorCounts errors;               // failed requests in the measured interval, by kind (all repeats)
   double measured_s = 0;            // length of the measured interval
   double throughput_rps = 0;
-  LatencySummary latency_us;
+  std::optional<double> requested_rps;  // open loop: the rate asked for
+  LatencySummary latency_us;            // open loop: from the intended send time
+  std::optional<LatencySummary> uncorrected_latency_us;  // open loop: from the actual send
   uint64_t latency_out_of_range = 0;
   double handshakes_per_request = 0;  // TLS link handshakes (counted at their server ends) per request
   double handshake_cpu_us = 0;        // CPU of one link handshake, client side + server side
   double cpu_us_per_request = 0;      // all nodes, client included
+  double tls_cpu_share = 0;           // of all CPU: handshakes and TLS record layer, all nodes
+  std::optional<double> handshake_cpu_vs_floor;  // handshake_cpu_us ÷ the in-memory handshake floor
+  std::vector<LinkResult> per_hop;
+  Percentiles origin_us;              // the origin's own residence time
+  uint64_t attribution_samples = 0;   // requests paired at every node for per_hop
   std::vector<NodeResult> nodes;      // client, relays in order, origin
+
+  // Repeats: the headline figures above are medians over `repeats` runs of the variant,
+  // interleaved with the other variants; the rest comes from the run with the median p50.
+  int repeats = 1;
+  std::map<std::string, std::vector<double>> repeat_values;  // headline figure -> one value per repeat
+  std::map<std::string, Interval> ci95;                      // headline figure -> 95% interval of its mean
   // Set when the variant could not be measured to the end (a node process died): its
   // figures are then incomplete, and the run exits with code 3.
   std::optional<std::string> failure;
@@ -73,6 +131,8 @@ struct Report {
   int schema_version = kSchemaVersion;
   Context context;
   Scenario scenario;
+  std::optional<FloorFigures> floors;
+  std::vector<Marginal> marginal_tls_hop;
   std::vector<VariantResult> variants;
   std::vector<std::string> warnings;
 };

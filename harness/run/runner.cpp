@@ -1,17 +1,77 @@
 #include "run/runner.hpp"
 
+#include <pthread.h>
+#include <sched.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
 #include "metrics/cpu_clock.hpp"
 #include "topologies/chain.hpp"
+#include "topologies/cpu_policy.hpp"
 #include "util/check.hpp"
 #include "util/errors.hpp"
 
 namespace hopcost {
 namespace {
+
 double per(double total, uint64_t count) { return count ? total / static_cast<double>(count) : 0.0; }
+double us(uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
+
+LatencySummary summary_us(const Histogram& h) {
+  return {us(h.value_at_percentile(50)), us(h.value_at_percentile(90)), us(h.value_at_percentile(99)),
+          us(h.value_at_percentile(99.9)), us(h.max()), h.mean() / 1000.0};
+}
+
+// A headline figure of a result, by its JSON name.
+double& figure(VariantResult& v, std::string_view name) {
+  if (name == "throughput_rps") return v.throughput_rps;
+  if (name == "latency_us.p50") return v.latency_us.p50;
+  if (name == "latency_us.p99") return v.latency_us.p99;
+  if (name == "cpu_us_per_request") return v.cpu_us_per_request;
+  if (name == "handshake_cpu_us") return v.handshake_cpu_us;
+  if (name == "handshakes_per_request") return v.handshakes_per_request;
+  if (name == "tls_cpu_share") return v.tls_cpu_share;
+  HOPCOST_CHECK(false && "a headline figure without an accessor");
+}
+
+std::string label(const VariantResult& v) {
+  return fmt::format("{} {} hops TLS {} {} {}", v.topology, v.hops, v.tls, v.conn, v.placement);
+}
+
+int tls_links(const VariantResult& v) {
+  return static_cast<int>(std::count_if(v.links.begin(), v.links.end(), [](const std::string& k) {
+    const auto kind = parse_link_kind(k);
+    return kind && traits(*kind).tls;
+  }));
+}
+
+// Pins the calling thread for a scope, restoring its CPUs afterwards.
+class ThreadPin {
+ public:
+  explicit ThreadPin(std::optional<int> cpu) {
+    if (!cpu) return;
+    pinned_ = pthread_getaffinity_np(pthread_self(), sizeof saved_, &saved_) == 0 && pin_this_thread(*cpu);
+  }
+  ~ThreadPin() {
+    if (pinned_) pthread_setaffinity_np(pthread_self(), sizeof saved_, &saved_);
+  }
+  ThreadPin(const ThreadPin&) = delete;
+  ThreadPin& operator=(const ThreadPin&) = delete;
+
+ private:
+  cpu_set_t saved_{};
+  bool pinned_ = false;
+};
+
 }  // namespace
 
 VariantResult summarize(const Variant& variant, const Scenario& scenario, const LoadResult& load,
-                        const std::vector<NodeSnapshot>& before, const std::vector<NodeSnapshot>& after) {
+                        const std::vector<NodeSnapshot>& before, const std::vector<NodeSnapshot>& after,
+                        const Attribution& attribution, const std::optional<FloorFigures>& floors) {
   HOPCOST_CHECK(before.size() == after.size());
   VariantResult v;
   v.topology = variant.topology.name();
@@ -20,38 +80,43 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   v.tls = std::string(to_string(variant.tls));
   v.conn = std::string(to_string(variant.conn));
   v.placement = std::string(to_string(variant.placement));
+  v.cpu_policy = scenario.cpu_policy.text();
   v.connections = scenario.connections;
 
   v.requests = load.requests;
   v.errors = load.errors;
   v.measured_s = std::chrono::duration<double>(load.measured).count();
   v.throughput_rps = v.measured_s > 0 ? static_cast<double>(load.requests) / v.measured_s : 0.0;
-  const auto& h = load.latency_ns;
-  auto us = [](uint64_t ns) { return static_cast<double>(ns) / 1000.0; };
-  v.latency_us = {us(h.value_at_percentile(50)), us(h.value_at_percentile(90)), us(h.value_at_percentile(99)),
-                  us(h.value_at_percentile(99.9)), us(h.max()), h.mean() / 1000.0};
-  v.latency_out_of_range = h.out_of_range();
+  v.latency_us = summary_us(load.latency_ns);
+  v.latency_out_of_range = load.latency_ns.out_of_range();
+  if (scenario.rate) {
+    v.requested_rps = *scenario.rate;
+    v.uncorrected_latency_us = summary_us(load.uncorrected_ns);
+  }
 
-  uint64_t link_handshakes = 0, handshake_cpu_ns = 0, cpu_ns = 0;
+  std::vector<NodeCounters> d;
+  uint64_t link_handshakes = 0, handshake_cpu_ns = 0, tls_cpu_ns = 0, cpu_ns = 0;
+  const auto cpus = assign_cpus(scenario.cpu_policy, after.size());
   for (size_t i = 0; i < after.size(); ++i) {
-    const NodeCounters d = after[i].counters - before[i].counters;
+    d.push_back(after[i].counters - before[i].counters);
     const uint64_t node_cpu_ns = after[i].cpu_ns - before[i].cpu_ns;
     NodeResult r;
     r.name = after[i].name;
     r.role = std::string(to_string(after[i].role));
-    r.handshakes = d.handshakes();
-    r.handshake_cpu_us = per(static_cast<double>(d.handshake_cpu_ns()) / 1000.0, r.handshakes);
-    r.cpu_us = static_cast<double>(node_cpu_ns) / 1000.0;
+    r.handshakes = d[i].handshakes();
+    r.handshake_cpu_us = per(us(d[i].handshake_cpu_ns()), r.handshakes);
+    r.cpu_us = us(node_cpu_ns);
     r.cpu_us_per_request = per(r.cpu_us, load.requests);
-    r.bytes_read = d.bytes_read;
-    r.bytes_written = d.bytes_written;
-    r.errors = d.errors;
+    r.bytes_per_request = per(static_cast<double>(d[i].wire_bytes()), load.requests);
+    r.cpu = cpus[i];
+    r.errors = d[i].errors;
     for (int k = 0; k < kErrorKinds; ++k)
-      if (d.errors.by_kind[k] > 0) r.first_errors[std::string(kErrorKindNames[k])] = after[i].first_errors[k];
+      if (d[i].errors.by_kind[k] > 0) r.first_errors[std::string(kErrorKindNames[k])] = after[i].first_errors[k];
     v.nodes.push_back(std::move(r));
     // Every link handshake has exactly one server end: counting those counts links.
-    link_handshakes += d.handshakes_server;
-    handshake_cpu_ns += d.handshake_cpu_ns();
+    link_handshakes += d[i].server.handshakes;
+    handshake_cpu_ns += d[i].handshake_cpu_ns();
+    tls_cpu_ns += d[i].handshake_cpu_ns() + d[i].record_cpu_ns();
     cpu_ns += node_cpu_ns;
     // As negotiated on the first TLS link: the first node that served a handshake.
     if (!v.tls_version && after[i].negotiated) {
@@ -61,15 +126,156 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
     }
   }
   v.handshakes_per_request = per(static_cast<double>(link_handshakes), load.requests);
-  v.handshake_cpu_us = per(static_cast<double>(handshake_cpu_ns) / 1000.0, link_handshakes);
-  v.cpu_us_per_request = per(static_cast<double>(cpu_ns) / 1000.0, load.requests);
+  v.handshake_cpu_us = per(us(handshake_cpu_ns), link_handshakes);
+  v.cpu_us_per_request = per(us(cpu_ns), load.requests);
+  v.tls_cpu_share = cpu_ns ? static_cast<double>(tls_cpu_ns) / static_cast<double>(cpu_ns) : 0.0;
+  if (floors && v.handshake_cpu_us > 0) {
+    const double floor = variant.tls == TlsVersion::v1_2 ? floors->handshake_tls12_cpu_us : floors->handshake_tls13_cpu_us;
+    if (floor > 0) v.handshake_cpu_vs_floor = v.handshake_cpu_us / floor;
+  }
+
+  // Link i: the client end is node i (the client for link 0), the server end node i + 1.
+  if (after.size() == variant.links.size() + 1) {
+    for (size_t i = 0; i < variant.links.size(); ++i) {
+      const SideCounters& client = d[i].client;
+      const SideCounters& server = d[i + 1].server;
+      LinkResult l;
+      l.link = static_cast<int>(i);
+      l.kind = std::string(to_string(variant.links[i]));
+      if (i < attribution.added_us.size()) l.added_latency_us = attribution.added_us[i];
+      if (i < attribution.added_own_us.size()) l.added_latency_own_us = attribution.added_own_us[i];
+      l.handshake_cpu_us_client = per(us(client.handshake_cpu_ns), client.handshakes);
+      l.handshake_cpu_us_server = per(us(server.handshake_cpu_ns), server.handshakes);
+      l.handshake_bytes = per(static_cast<double>(server.handshake_bytes), server.handshakes);
+      l.bytes_per_request = per(static_cast<double>(server.wire_bytes), load.requests);
+      l.overhead_bytes_per_request = per(static_cast<double>(server.wire_bytes - server.app_bytes), load.requests);
+      if (floors && !traits(variant.links[i]).tls && attribution.samples > 0) {
+        const double rtt = traits(variant.links[i]).transport == Transport::tcp ? floors->loopback_tcp_rtt_us
+                                                                                 : floors->loopback_uds_rtt_us;
+        if (rtt > 0) l.added_latency_vs_floor = l.added_latency_us.p50 / rtt;
+      }
+      v.per_hop.push_back(std::move(l));
+    }
+  }
+  v.origin_us = attribution.origin_us;
+  v.attribution_samples = attribution.samples;
   return v;
 }
 
-VariantResult run_variant(const Variant& variant, const Scenario& scenario, const Pki& pki) {
-  const auto chain = build_chain(ChainSpec{variant.links, variant.tls, scenario.response_bytes}, variant.placement, pki);
+VariantResult aggregate(std::vector<VariantResult> runs) {
+  HOPCOST_CHECK(!runs.empty());
+  ErrorCounts errors;
+  uint64_t requests = 0;
+  for (const auto& r : runs) {
+    requests += r.requests;
+    for (int k = 0; k < kErrorKinds; ++k) errors.by_kind[k] += r.errors.by_kind[k];
+  }
+  const auto failed = std::find_if(runs.begin(), runs.end(), [](const VariantResult& r) { return r.failure; });
+  std::vector<size_t> order(runs.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return runs[a].latency_us.p50 < runs[b].latency_us.p50; });
+  VariantResult out = failed != runs.end() ? *failed : runs[order[(order.size() - 1) / 2]];
+  out.requests = requests;
+  out.errors = errors;
+  out.repeats = static_cast<int>(runs.size());
+  if (runs.size() > 1 && !out.failure) {
+    for (const char* name : kHeadlineFigures) {
+      std::vector<double> values;
+      for (auto& r : runs) values.push_back(figure(r, name));
+      figure(out, name) = median(values);
+      if (const auto ci = mean_ci95(values)) out.ci95[name] = *ci;
+      out.repeat_values[name] = std::move(values);
+    }
+  }
+  return out;
+}
+
+std::vector<Marginal> marginal_tls_hop(const std::vector<VariantResult>& variants) {
+  std::map<std::tuple<std::string, std::string, std::string>, std::vector<const VariantResult*>> groups;
+  for (const auto& v : variants)
+    if (!v.failure && v.requests > 0) groups[{v.placement, v.tls, v.conn}].push_back(&v);
+  std::vector<Marginal> out;
+  for (const auto& [key, members] : groups) {
+    // One point per run: per repeat when there are repeats.
+    auto fit = [&](auto value_of) {
+      std::vector<Point> points;
+      for (const VariantResult* v : members)
+        for (int r = 0; r < v->repeats; ++r)
+          points.push_back({static_cast<double>(tls_links(*v)), static_cast<double>(v->hops), value_of(*v, r)});
+      return tls_link_slope(points);
+    };
+    auto at = [](const VariantResult& v, const char* name, int r, double single) {
+      const auto it = v.repeat_values.find(name);
+      return it == v.repeat_values.end() ? single : it->second[static_cast<size_t>(r)];
+    };
+    const auto p50 = fit([&](const VariantResult& v, int r) { return at(v, "latency_us.p50", r, v.latency_us.p50); });
+    if (!p50) continue;  // every variant has the same number of TLS links
+    const auto p99 = fit([&](const VariantResult& v, int r) { return at(v, "latency_us.p99", r, v.latency_us.p99); });
+    const auto cpu = fit([&](const VariantResult& v, int r) { return at(v, "cpu_us_per_request", r, v.cpu_us_per_request); });
+    // Handshake CPU per request: a link's handshake CPU times how often it happens.
+    const auto hs = fit([&](const VariantResult& v, int r) {
+      return at(v, "handshake_cpu_us", r, v.handshake_cpu_us) * at(v, "handshakes_per_request", r, v.handshakes_per_request);
+    });
+    Marginal m;
+    std::tie(m.placement, m.tls, m.conn) = key;
+    auto put = [](MarginalFigure& f, const std::optional<Slope>& s) {
+      if (s) f = {s->value, s->ci95};
+    };
+    put(m.latency_us_p50, p50);
+    put(m.latency_us_p99, p99);
+    put(m.cpu_us_per_request, cpu);
+    put(m.handshake_cpu_us, hs);
+    m.points = p50->points;
+    m.hops_held_equal = p50->hops_held_equal;
+    m.confounded = p50->confounded;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::vector<std::string> report_warnings(const Report& report) {
+  std::vector<std::string> w = context_warnings(report.context);
+  const auto& c = report.context;
+  if (!c.cpu_governor.empty() && c.cpu_governor != "performance")
+    w.push_back(fmt::format("the CPU frequency governor is '{}', not 'performance': clock speed may vary during the run",
+                            c.cpu_governor));
+  int most_nodes = 0;
+  for (const auto& v : report.variants) most_nodes = std::max(most_nodes, v.hops + 1);
+  if (report.scenario.cpu_policy.kind == CpuPolicy::Kind::spread && c.cores > 0 && most_nodes > c.cores)
+    w.push_back(fmt::format("up to {} busy node threads (client included) share {} cores: latency includes waiting for "
+                            "a CPU and waking one (docs/cpu-placement.md)",
+                            most_nodes, c.cores));
+  for (const auto& v : report.variants) {
+    if (v.failure) continue;
+    const uint64_t attempts = v.requests + v.errors.total();
+    if (attempts > 0 && v.errors.total() * 100 > attempts)
+      w.push_back(fmt::format("{}: {:.1f}% of requests failed", label(v),
+                              100.0 * static_cast<double>(v.errors.total()) / static_cast<double>(attempts)));
+    if (v.requested_rps && v.throughput_rps < 0.95 * *v.requested_rps)
+      w.push_back(fmt::format("{}: achieved {:.0f} req/s, below 95% of the {:.0f} req/s asked for: the chain could not "
+                              "keep up, and latency from the intended send times shows the backlog",
+                              label(v), v.throughput_rps, *v.requested_rps));
+    for (const auto& [name, ci] : v.ci95) {
+      const auto it = v.repeat_values.find(name);
+      const double mid = it == v.repeat_values.end() ? 0 : median(it->second);
+      if (mid > 0 && ci.width() > 0.2 * mid)
+        w.push_back(fmt::format("{}: the 95% interval of {} is {:.0f}% of its median: more repeats or a longer duration "
+                                "would narrow it",
+                                label(v), name, 100 * ci.width() / mid));
+    }
+  }
+  return w;
+}
+
+VariantResult run_variant(const Variant& variant, const Scenario& scenario, const Pki& pki,
+                          const std::optional<FloorFigures>& floors) {
+  auto cpus = assign_cpus(scenario.cpu_policy, variant.links.size() + 1);  // client first
+  const ThreadPin client_pin(cpus.front());                               // the driver runs on this thread
+  const std::vector<std::optional<int>> node_cpus(cpus.begin() + 1, cpus.end());
+  const auto chain =
+      build_chain(ChainSpec{variant.links, variant.tls, scenario.response_bytes, node_cpus}, variant.placement, pki);
   NodeStats client;
-  const auto client_cpu = ThreadCpuClock::of_this_thread();  // the driver runs on this thread
+  const auto client_cpu = ThreadCpuClock::of_this_thread();
   auto snapshot = [&] {
     std::vector<NodeSnapshot> s{snapshot_of(client, "client", Role::client, client_cpu.now_ns())};
     for (auto& n : chain->snapshot()) s.push_back(std::move(n));
@@ -83,6 +289,7 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
   settings.duration = std::chrono::duration_cast<std::chrono::nanoseconds>(scenario.duration);
   settings.timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(scenario.timeout);
   settings.request_bytes = scenario.request_bytes;
+  settings.rate = scenario.rate;
   std::vector<NodeSnapshot> before, after;
   std::optional<std::string> failure;
   LoadResult load;
@@ -94,25 +301,33 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
   }
   chain->stop();
   if (failure) {
-    VariantResult v = summarize(variant, scenario, load, {}, {});
+    VariantResult v = summarize(variant, scenario, load, {}, {}, {}, floors);
     v.failure = failure;
     return v;
   }
-  return summarize(variant, scenario, load, before, after);
+  return summarize(variant, scenario, load, before, after, attribute(load.samples, chain->residence()), floors);
 }
 
-Report run_scenario(const Scenario& scenario, const Progress& progress) {
+Report run_scenario(const Scenario& scenario, const Progress& progress, const std::optional<FloorFigures>& floors) {
   Report report;
   report.context = collect_context();
   report.scenario = scenario;
-  report.warnings = context_warnings(report.context);
+  report.floors = floors;
   const Pki pki;  // one CA for the whole run
   const auto variants = expand(scenario);
-  for (size_t i = 0; i < variants.size(); ++i) {
-    if (progress.started) progress.started(i, variants.size(), variants[i]);
-    report.variants.push_back(run_variant(variants[i], scenario, pki));
-    if (progress.finished) progress.finished(i, variants.size(), report.variants.back());
+  // Interleaved: every variant once, then every variant again, so that a drift of the
+  // machine (another tenant, a throttled CPU) spreads over all variants alike.
+  std::vector<std::vector<VariantResult>> runs(variants.size());
+  for (int r = 0; r < scenario.repeat; ++r) {
+    for (size_t i = 0; i < variants.size(); ++i) {
+      if (progress.started) progress.started(i, variants.size(), r, variants[i]);
+      runs[i].push_back(run_variant(variants[i], scenario, pki, floors));
+      if (progress.finished) progress.finished(i, variants.size(), r, runs[i].back());
+    }
   }
+  for (auto& r : runs) report.variants.push_back(aggregate(std::move(r)));
+  report.marginal_tls_hop = marginal_tls_hop(report.variants);
+  report.warnings = report_warnings(report);
   return report;
 }
 

@@ -34,7 +34,15 @@ constexpr std::array kKeys{
     ScenarioKey{"duration", ValueType::number, "SECONDS", "Seconds measured per variant, after warm-up (0 < s <= 3600)"},
     ScenarioKey{"warmup", ValueType::number, "SECONDS", "Seconds of warm-up per variant, excluded from every figure (0 to 3600)"},
     ScenarioKey{"timeout", ValueType::number, "SECONDS", "Seconds before a request counts as a timeout error (0 < s <= 600)"},
-    ScenarioKey{"connections", ValueType::integer, "N", "Concurrent client connections, closed loop (1 to 4096)"},
+    ScenarioKey{"connections", ValueType::integer, "N", "Concurrent client connections (1 to 4096)"},
+    ScenarioKey{"rate", ValueType::number, "RPS",
+                "Open loop: requests per second over all connections, sent on schedule; latency from the intended "
+                "send time. Without it, a closed loop"},
+    ScenarioKey{"repeat", ValueType::integer, "K",
+                "Runs of each variant, interleaved (A B C A B C); figures are medians with 95% intervals (1 to 100)"},
+    ScenarioKey{"cpu_policy", ValueType::text, "POLICY",
+                "Where nodes run: spread (the OS places them), pack (all on one CPU), pin:LIST (CPUs round-robin, "
+                "client first)"},
     ScenarioKey{"request_bytes", ValueType::integer, "BYTES", "Request body bytes; 0 sends GET (0 to 67108864)"},
     ScenarioKey{"response_bytes", ValueType::integer, "BYTES", "Response body bytes from the origin (0 to 67108864)"},
     ScenarioKey{"name", ValueType::text, "NAME", "Scenario name, used in the results directory name ([A-Za-z0-9._-])"},
@@ -141,6 +149,12 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
     s.timeout = Seconds(parse_number(values, 0, false, 600));
   } else if (key == "connections") {
     s.connections = static_cast<int>(parse_integer(single(values), 1, 4096));
+  } else if (key == "rate") {
+    s.rate = parse_number(values, 0, false, 10'000'000);
+  } else if (key == "repeat") {
+    s.repeat = static_cast<int>(parse_integer(single(values), 1, 100));
+  } else if (key == "cpu_policy") {
+    s.cpu_policy = parse_cpu_policy(single(values));
   } else if (key == "request_bytes") {
     s.request_bytes = static_cast<uint64_t>(parse_integer(single(values), 0, kMaxBodyBytes));
   } else if (key == "response_bytes") {
@@ -254,6 +268,9 @@ std::string scenario_value_text(const Scenario& s, std::string_view key) {
   if (key == "warmup") return format_seconds(s.warmup);
   if (key == "timeout") return format_seconds(s.timeout);
   if (key == "connections") return std::to_string(s.connections);
+  if (key == "rate") return s.rate ? fmt::format("{}", *s.rate) : "";
+  if (key == "repeat") return std::to_string(s.repeat);
+  if (key == "cpu_policy") return s.cpu_policy.text();
   if (key == "request_bytes") return std::to_string(s.request_bytes);
   if (key == "response_bytes") return std::to_string(s.response_bytes);
   if (key == "name") return s.name;
@@ -279,6 +296,9 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   j["warmup"] = s.warmup.count();
   j["timeout"] = s.timeout.count();
   j["connections"] = s.connections;
+  j["rate"] = s.rate ? nlohmann::ordered_json(*s.rate) : nlohmann::ordered_json(nullptr);
+  j["repeat"] = s.repeat;
+  j["cpu_policy"] = s.cpu_policy.text();
   j["request_bytes"] = s.request_bytes;
   j["response_bytes"] = s.response_bytes;
   j["name"] = s.name;

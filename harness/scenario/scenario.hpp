@@ -6,6 +6,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <chrono>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 
 #include "load/conn_policy.hpp"
 #include "tls/version.hpp"
+#include "topologies/cpu_policy.hpp"
 #include "topologies/placement.hpp"
 #include "topologies/topology.hpp"
 
@@ -31,6 +33,9 @@ struct Scenario {
   Seconds warmup{0.5};
   Seconds timeout{5.0};
   int connections = 16;
+  std::optional<double> rate;  // requests per second over all connections: open loop; none: closed loop
+  int repeat = 1;              // runs of each variant, interleaved
+  CpuPolicy cpu_policy;
   uint64_t request_bytes = 0;
   uint64_t response_bytes = 1024;
   std::string out;  // empty: results/<UTC timestamp>-<name>

@@ -38,7 +38,7 @@ TEST_CASE("a process chain of every preset carries requests, and its nodes repor
     for (const auto& n : after) CHECK(n.counters.messages + 2 >= load.requests);
     for (const auto& n : after) CHECK(n.cpu_ns > 0);
     uint64_t link_handshakes = 0;
-    for (const auto& n : after) link_handshakes += n.counters.handshakes_server;
+    for (const auto& n : after) link_handshakes += n.counters.server.handshakes;
     size_t tls_links = 0;
     for (auto k : links) tls_links += traits(k).tls;
     CHECK(link_handshakes >= tls_links * load.requests);

@@ -39,8 +39,17 @@ Report fixed_report() {
     v.handshakes_per_request = v.conn == "new" ? 1.0 * scale : 0.0;
     v.handshake_cpu_us = 550.5;
     v.cpu_us_per_request = 200 * scale;
-    NodeResult client{"client", "client", 10, 400.25, 1000, 33.3333, 5000, 6000, {}, {}};
-    NodeResult origin{"origin", "origin", 10, 150.25, 2000, 66.6667, 6000, 5000, {}, {}};
+    NodeResult client{"client", "client", 10, 400.25, 1000, 33.3333, 3666.667, std::nullopt, {}, {}};
+    NodeResult origin{"origin", "origin", 10, 150.25, 2000, 66.6667, 3666.667, 1, {}, {}};
+    for (size_t i = 0; i < v.links.size(); ++i) {
+      const bool tls = v.links[i] == "tls";
+      v.per_hop.push_back(LinkResult{static_cast<int>(i), v.links[i], {30 * scale * (i + 1), 90 * scale * (i + 1)},
+                                     {25 * scale * (i + 1), 80 * scale * (i + 1)}, tls ? 400.25 : 0, tls ? 150.25 : 0, tls ? 1321.0 : 0, 2400.5, tls ? 260.5 : 0,
+                                     tls ? std::nullopt : std::optional<double>(3.25)});
+    }
+    v.origin_us = {20 * scale, 60 * scale};
+    v.attribution_samples = v.requests;
+    v.tls_cpu_share = 0.125;
     if (scale > 2) {
       v.errors[ErrorKind::handshake] = 2;
       origin.errors[ErrorKind::handshake] = 2;
@@ -56,6 +65,14 @@ Report fixed_report() {
   plain.tls_version = plain.tls_cipher = plain.tls_group = std::nullopt;
   plain.handshake_cpu_us = 0;
   r.variants.push_back(plain);
+  // Repeats: medians, the values of each repeat, and their intervals.
+  VariantResult& repeated = r.variants[0];
+  repeated.repeats = 3;
+  repeated.repeat_values["latency_us.p50"] = {99, 100, 104};
+  repeated.ci95["latency_us.p50"] = Interval{94.5, 107.5};
+  r.floors = FloorFigures{530.25, 551.5, 67.125, 46.0};
+  r.marginal_tls_hop = {Marginal{"inproc", "1.3", "new", {150, Interval{120, 180}}, {450, Interval{300, 600}},
+                                 {300, std::nullopt}, {550.5, Interval{540, 561}}, 6, false, false}};
   VariantResult failed = variant("terminate-once", {"tls", "tcp"}, "new", 1.0);
   failed.placement = "process";
   failed.requests = 0;

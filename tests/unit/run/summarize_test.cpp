@@ -12,10 +12,14 @@ NodeSnapshot node(std::string name, Role role, uint64_t hs_server, uint64_t hs_c
   NodeSnapshot s;
   s.name = std::move(name);
   s.role = role;
-  s.counters.handshakes_server = hs_server;
-  s.counters.handshakes_client = hs_client;
-  s.counters.handshake_cpu_ns_server = hs_server * 200'000;
-  s.counters.handshake_cpu_ns_client = hs_client * 400'000;
+  s.counters.server.handshakes = hs_server;
+  s.counters.client.handshakes = hs_client;
+  s.counters.server.handshake_cpu_ns = hs_server * 200'000;
+  s.counters.client.handshake_cpu_ns = hs_client * 400'000;
+  s.counters.server.handshake_bytes = hs_server * 1300;
+  s.counters.server.wire_bytes = hs_server * 5000;
+  s.counters.server.app_bytes = hs_server * 4000;
+  s.counters.server.record_cpu_ns = hs_server * 10'000;
   s.cpu_ns = cpu_us * 1000;
   return s;
 }
@@ -42,7 +46,12 @@ TEST_CASE("summarize: figures are differences over the measured interval, per re
   after[2].negotiated = Negotiated{"TLSv1.3", "TLS_AES_128_GCM_SHA256", "X25519"};
   after[3].counters.errors[ErrorKind::read] = 2;
   after[3].first_errors[static_cast<int>(ErrorKind::read)] = "bad request";
-  const auto r = summarize(v, s, load, before, after);
+  Attribution attribution;
+  attribution.added_us = {{300, 900}, {200, 500}, {100, 150}};
+  attribution.origin_us = {40, 60};
+  attribution.samples = 100;
+  const FloorFigures floors{500, 550, 10, 5};
+  const auto r = summarize(v, s, load, before, after, attribution, floors);
   CHECK(r.hops == 3);
   CHECK(r.links == std::vector<std::string>{"tls", "tls", "tcp"});
   CHECK(r.placement == "process");
@@ -63,6 +72,23 @@ TEST_CASE("summarize: figures are differences over the measured interval, per re
   CHECK(r.latency_us.p50 == Approx(1049.0).epsilon(0.002));
   CHECK(r.latency_us.max == Approx(1099.0));
   CHECK_FALSE(r.failure);
+  // 100 handshakes at 600 µs on each of the 2 TLS links and 2 × 100 × 10 ms of record
+  // layer (scaled fakes), of 170 ms of CPU.
+  CHECK(r.tls_cpu_share == Approx((120'000.0 + 2'000.0) / 170'000.0));
+  CHECK(r.handshake_cpu_vs_floor == Approx(600.0 / 550.0));
+  REQUIRE(r.per_hop.size() == 3);
+  CHECK(r.per_hop[0].kind == "tls");
+  CHECK(r.per_hop[0].handshake_cpu_us_client == Approx(400.0));  // the client's side
+  CHECK(r.per_hop[0].handshake_cpu_us_server == Approx(200.0));  // relay1's downstream side
+  CHECK(r.per_hop[0].handshake_bytes == Approx(1300.0));
+  CHECK(r.per_hop[0].bytes_per_request == Approx(5000.0));
+  CHECK(r.per_hop[0].overhead_bytes_per_request == Approx(1000.0));
+  CHECK(r.per_hop[0].added_latency_us.p99 == Approx(900.0));
+  CHECK_FALSE(r.per_hop[0].added_latency_vs_floor);           // a TLS link: no plaintext floor
+  CHECK(r.per_hop[2].kind == "tcp");
+  CHECK(r.per_hop[2].added_latency_vs_floor == Approx(100.0 / 10.0));  // p50 over the TCP round trip
+  CHECK(r.origin_us.p50 == Approx(40.0));
+  CHECK(r.attribution_samples == 100);
 }
 
 TEST_CASE("summarize: no successful request gives zeros, not infinities") {
@@ -72,7 +98,7 @@ TEST_CASE("summarize: no successful request gives zeros, not infinities") {
   load.errors[ErrorKind::connect] = 10;
   const std::vector<NodeSnapshot> before{node("client", Role::client, 0, 0, 0)};
   const std::vector<NodeSnapshot> after{node("client", Role::client, 0, 0, 5000)};
-  const auto r = summarize(v, Scenario{}, load, before, after);
+  const auto r = summarize(v, Scenario{}, load, before, after, Attribution{});
   CHECK(r.requests == 0);
   CHECK(r.throughput_rps == 0);
   CHECK(r.cpu_us_per_request == 0);
