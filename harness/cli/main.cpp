@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli/floor_command.hpp"
+#include "cli/gate_command.hpp"
 #include "cli/load_command.hpp"
 #include "cli/node_command.hpp"
 #include "cli/pki_command.hpp"
@@ -27,6 +29,10 @@ int main(int argc, char** argv) {
   register_pki_command(app, pki);
   LoadCommand load;
   register_load_command(app, load);
+  GateCommand gate;
+  register_gate_command(app, gate);
+  FloorCommand floor_cmd;
+  register_floor_command(app, floor_cmd);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -38,6 +44,8 @@ int main(int argc, char** argv) {
     if (hop.app->parsed()) return execute_node_command(hop);
     if (pki.app->parsed()) return execute_pki_command(pki);
     if (load.app->parsed()) return execute_load_command(load);
+    if (gate.app->parsed()) return execute_gate_command(gate);
+    if (floor_cmd.app->parsed()) return execute_floor_command(floor_cmd);
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "hopcost: %s\n", e.what());
     return kExitBadInput;

@@ -5,12 +5,16 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
+#include "floor/floor.hpp"
+#include "gate/gate_report.hpp"
 #include "report/reporter.hpp"
 #include "run/runner.hpp"
 #include "util/errors.hpp"
@@ -73,6 +77,23 @@ std::string default_out_dir(const Scenario& s) {
   return fmt::format("results/{:%Y%m%dT%H%M%SZ}-{}", fmt::gmtime(now), s.name);
 }
 
+// The quick floors, measured for the CPU policy in use: on one CPU, and across CPUs
+// unless every node is packed on one.
+FloorFigures measure_run_floors(const CpuPolicy& policy) {
+  const bool one_cpu = policy.kind == CpuPolicy::Kind::pack ||
+                       (policy.kind == CpuPolicy::Kind::pin &&
+                        std::all_of(policy.cpus.begin(), policy.cpus.end(), [&](int c) { return c == policy.cpus[0]; }));
+  FloorOptions options = default_floor_options(FloorSet::quick);
+  options.cpus = one_cpu || usable_cpus().size() < 2 ? CpuPlacement::same : CpuPlacement::both;
+  const Floors f = measure_floors(options);
+  FloorFigures out{f.handshake_tls12_cpu_us, f.handshake_tls13_cpu_us, f.loopback_tcp_rtt_us, f.loopback_uds_rtt_us, {}, {}};
+  if (const auto it = f.figures.find("loopback_tcp_rtt_cross_cpu_p50_us"); it != f.figures.end())
+    out.loopback_tcp_rtt_cross_cpu_us = it->second;
+  if (const auto it = f.figures.find("loopback_uds_rtt_cross_cpu_p50_us"); it != f.figures.end())
+    out.loopback_uds_rtt_cross_cpu_us = it->second;
+  return out;
+}
+
 Scenario build_scenario(const RunCommand& command) {
   Scenario s = command.scenario_file.empty() ? Scenario{} : load_scenario_file(command.scenario_file);
   for (const auto& key : scenario_keys()) {
@@ -116,6 +137,16 @@ void register_run_command(CLI::App& parent, RunCommand& command) {
     opt->type_name(std::string(key.metavar));
   }
   app->add_flag("-q,--quiet", command.quiet, "No progress lines on stderr");
+  app->add_option("--gate", command.gate,
+                  "After the run, check the report against these budgets (TOML, docs/gate.md); exit 1 if one fails")
+      ->type_name("BUDGETS.toml");
+  app->add_option("--baseline", command.baseline, "With --gate: the report relative budgets compare with")
+      ->type_name("REPORT.json");
+  app->add_option("--junit", command.junit, "With --gate: write the checks as JUnit XML here")->type_name("FILE");
+  app->add_option("--markdown", command.markdown, "With --gate: write the checks as a Markdown table here")
+      ->type_name("FILE");
+  app->add_flag("--no-floors", command.no_floors,
+                "Do not measure the floors (about 3 s) first: the report then has no floors and no ratios to them");
   app->footer(
       "Output: the console table on stdout; report.json (canonical) and report.csv under --out. "
       "docs/report-format.md explains every figure.\n"
@@ -128,6 +159,14 @@ void register_run_command(CLI::App& parent, RunCommand& command) {
 int execute_run_command(const RunCommand& command) {
   Scenario scenario = build_scenario(command);
   const auto variants = expand(scenario);  // validates the matrix before anything is created
+  if (command.gate.empty() && (!command.baseline.empty() || !command.junit.empty() || !command.markdown.empty()))
+    throw ConfigError("--baseline, --junit and --markdown go with --gate BUDGETS.toml");
+  const GateOutputs gate_outputs{command.junit, command.markdown, true};
+  std::optional<GateInputs> gate;  // read now: a bad budgets file fails before the run, not after it
+  if (!command.gate.empty())
+    gate = load_gate_inputs(command.gate,
+                            command.baseline.empty() ? std::nullopt : std::optional<std::string>(command.baseline),
+                            gate_outputs);
   if (scenario.out.empty()) scenario.out = default_out_dir(scenario);
   OutDir out(scenario.out);
 
@@ -156,7 +195,12 @@ int execute_run_command(const RunCommand& command) {
                    variants[i].label(), v.throughput_rps, v.latency_us.p50, v.latency_us.p99, v.errors.total());
     };
   }
-  const Report report = run_scenario(scenario, progress);
+  std::optional<FloorFigures> floors;
+  if (!command.no_floors) {
+    if (!command.quiet) fmt::print(stderr, "hopcost: measuring floors (hopcost floor's quick set) ...\n");
+    floors = measure_run_floors(scenario.cpu_policy);
+  }
+  const Report report = run_scenario(scenario, progress, floors);
 
   for (const auto format : reporter_formats()) {
     const auto reporter = make_reporter(format);
@@ -166,9 +210,15 @@ int execute_run_command(const RunCommand& command) {
   std::cout << make_reporter("table")->render(report) << std::flush;
   if (!command.quiet)
     fmt::print(stderr, "hopcost: wrote {} and {}\n", out.file("report.json"), out.file("report.csv"));
-  // A variant that could not be measured to the end fails the run; the report says why.
+  // A variant that could not be measured to the end fails the run (the report says why),
+  // and that outranks a budget: its figures are partial.
   for (const auto& v : report.variants)
     if (v.failure) return kExitRunFailed;
+  if (gate) {
+    std::cout << "\n";
+    return gate_report(nlohmann::json::parse(make_reporter("json")->render(report)), out.file("report.json"), *gate,
+                       gate_outputs);
+  }
   return kExitOk;
 }
 

@@ -18,6 +18,9 @@ struct RunCommand {
   // keys, the last one for the others. Keys not given are absent.
   std::map<std::string, std::vector<std::string>, std::less<>> values;
   bool quiet = false;
+  bool no_floors = false;
+  // --gate: gate the report just written (docs/gate.md).
+  std::string gate, baseline, junit, markdown;
 };
 
 void register_run_command(CLI::App& parent, RunCommand& command);

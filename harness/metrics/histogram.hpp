@@ -7,6 +7,7 @@
 // is allocated once (about 250 KiB).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

@@ -84,6 +84,16 @@ class ConsoleReporter final : public Reporter {
     for (auto p : s.placement) placements += (placements.empty() ? "" : ", ") + std::string(to_string(p));
     out += fmt::format("{} placement · closed loop, {} connections · {} s measured after {} s warm-up per variant\n",
                        placements, s.connections, s.duration.count(), s.warmup.count());
+    if (r.floors) {
+      const auto& f = *r.floors;
+      out += fmt::format("floors: handshake CPU {:.0f} µs (TLS 1.2), {:.0f} µs (TLS 1.3); loopback round trip {:.1f} µs TCP, "
+                         "{:.1f} µs Unix socket on one CPU",
+                         f.handshake_tls12_cpu_us, f.handshake_tls13_cpu_us, f.loopback_tcp_rtt_us, f.loopback_uds_rtt_us);
+      if (f.loopback_tcp_rtt_cross_cpu_us && f.loopback_uds_rtt_cross_cpu_us)
+        out += fmt::format(", {:.1f} µs and {:.1f} µs across CPUs", *f.loopback_tcp_rtt_cross_cpu_us,
+                           *f.loopback_uds_rtt_cross_cpu_us);
+      out += "\n";
+    }
     for (const auto& w : r.warnings) out += fmt::format("WARNING: {}\n", w);
     out += "\n";
     out += headline(r);

@@ -152,7 +152,9 @@ class JsonReporter final : public Reporter {
     j["floors"] = r.floors ? Json{{"handshake_tls12_cpu_us", r3(r.floors->handshake_tls12_cpu_us)},
                                   {"handshake_tls13_cpu_us", r3(r.floors->handshake_tls13_cpu_us)},
                                   {"loopback_tcp_rtt_us", r3(r.floors->loopback_tcp_rtt_us)},
-                                  {"loopback_uds_rtt_us", r3(r.floors->loopback_uds_rtt_us)}}
+                                  {"loopback_uds_rtt_us", r3(r.floors->loopback_uds_rtt_us)},
+                                  {"loopback_tcp_rtt_cross_cpu_us", optional_number(r.floors->loopback_tcp_rtt_cross_cpu_us)},
+                                  {"loopback_uds_rtt_cross_cpu_us", optional_number(r.floors->loopback_uds_rtt_cross_cpu_us)}}
                            : Json(nullptr);
     Json marginal = Json::array();
     for (const auto& m : r.marginal_tls_hop) marginal.push_back(marginal_json(m));

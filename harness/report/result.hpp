@@ -51,7 +51,8 @@ struct LinkResult {
 // The floors this run's figures are compared with (hopcost floor, harness/floor/).
 struct FloorFigures {
   double handshake_tls12_cpu_us = 0, handshake_tls13_cpu_us = 0;
-  double loopback_tcp_rtt_us = 0, loopback_uds_rtt_us = 0;
+  double loopback_tcp_rtt_us = 0, loopback_uds_rtt_us = 0;  // client and server on one CPU
+  std::optional<double> loopback_tcp_rtt_cross_cpu_us, loopback_uds_rtt_cross_cpu_us;  // on two CPUs
 };
 
 // A figure's cost per TLS link, from the variants of one group (same placement, TLS

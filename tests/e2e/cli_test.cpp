@@ -131,6 +131,11 @@ TEST_CASE("a run writes report.json and report.csv, and flags override the scena
                           "configuration"})
     CHECK(report["context"].contains(key));
   CHECK(report["context"]["configuration"]["name"] == "mine");
+  // Every run report carries the floors it is compared with, and the ratios.
+  for (const char* key : {"handshake_tls12_cpu_us", "handshake_tls13_cpu_us", "loopback_tcp_rtt_us", "loopback_uds_rtt_us"})
+    CHECK(report["floors"][key].get<double>() > 0);
+  CHECK(report["variants"][0]["handshake_cpu_vs_floor"].get<double>() > 0.5);
+  CHECK(report["variants"][0]["per_hop"][1]["added_latency_vs_floor"].get<double>() > 0);
   const auto& variants = report["variants"];
   REQUIRE(variants.size() == 2);
   for (const auto& v : variants) {

@@ -19,7 +19,7 @@ TEST_CASE("a process chain of every preset carries requests, and its nodes repor
   for (std::string_view topology : {"tls-everywhere", "terminate-once", "unix-socket", "tls,tls+uds,tcp"}) {
     INFO(topology);
     const auto links = parse_topologies(topology).at(0).links_for(3);
-    ProcessChain chain(ChainSpec{links, TlsVersion::v1_3, 1024}, pki, HOPCOST_BINARY);
+    ProcessChain chain(ChainSpec{links, TlsVersion::v1_3, 1024, {}}, pki, HOPCOST_BINARY);
     NodeStats client;
     LoadSettings settings;
     settings.conn = ConnPolicy::new_connection;
@@ -48,7 +48,7 @@ TEST_CASE("a process chain of every preset carries requests, and its nodes repor
 
 TEST_CASE("hopcost run --placement process gives the same kind of report as inproc") {
   TempDir tmp;
-  const auto r = run_hopcost("run -q --placement inproc,process --topology terminate-once,tls-everywhere --hops 3 "
+  const auto r = run_hopcost("run -q --no-floors --placement inproc,process --topology terminate-once,tls-everywhere --hops 3 "
                          "--tls 1.2 --conn new --duration 0.3 --warmup 0.1 --connections 2 --out " + tmp / "out");
   INFO(r.output);
   REQUIRE(r.code == 0);
@@ -69,7 +69,7 @@ TEST_CASE("hopcost run --placement process gives the same kind of report as inpr
 
 TEST_CASE("a node process that dies mid-run is reported with its exit status, the run exits 3") {
   TempDir tmp;
-  ChildProcess run(HOPCOST_BINARY, {"run", "-q", "--placement", "process", "--topology", "terminate-once", "--hops",
+  ChildProcess run(HOPCOST_BINARY, {"run", "-q", "--no-floors", "--placement", "process", "--topology", "terminate-once", "--hops",
                                     "3", "--tls", "1.3", "--conn", "keepalive", "--duration", "3", "--warmup", "0",
                                     "--connections", "2", "--out", tmp / "out"});
   std::vector<pid_t> nodes;
@@ -90,7 +90,7 @@ TEST_CASE("a node process that dies mid-run is reported with its exit status, th
 TEST_CASE("node processes never outlive the run, even when it is killed") {
   TempDir tmp;
   auto run = std::make_unique<ChildProcess>(
-      HOPCOST_BINARY, std::vector<std::string>{"run", "-q", "--placement", "process", "--topology", "unix-socket",
+      HOPCOST_BINARY, std::vector<std::string>{"run", "-q", "--no-floors", "--placement", "process", "--topology", "unix-socket",
                                                "--hops", "4", "--duration", "10", "--out", tmp / "out"});
   std::vector<pid_t> nodes;
   REQUIRE(eventually([&] { return (nodes = children_of(run->pid())).size() == 4; }));

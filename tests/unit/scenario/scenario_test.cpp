@@ -116,7 +116,7 @@ TEST_CASE("scenarios/article.toml is the article's 5-hop stack") {
 TEST_CASE("scenario files: unknown keys and wrong types name the file and line") {
   CHECK(file_error("hops = 3\nbogus = 1\n") ==
         "FILE:2: unknown key 'bogus'; accepted keys: topology, hops, tls, conn, placement, duration, warmup, timeout, "
-        "connections, request_bytes, response_bytes, name, out");
+        "connections, rate, repeat, cpu_policy, request_bytes, response_bytes, name, out");
   CHECK(file_error("\nduration = \"fast\"\n") == "FILE:2: key 'duration': wrong type; expected a number");
   CHECK(file_error("connections = 1.5\n") == "FILE:1: key 'connections': wrong type; expected a whole number");
   CHECK(file_error("tls = [true]\n") == "FILE:1: key 'tls': wrong type; expected a string, number, or array of them");

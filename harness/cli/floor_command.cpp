@@ -1,0 +1,121 @@
+#include "cli/floor_command.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "floor/floor.hpp"
+#include "report/reporter.hpp"
+#include "util/errors.hpp"
+
+namespace hopcost {
+namespace {
+
+// "handshake_tls13_cpu_us" → {"handshake_tls13_cpu", "µs"}
+std::pair<std::string, std::string> split_unit(const std::string& figure) {
+  if (figure.ends_with("_us")) return {figure.substr(0, figure.size() - 3), "µs"};
+  if (figure.ends_with("_ns")) return {figure.substr(0, figure.size() - 3), "ns"};
+  return {figure, ""};
+}
+
+std::string table(const Floors& f) {
+  constexpr int kNameWidth = 36;
+  std::string out = fmt::format("{:<{}} {:>10}  {}\n", "figure", kNameWidth, "value", "unit");
+  auto row = [&](const std::string& figure, double value) {
+    const auto [name, unit] = split_unit(figure);
+    out += fmt::format("{:<{}} {:>10.2f}  {}\n", name, kNameWidth, value, unit);
+  };
+  const std::pair<const char*, double> fixed[] = {
+      {"handshake_tls12_cpu_us", f.handshake_tls12_cpu_us},
+      {"handshake_tls13_cpu_us", f.handshake_tls13_cpu_us},
+      {"loopback_tcp_rtt_us", f.loopback_tcp_rtt_us},
+      {"loopback_uds_rtt_us", f.loopback_uds_rtt_us},
+  };
+  std::set<std::string> shown;
+  for (auto [figure, value] : fixed) {
+    row(figure, value);
+    shown.insert(figure);
+  }
+  out += "\n";
+  for (const auto& [figure, value] : f.figures)
+    if (!shown.contains(figure)) row(figure, value);
+  for (const auto& [figure, why] : f.skipped)
+    out +=
+        fmt::format("{:<{}} {:>10}  skipped: {}\n", split_unit(figure).first, kNameWidth, "-", why);
+  return out;
+}
+
+std::string placement_text(const Floors& f) {
+  if (f.cpus.empty()) return "";
+  const std::string same = fmt::format("both threads on CPU {}", f.cpus[0]);
+  const std::string cross =
+      f.cpus.size() > 1 ? fmt::format("threads on CPUs {} and {}", f.cpus[0], f.cpus[1]) : "";
+  return f.rtt_placement == CpuPlacement::same ? same : cross;
+}
+
+}  // namespace
+
+void register_floor_command(CLI::App& parent, FloorCommand& c) {
+  c.app = parent.add_subcommand("floor", "Measure the crypto and loopback floors of this machine");
+  c.app->add_flag(
+      "--full", c.full,
+      "Every micro-benchmark (key exchange, signatures, AEAD, Histogram::record), not only the "
+      "handshakes and loopback round trips");
+  c.app->add_option("--out", c.out, "Directory to write floor.json into (created if needed)")
+      ->type_name("DIR")
+      ->capture_default_str();
+  c.app
+      ->add_option("--cpus", c.cpus,
+                   "Where the two threads of a loopback round trip run: same (one CPU), cross (two "
+                   "CPUs) or both")
+      ->type_name("same|cross|both")
+      ->capture_default_str();
+  c.app->footer(
+      "Handshake floors: CPU inside SSL_do_handshake, client + server, of a full handshake over an "
+      "in-memory BIO "
+      "pair with hopcost's own TLS settings and verification on. Loopback floors: median round "
+      "trip of 64 bytes "
+      "each way, system calls of both sides included. The quick set takes about 2 s (3 s with "
+      "--cpus both), --full about 25 s.");
+}
+
+int execute_floor_command(const FloorCommand& c) {
+  const auto cpus = parse_cpu_placement(c.cpus);
+  if (!cpus) throw ConfigError(fmt::format("--cpus: '{}' is not one of same, cross, both", c.cpus));
+  if (*cpus == CpuPlacement::cross && usable_cpus().size() < 2)
+    throw ConfigError(fmt::format("--cpus cross: needs 2 CPUs, and this process may run on {}",
+                                  usable_cpus().size()));
+  std::error_code ec;
+  std::filesystem::create_directories(c.out, ec);
+  if (ec)
+    throw ConfigError(fmt::format("--out: cannot create directory '{}': {}", c.out, ec.message()));
+  if (::access(c.out.c_str(), W_OK) != 0)
+    throw ConfigError(fmt::format("--out: cannot write into directory '{}'", c.out));
+
+  FloorOptions options = default_floor_options(c.full ? FloorSet::full : FloorSet::quick);
+  options.cpus = *cpus;
+  std::fprintf(stderr, "hopcost floor: measuring the %s set (min time %.2f s, %d repetitions)...\n",
+               std::string(to_string(options.set)).c_str(), options.min_time_s,
+               options.repetitions);
+  const Floors floors = measure_floors(options);
+  for (const auto& w : context_warnings(floors.context))
+    std::fprintf(stderr, "warning: %s\n", w.c_str());
+
+  const std::string path = (std::filesystem::path(c.out) / "floor.json").string();
+  write_file_atomically(path, floors_to_json(floors).dump(2) + "\n");
+  fmt::print(
+      "{} set, median of {} repetitions of {:.2f} s each; loopback round trips with {}; {:.1f} "
+      "s\n\n",
+      to_string(options.set), options.repetitions, options.min_time_s, placement_text(floors),
+      floors.duration_s);
+  fmt::print("{}", table(floors));
+  fmt::print("\n{}\n", path);
+  return kExitOk;
+}
+
+}  // namespace hopcost

@@ -1,0 +1,349 @@
+// Runs the micro-benchmarks of harness/bench in this process through Google Benchmark's
+// own runner (iteration count, min time, repetitions), collects their results with a
+// reporter of its own, and turns them into Floors.
+//
+// Which statistic each floor is:
+// - handshakes: the CPU inside SSL_do_handshake, client + server, per full handshake
+//   (bench/handshake.cpp's counters), exactly what the harness's "hs CPU µs" counts on a
+//   real link; SSL object setup is excluded, and kept apart as *_with_setup_cpu_us.
+// - loopback RTTs: the median (p50) of every round trip of the run (bench/loopback.cpp),
+//   wall time, system calls of both sides and two thread wake-ups included; the mean and
+//   p99 are kept too.
+// - primitives: CPU time per operation, one core.
+// With several repetitions, the median over the repetitions of each statistic is kept.
+#include "floor/floor.hpp"
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "util/check.hpp"
+#include "util/errors.hpp"
+
+namespace hopcost {
+
+std::string_view to_string(CpuPlacement p) {
+  switch (p) {
+    case CpuPlacement::same:
+      return "same";
+    case CpuPlacement::cross:
+      return "cross";
+    case CpuPlacement::both:
+      return "both";
+  }
+  return "?";
+}
+
+std::optional<CpuPlacement> parse_cpu_placement(std::string_view s) {
+  for (auto p : {CpuPlacement::same, CpuPlacement::cross, CpuPlacement::both})
+    if (s == to_string(p)) return p;
+  return std::nullopt;
+}
+
+std::string_view to_string(FloorSet s) {
+  return s == FloorSet::quick ? "quick" : "full";
+}
+
+FloorOptions default_floor_options(FloorSet set) {
+  FloorOptions o;
+  o.set = set;
+  // Google Benchmark first grows the iteration count (1, 10, 100 …) until one run lasts
+  // min_time, which is the first repetition, then repeats at that count: a benchmark
+  // takes about (repetitions + 1) × min_time, plus its setup. quick: 4 benchmarks (6 with
+  // both placements) at 0.08 s, about 2 s (3 s); full: 22 to 24 at 0.2 s, about 25 s.
+  o.min_time_s = set == FloorSet::quick ? 0.08 : 0.2;
+  o.repetitions = 3;
+  return o;
+}
+
+std::vector<int> usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+  for (int i = 0; i < CPU_SETSIZE; ++i)
+    if (CPU_ISSET(i, &set)) cpus.push_back(i);
+  return cpus;
+}
+
+namespace {
+
+// Where a figure comes from in a benchmark's result.
+enum class Source {
+  cpu_time,   // CPU time per iteration (the benchmark's thread)
+  real_time,  // wall time per iteration
+  counter,    // a user counter, already in the figure's unit
+};
+
+struct FigureSpec {
+  std::string figure;     // name in Floors::figures; ends with its unit
+  std::string benchmark;  // as registered: "BM_Function/capture_name"
+  Source source;
+  std::string counter = {};
+  bool fixed = false;  // one of the four fixed figures: measure_floors fails without it
+};
+
+std::vector<FigureSpec> figure_specs(const FloorOptions& o, CpuPlacement rtt_placement) {
+  std::vector<FigureSpec> specs;
+  for (std::string v : {"tls12", "tls13"}) {
+    const std::string bm = "BM_Handshake/" + v, name = "handshake_" + v;
+    specs.push_back({name + "_cpu_us", bm, Source::counter, "handshake_cpu_us", true});
+    specs.push_back({name + "_client_cpu_us", bm, Source::counter, "client_cpu_us"});
+    specs.push_back({name + "_server_cpu_us", bm, Source::counter, "server_cpu_us"});
+    specs.push_back({name + "_with_setup_cpu_us", bm, Source::cpu_time});
+  }
+  std::vector<CpuPlacement> placements;
+  if (o.cpus != CpuPlacement::cross) placements.push_back(CpuPlacement::same);
+  if (o.cpus != CpuPlacement::same) placements.push_back(CpuPlacement::cross);
+  for (std::string t : {"tcp", "uds"}) {
+    for (auto p : placements) {
+      const std::string where = p == CpuPlacement::same ? "same_cpu" : "cross_cpu";
+      const std::string bm = "BM_LoopbackRtt/" + t + "_" + where;
+      const std::string name = "loopback_" + t + "_rtt_" + where;
+      specs.push_back({name + "_p50_us", bm, Source::counter, "rtt_p50_us", p == rtt_placement});
+      specs.push_back({name + "_p99_us", bm, Source::counter, "rtt_p99_us"});
+      specs.push_back({name + "_mean_us", bm, Source::real_time});
+    }
+  }
+  if (o.set == FloorSet::full) {
+    const std::pair<const char*, const char*> primitives[] = {
+        {"x25519_keygen_us", "BM_X25519/keygen"},
+        {"x25519_derive_us", "BM_X25519/derive"},
+        {"ecdh_p256_keygen_us", "BM_EcdhP256/keygen"},
+        {"ecdh_p256_derive_us", "BM_EcdhP256/derive"},
+        {"ecdsa_p256_sign_us", "BM_EcdsaP256/sign"},
+        {"ecdsa_p256_verify_us", "BM_EcdsaP256/verify"},
+        {"rsa2048_sign_us", "BM_Rsa2048/sign"},
+        {"rsa2048_verify_us", "BM_Rsa2048/verify"},
+        {"aes_128_gcm_seal_1KiB_us", "BM_AeadSeal/aes_128_gcm_1KiB"},
+        {"aes_128_gcm_seal_16KiB_us", "BM_AeadSeal/aes_128_gcm_16KiB"},
+        {"chacha20_poly1305_seal_1KiB_us", "BM_AeadSeal/chacha20_poly1305_1KiB"},
+        {"chacha20_poly1305_seal_16KiB_us", "BM_AeadSeal/chacha20_poly1305_16KiB"},
+        {"histogram_record_ns", "BM_HistogramRecord/varied"},
+        {"histogram_record_constant_value_ns", "BM_HistogramRecord/constant"},
+    };
+    for (auto [figure, bm] : primitives) specs.push_back({figure, bm, Source::cpu_time});
+  }
+  return specs;
+}
+
+// Seconds → the unit that ends a figure's name.
+double in_figure_unit(std::string_view figure, double seconds) {
+  if (figure.ends_with("_us")) return seconds * 1e6;
+  if (figure.ends_with("_ns")) return seconds * 1e9;
+  HOPCOST_CHECK(!"a figure's name ends with its unit");
+  return 0;
+}
+
+// One benchmark's result: per-iteration times and counters of the run kept (the median
+// aggregate over repetitions, or the only run), or why it failed.
+struct Measured {
+  bool ok = false;
+  double cpu_s = 0, real_s = 0;
+  std::map<std::string, double> counters;
+  std::string label;  // what the benchmark says about its run (negotiated suite, CPUs)
+  std::string error;
+};
+
+class CollectingReporter final : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context& context) override {
+    switch (context.cpu_info.scaling) {
+      case benchmark::CPUInfo::ENABLED:
+        scaling_ = "enabled";
+        break;
+      case benchmark::CPUInfo::DISABLED:
+        scaling_ = "disabled";
+        break;
+      default:
+        scaling_ = "unknown";
+        break;
+    }
+    return true;
+  }
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    if (runs.empty()) return;
+    Measured& m = results_[runs.front().run_name.function_name];
+    const Run* kept = nullptr;
+    for (const Run& r : runs) {
+      if (r.error_occurred) {
+        if (m.error.empty()) m.error = r.error_message;
+      } else if (r.run_type == Run::RT_Aggregate) {
+        if (r.aggregate_name == "median") kept = &r;
+      } else if (!kept || kept->run_type != Run::RT_Aggregate) {
+        kept = &r;
+      }
+    }
+    if (!kept) return;
+    const double per_second = benchmark::GetTimeUnitMultiplier(kept->time_unit);
+    m.ok = true;
+    m.cpu_s = kept->GetAdjustedCPUTime() / per_second;
+    m.real_s = kept->GetAdjustedRealTime() / per_second;
+    m.label = kept->report_label;
+    for (const auto& [name, counter] : kept->counters) m.counters[name] = counter.value;
+  }
+
+  const std::map<std::string, Measured>& results() const { return results_; }
+  const std::string& scaling() const { return scaling_; }
+
+ private:
+  std::map<std::string, Measured> results_;
+  std::string scaling_ = "unknown";
+};
+
+// A filter that matches exactly these benchmarks (and their /real_time suffix).
+std::string filter_for(const std::vector<FigureSpec>& specs) {
+  std::vector<std::string> names;
+  for (const auto& s : specs) {
+    for (char c : s.benchmark)  // no regular-expression syntax in a name
+      HOPCOST_CHECK(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '/');
+    if (std::find(names.begin(), names.end(), s.benchmark) == names.end())
+      names.push_back(s.benchmark);
+  }
+  return fmt::format("^({})(/.*)?$", fmt::join(names, "|"));
+}
+
+double r3(double v) {
+  return std::round(v * 1000.0) / 1000.0;
+}
+
+}  // namespace
+
+Floors measure_floors(const FloorOptions& options) {
+  HOPCOST_CHECK(options.min_time_s > 0 && options.repetitions >= 1);
+  // Google Benchmark's flags and registry are process-wide.
+  static std::mutex one_at_a_time;
+  const std::lock_guard lock(one_at_a_time);
+  const auto started = std::chrono::steady_clock::now();
+
+  Floors f;
+  f.options = options;
+  f.cpus = usable_cpus();
+  f.context = collect_context();
+  f.rtt_placement = options.cpus == CpuPlacement::cross ? CpuPlacement::cross : CpuPlacement::same;
+  const auto specs = figure_specs(options, f.rtt_placement);
+
+  // Every flag that matters is given, so that neither an earlier call nor the BENCHMARK_*
+  // environment variables Google Benchmark reads its defaults from can change the run.
+  std::vector<std::string> args = {
+      "hopcost floor",
+      fmt::format("--benchmark_min_time={}", options.min_time_s),
+      fmt::format("--benchmark_repetitions={}", options.repetitions),
+      "--benchmark_min_warmup_time=0",
+      "--benchmark_enable_random_interleaving=false",
+      "--benchmark_report_aggregates_only=false",
+      "--benchmark_display_aggregates_only=false",
+      "--benchmark_out=",
+      "--benchmark_list_tests=false",
+      "--v=0",
+  };
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int argc = static_cast<int>(args.size());
+  benchmark::Initialize(&argc, argv.data());
+  HOPCOST_CHECK(argc == 1);  // this Google Benchmark took every flag
+
+  CollectingReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter, filter_for(specs));
+  f.cpu_scaling = reporter.scaling();
+
+  for (const auto& s : specs) {
+    const auto it = reporter.results().find(s.benchmark);
+    if (it == reporter.results().end())
+      throw RunError(fmt::format(
+          "benchmark {} did not run: is harness/bench linked into this binary?", s.benchmark));
+    const Measured& m = it->second;
+    if (!m.label.empty()) f.labels[s.benchmark] = m.label;
+    if (!m.ok) {
+      if (s.fixed) throw RunError(fmt::format("{} could not be measured: {}", s.figure, m.error));
+      f.skipped[s.figure] = m.error;
+      continue;
+    }
+    double value = 0;
+    switch (s.source) {
+      case Source::cpu_time:
+        value = in_figure_unit(s.figure, m.cpu_s);
+        break;
+      case Source::real_time:
+        value = in_figure_unit(s.figure, m.real_s);
+        break;
+      case Source::counter: {
+        const auto c = m.counters.find(s.counter);
+        HOPCOST_CHECK(c != m.counters.end());  // the benchmark and this table disagree
+        HOPCOST_CHECK(s.figure.ends_with(s.counter.substr(s.counter.rfind('_'))));  // same unit
+        value = c->second;
+        break;
+      }
+    }
+    f.figures[s.figure] = value;
+  }
+
+  const std::string where = f.rtt_placement == CpuPlacement::same ? "same_cpu" : "cross_cpu";
+  f.handshake_tls12_cpu_us = f.figures.at("handshake_tls12_cpu_us");
+  f.handshake_tls13_cpu_us = f.figures.at("handshake_tls13_cpu_us");
+  f.loopback_tcp_rtt_us = f.figures.at("loopback_tcp_rtt_" + where + "_p50_us");
+  f.loopback_uds_rtt_us = f.figures.at("loopback_uds_rtt_" + where + "_p50_us");
+  f.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return f;
+}
+
+nlohmann::ordered_json floors_to_json(const Floors& f) {
+  using Json = nlohmann::ordered_json;
+  Json j;
+  j["schema_version"] = 1;
+  j["handshake_tls12_cpu_us"] = r3(f.handshake_tls12_cpu_us);
+  j["handshake_tls13_cpu_us"] = r3(f.handshake_tls13_cpu_us);
+  j["loopback_tcp_rtt_us"] = r3(f.loopback_tcp_rtt_us);
+  j["loopback_uds_rtt_us"] = r3(f.loopback_uds_rtt_us);
+  Json figures = Json::object();
+  for (const auto& [name, value] : f.figures) figures[name] = r3(value);
+  j["figures"] = figures;
+  Json skipped = Json::object();
+  for (const auto& [name, why] : f.skipped) skipped[name] = why;
+  j["skipped"] = skipped;
+  j["measurement"] = Json{
+      {"set", to_string(f.options.set)},
+      {"min_time_s", f.options.min_time_s},
+      {"repetitions", f.options.repetitions},
+      {"statistic", f.options.repetitions > 1
+                        ? fmt::format("median of {} repetitions", f.options.repetitions)
+                        : std::string("one run")},
+      {"cpu_placement", to_string(f.options.cpus)},
+      {"loopback_rtt_placement", to_string(f.rtt_placement)},
+      {"loopback_rtt_statistic",
+       "p50 of every round trip, 64 bytes each way, both ends' system calls included"},
+      {"handshake_statistic",
+       "CPU inside SSL_do_handshake, client + server, full handshake over a BIO pair, "
+       "verification on, ECDSA P-256 leaf, hopcost's own SSL_CTX settings"},
+      {"labels", f.labels},
+      {"usable_cpus", f.cpus},
+      {"cpu_scaling", f.cpu_scaling},
+      {"duration_s", r3(f.duration_s)},
+  };
+  const Context& c = f.context;
+  j["context"] =
+      Json{{"hopcost_version", c.hopcost_version},
+           {"git_revision", c.git_revision},
+           {"build_type", c.build_type},
+           {"compiler", c.compiler},
+           {"tls_library", c.tls_library},
+           {"cpu_model", c.cpu_model},
+           {"cores", c.cores},
+           {"cpu_governor", c.cpu_governor.empty() ? Json(nullptr) : Json(c.cpu_governor)},
+           {"kernel", c.kernel},
+           {"hostname", c.hostname},
+           {"started_at", c.started_at}};
+  return j;
+}
+
+}  // namespace hopcost

@@ -1,0 +1,99 @@
+// The floors run the real micro-benchmarks with a tiny min time: these tests check what
+// floor.json promises (its keys, positive numbers, plausible ranges) and that every
+// benchmark the floors name is linked and runs, never how fast this machine is.
+#include "floor/floor.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using namespace hopcost;
+
+namespace {
+FloorOptions tiny(FloorSet set, CpuPlacement cpus) {
+  FloorOptions o = default_floor_options(set);
+  o.cpus = cpus;
+  o.min_time_s = 0.01;
+  o.repetitions = 1;
+  return o;
+}
+}  // namespace
+
+TEST_CASE("quick floors: floor.json has the four fixed keys, positive, and how they were measured",
+          "[floor]") {
+  const Floors f = measure_floors(tiny(FloorSet::quick, CpuPlacement::same));
+  const auto j = floors_to_json(f);
+  for (const char* key : {"handshake_tls12_cpu_us", "handshake_tls13_cpu_us", "loopback_tcp_rtt_us",
+                          "loopback_uds_rtt_us"}) {
+    INFO(key);
+    REQUIRE(j.contains(key));
+    REQUIRE(j[key].is_number());
+    CHECK(j[key].get<double>() > 0);
+  }
+  CHECK(j["measurement"]["set"] == "quick");
+  CHECK(j["measurement"]["min_time_s"] == 0.01);
+  CHECK(j["measurement"]["repetitions"] == 1);
+  CHECK(j["measurement"]["cpu_placement"] == "same");
+  CHECK(j["measurement"]["loopback_rtt_placement"] == "same");
+  CHECK(j["context"].contains("cpu_model"));
+  CHECK(j["skipped"].empty());
+
+  // A round trip over loopback is a positive time well under 10 ms.
+  CHECK(f.loopback_tcp_rtt_us > 0);
+  CHECK(f.loopback_tcp_rtt_us < 10'000);
+  CHECK(f.loopback_uds_rtt_us > 0);
+  CHECK(f.loopback_uds_rtt_us < 10'000);
+  CHECK(f.figures.at("loopback_tcp_rtt_same_cpu_p50_us") == f.loopback_tcp_rtt_us);
+
+  // Client and server sides add up to the handshake; both did some work.
+  for (std::string v : {"tls12", "tls13"}) {
+    INFO(v);
+    const double client = f.figures.at("handshake_" + v + "_client_cpu_us");
+    const double server = f.figures.at("handshake_" + v + "_server_cpu_us");
+    CHECK(client > 0);
+    CHECK(server > 0);
+    CHECK(client + server == Approx(f.figures.at("handshake_" + v + "_cpu_us")).epsilon(1e-6));
+  }
+  // The negotiated suite is recorded, and each version is what was asked for.
+  CHECK_THAT(f.labels.at("BM_Handshake/tls12"), Catch::StartsWith("TLSv1.2"));
+  CHECK_THAT(f.labels.at("BM_Handshake/tls13"), Catch::StartsWith("TLSv1.3"));
+  // No primitive in the quick set.
+  CHECK_FALSE(f.figures.contains("x25519_keygen_us"));
+}
+
+TEST_CASE("full floors: every benchmark they name is linked and measured", "[floor]") {
+  const Floors f = measure_floors(tiny(FloorSet::full, CpuPlacement::both));
+  for (const char* figure :
+       {"x25519_keygen_us", "x25519_derive_us", "ecdh_p256_keygen_us", "ecdh_p256_derive_us",
+        "ecdsa_p256_sign_us", "ecdsa_p256_verify_us", "rsa2048_sign_us", "rsa2048_verify_us",
+        "aes_128_gcm_seal_1KiB_us", "aes_128_gcm_seal_16KiB_us", "chacha20_poly1305_seal_1KiB_us",
+        "chacha20_poly1305_seal_16KiB_us", "histogram_record_ns",
+        "handshake_tls13_with_setup_cpu_us", "loopback_uds_rtt_same_cpu_p99_us",
+        "loopback_tcp_rtt_same_cpu_mean_us"}) {
+    INFO(figure);
+    REQUIRE(f.figures.contains(figure));
+    CHECK(f.figures.at(figure) > 0);
+  }
+  // Sealing 16 KiB costs more than sealing 1 KiB (behaviour, with a wide margin).
+  CHECK(f.figures.at("aes_128_gcm_seal_16KiB_us") > 2 * f.figures.at("aes_128_gcm_seal_1KiB_us"));
+  // With both placements, the fixed RTTs are the same-CPU ones; the cross-CPU ones are
+  // measured when there are two CPUs and skipped, with a reason, when there is one.
+  CHECK(f.rtt_placement == CpuPlacement::same);
+  for (const char* figure :
+       {"loopback_tcp_rtt_cross_cpu_p50_us", "loopback_uds_rtt_cross_cpu_p50_us"}) {
+    INFO(figure);
+    if (usable_cpus().size() >= 2) {
+      REQUIRE(f.figures.contains(figure));
+      CHECK(f.figures.at(figure) > 0);
+      CHECK(f.figures.at(figure) < 10'000);
+    } else {
+      CHECK(f.skipped.contains(figure));
+    }
+  }
+}
+
+TEST_CASE("CPU placements parse back from their names", "[floor]") {
+  for (auto p : {CpuPlacement::same, CpuPlacement::cross, CpuPlacement::both})
+    CHECK(parse_cpu_placement(to_string(p)) == p);
+  CHECK_FALSE(parse_cpu_placement("spread").has_value());
+  CHECK_FALSE(parse_cpu_placement("").has_value());
+}
