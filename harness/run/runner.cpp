@@ -255,14 +255,16 @@ std::vector<std::string> report_warnings(const Report& report) {
       w.push_back(fmt::format("{}: achieved {:.0f} req/s, below 95% of the {:.0f} req/s asked for: the chain could not "
                               "keep up, and latency from the intended send times shows the backlog",
                               label(v), v.throughput_rps, *v.requested_rps));
+    std::string wide;
     for (const auto& [name, ci] : v.ci95) {
       const auto it = v.repeat_values.find(name);
       const double mid = it == v.repeat_values.end() ? 0 : median(it->second);
-      if (mid > 0 && ci.width() > 0.2 * mid)
-        w.push_back(fmt::format("{}: the 95% interval of {} is {:.0f}% of its median: more repeats or a longer duration "
-                                "would narrow it",
-                                label(v), name, 100 * ci.width() / mid));
+      if (mid > 0 && ci.width() > 0.2 * mid) wide += fmt::format("{}{} {:.0f}%", wide.empty() ? "" : ", ", name, 100 * ci.width() / mid);
     }
+    if (!wide.empty())
+      w.push_back(fmt::format("{}: 95% intervals wider than 20% of the median ({}): more repeats or a longer duration "
+                              "would narrow them",
+                              label(v), wide));
   }
   return w;
 }
