@@ -79,6 +79,9 @@ class TlsStream final : public Stream {
       if ((ec = co_await fill())) co_return ec;
     }
     in_handshake_ = false;
+    // The last read may have brought the peer's first application data along with its
+    // last handshake message: what the library has not consumed is not handshake bytes.
+    handshake_bytes_ -= std::min<uint64_t>(handshake_bytes_, BIO_pending(rbio_));
     stats_.add_handshake(side_, cpu_ns, handshake_bytes_);
     if (side_ == TlsSide::server) stats_.note_negotiated(*negotiated());
     co_return ec;
