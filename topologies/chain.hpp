@@ -8,6 +8,7 @@
 // Teardown (stop() or the destructor) leaves no thread, process, socket or socket file.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,9 @@ class Chain {
   // RunError naming a node that has died, with its exit status.
   virtual std::vector<NodeSnapshot> snapshot() = 0;
   virtual void stop() = 0;
+  // Runs `f` on every node's own thread in turn, with the node's name (for per-thread
+  // instruction counters). Inproc placement only: throws RunError otherwise.
+  virtual void on_each_node_thread(const std::function<void(const std::string& node)>& f) = 0;
   // After stop(): each node's residence samples (metrics/attribution.hpp), chain order.
   virtual const std::vector<std::vector<ResidenceSample>>& residence() const = 0;
 };

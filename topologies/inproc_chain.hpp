@@ -17,6 +17,9 @@ class InprocChain final : public Chain {
   const LinkEnds& entry() const override { return links_.front(); }
   std::vector<NodeSnapshot> snapshot() override;
   void stop() override;
+  void on_each_node_thread(const std::function<void(const std::string& node)>& f) override {
+    for (auto& n : nodes_) n->run_on_thread([&] { f(n->name()); });
+  }
   const std::vector<std::vector<ResidenceSample>>& residence() const override { return residence_; }
 
   // Relays in order, then the origin (empty after stop()).

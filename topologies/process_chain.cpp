@@ -89,6 +89,10 @@ std::vector<NodeSnapshot> ProcessChain::snapshot() {
   return out;
 }
 
+void ProcessChain::on_each_node_thread(const std::function<void(const std::string& node)>&) {
+  throw RunError("per-thread work in the nodes (instruction counting) needs --placement inproc");
+}
+
 void ProcessChain::stop() {
   for (auto& c : children_) c.process->signal(SIGTERM);
   for (auto& c : children_) c.process->terminate(std::chrono::seconds(2));

@@ -27,6 +27,7 @@ class ProcessChain final : public Chain {
   const LinkEnds& entry() const override { return entry_; }
   std::vector<NodeSnapshot> snapshot() override;
   void stop() override;
+  void on_each_node_thread(const std::function<void(const std::string& node)>&) override;
   const std::vector<std::vector<ResidenceSample>>& residence() const override { return residence_; }
 
  private:

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   app.footer("Exit codes: 0 success, 1 a gate or budget failed, 2 bad input, 3 the run itself failed.\n"
              "Run 'hopcost run --help' for the flags of a run.");
   RunCommand run;
+  run.argv.assign(argv, argv + argc);
   register_run_command(app, run);
   NodeCommand origin, hop;
   register_node_commands(app, origin, hop);

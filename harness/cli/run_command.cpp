@@ -2,6 +2,7 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +16,8 @@
 
 #include "floor/floor.hpp"
 #include "gate/gate_report.hpp"
+#include "metrics/instructions.hpp"
+#include "util/child_process.hpp"
 #include "report/reporter.hpp"
 #include "run/runner.hpp"
 #include "util/errors.hpp"
@@ -94,6 +97,35 @@ FloorFigures measure_run_floors(const CpuPolicy& policy) {
   return out;
 }
 
+// --count-instructions: runs this same command again under valgrind's callgrind, as a
+// child whose nodes dump their counters into a private directory (metrics/instructions.hpp),
+// and returns its exit code. The directory, and callgrind's own dump at exit, are removed.
+int run_under_callgrind(const std::vector<std::string>& argv) {
+  std::string dir = (fs::temp_directory_path() / "hopcost-callgrind-XXXXXX").string();
+  if (!mkdtemp(dir.data())) throw RunError("cannot create a directory for callgrind's counts");
+  const std::string prefix = dir + "/callgrind.out";
+  std::vector<std::string> args{"valgrind", "-q", "--tool=callgrind", "--separate-threads=yes",
+                                "--callgrind-out-file=" + prefix, self_executable()};
+  args.insert(args.end(), argv.begin() + 1, argv.end());
+  std::vector<char*> c_args;
+  for (auto& a : args) c_args.push_back(a.data());
+  c_args.push_back(nullptr);
+  ::setenv(kCallgrindPrefixEnv, prefix.c_str(), 1);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::execvp("valgrind", c_args.data());
+    std::fprintf(stderr, "hopcost: cannot run valgrind (scripts/bootstrap installs it): %s\n", std::strerror(errno));
+    ::_exit(kExitRunFailed);
+  }
+  int status = 0;
+  while (child > 0 && ::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::error_code ignored;
+  fs::remove_all(dir, ignored);
+  if (child < 0) throw RunError(fmt::format("fork: {}", std::strerror(errno)));
+  return WIFEXITED(status) ? WEXITSTATUS(status) : kExitRunFailed;
+}
+
 Scenario build_scenario(const RunCommand& command) {
   Scenario s = command.scenario_file.empty() ? Scenario{} : load_scenario_file(command.scenario_file);
   for (const auto& key : scenario_keys()) {
@@ -126,7 +158,10 @@ void register_run_command(CLI::App& parent, RunCommand& command) {
     if (const auto d = scenario_value_text(defaults, key.key); !d.empty()) help += fmt::format(" [default: {}]", d);
     const std::string name(key.key);
     CLI::Option* opt = nullptr;
-    if (key.type == ValueType::list) {
+    if (key.type == ValueType::boolean) {
+      opt = app->add_flag_function(
+          flag_name(key.key), [&command, name](int64_t) { command.values[name] = {"true"}; }, help);
+    } else if (key.type == ValueType::list) {
       opt = app->add_option_function<std::vector<std::string>>(
           flag_name(key.key), [&command, name](const std::vector<std::string>& v) { command.values[name] = v; }, help);
       opt->allow_extra_args(false);  // one value per occurrence: "--tls 1.2 FILE" keeps FILE positional
@@ -134,7 +169,7 @@ void register_run_command(CLI::App& parent, RunCommand& command) {
       opt = app->add_option_function<std::string>(
           flag_name(key.key), [&command, name](const std::string& v) { command.values[name] = {v}; }, help);
     }
-    opt->type_name(std::string(key.metavar));
+    if (!key.metavar.empty()) opt->type_name(std::string(key.metavar));
   }
   app->add_flag("-q,--quiet", command.quiet, "No progress lines on stderr");
   app->add_option("--gate", command.gate,
@@ -167,6 +202,13 @@ int execute_run_command(const RunCommand& command) {
     gate = load_gate_inputs(command.gate,
                             command.baseline.empty() ? std::nullopt : std::optional<std::string>(command.baseline),
                             gate_outputs);
+  if (scenario.count_instructions) {
+    if (!scenario.requests)
+      throw ConfigError("--count-instructions needs --requests N: under callgrind a variant is N requests, not seconds");
+    if (std::any_of(scenario.placement.begin(), scenario.placement.end(), [](Placement p) { return p != Placement::inproc; }))
+      throw ConfigError("--count-instructions needs --placement inproc: callgrind counts the threads of one process");
+    if (!under_callgrind()) return run_under_callgrind(command.argv);  // the budgets were read above
+  }
   if (scenario.out.empty()) scenario.out = default_out_dir(scenario);
   OutDir out(scenario.out);
 
@@ -196,7 +238,7 @@ int execute_run_command(const RunCommand& command) {
     };
   }
   std::optional<FloorFigures> floors;
-  if (!command.no_floors) {
+  if (!command.no_floors && !scenario.count_instructions) {  // times under callgrind are no floors
     if (!command.quiet) fmt::print(stderr, "hopcost: measuring floors (hopcost floor's quick set) ...\n");
     floors = measure_run_floors(scenario.cpu_policy);
   }

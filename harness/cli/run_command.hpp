@@ -21,6 +21,7 @@ struct RunCommand {
   bool no_floors = false;
   // --gate: gate the report just written (docs/gate.md).
   std::string gate, baseline, junit, markdown;
+  std::vector<std::string> argv;  // the whole command line, to run it again under callgrind
 };
 
 void register_run_command(CLI::App& parent, RunCommand& command);

@@ -77,13 +77,15 @@ class ClosedLoop {
       }
       // Open loop: wait for the intended send time; closed loop: go now.
       const auto intended = pacer ? pacer->intended(k) : Clock::now();
-      if (intended >= end_ || Clock::now() >= end_) break;
+      if (!settings_.requests && (intended >= end_ || Clock::now() >= end_)) break;
       if (pacer && Clock::now() < intended) {
         timer.expires_at(intended);
         co_await timer.async_wait(nothrow);
       }
       const auto t0 = Clock::now();
       const bool measured = intended >= window_start_;
+      // A fixed number of requests: the interval ends when the last of them has started.
+      if (measured && settings_.requests && measured_started_++ >= settings_.requests) break;
       const uint64_t id = ++next_id_;
       timer.expires_at(t0 + settings_.timeout);
       // Whichever finishes first wins; the other is cancelled. Cancelling the exchange
@@ -153,6 +155,7 @@ class ClosedLoop {
   std::string head_start_, head_end_;
   Clock::time_point window_start_, end_, last_completion_{};
   uint64_t next_id_ = 0;
+  uint64_t measured_started_ = 0;
   LoadResult result_;
 };
 

@@ -42,6 +42,7 @@ struct LoadSettings {
   std::chrono::nanoseconds timeout{std::chrono::seconds(5)};
   uint64_t request_bytes = 0;  // request body; 0 sends a GET
   std::optional<double> rate;  // requests per second over all connections: open loop
+  uint64_t requests = 0;       // measured requests to make; the interval ends with them (0: --duration)
 };
 
 struct LoadResult {

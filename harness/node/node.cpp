@@ -2,7 +2,9 @@
 
 #include <pthread.h>
 
+#include <boost/asio/post.hpp>
 #include <charconv>
+#include <future>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -61,6 +63,16 @@ void Node::stop() {
   cpu_ = ThreadCpuClock{};
   acceptor_.reset();
   io_.reset();
+}
+
+void Node::run_on_thread(const std::function<void()>& f) {
+  HOPCOST_CHECK(thread_.joinable());
+  std::promise<void> done;
+  asio::post(*io_, [&] {
+    f();
+    done.set_value();
+  });
+  done.get_future().wait();
 }
 
 void Node::record_residence(std::string_view request_id, std::chrono::steady_clock::time_point head_in,

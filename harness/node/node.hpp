@@ -3,6 +3,7 @@
 // listen on their downstream link; the client (the load driver) is not a Node.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,8 @@ class Node {
   // CPU time (user + system) of the node's thread so far; 0 before start().
   uint64_t cpu_ns() const { return cpu_.now_ns(); }
   NodeSnapshot snapshot() const { return snapshot_of(stats_, name_, role_, cpu_ns()); }
+  // Runs `f` on the node's own thread, between two of its handlers, and waits for it.
+  void run_on_thread(const std::function<void()>& f);
   // Each request's residence time here, by request id; read only after stop().
   const std::vector<ResidenceSample>& residence() const { return residence_; }
   static constexpr size_t kMaxResidenceSamples = 4'000'000;  // 64 MiB; later requests go unrecorded

@@ -67,6 +67,22 @@ std::string per_hop(const Report& r) {
   return out;
 }
 
+// --count-instructions: what each node executed per request, exact where times are noisy.
+std::string instructions(const Report& r) {
+  std::string out;
+  for (const auto& v : r.variants) {
+    if (!v.instructions_per_request) continue;
+    if (out.empty()) out = "\nInstructions (callgrind), per request: all nodes, then each; per link handshake, both sides:\n";
+    std::string nodes;
+    for (const auto& n : v.nodes)
+      if (n.instructions_per_request) nodes += fmt::format(" · {} {:.0f}", n.name, *n.instructions_per_request);
+    out += fmt::format("  {} {} hops TLS {} {} {}: {:.0f}{}{}\n", v.topology, v.hops, v.tls, v.conn, v.placement,
+                       *v.instructions_per_request, nodes,
+                       v.handshake_instructions ? fmt::format("; handshake {:.0f}", *v.handshake_instructions) : "");
+  }
+  return out;
+}
+
 std::string ratio(double value, double best) {
   if (best <= 0 || value <= 0) return "-";
   return fmt::format("{:.2f}", value / best);
@@ -155,6 +171,7 @@ class ConsoleReporter final : public Reporter {
                            *v.failure);
 
     out += per_hop(r);
+    out += instructions(r);
 
     bool any_errors = false;
     for (const auto& v : r.variants) {

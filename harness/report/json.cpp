@@ -23,6 +23,8 @@ Json errors_json(const ErrorCounts& e) {
 
 Json optional_text(const std::optional<std::string>& s) { return s ? Json(*s) : Json(nullptr); }
 
+Json optional_number(const std::optional<double>& v) { return v ? Json(r3(*v)) : Json(nullptr); }
+
 Json node_json(const NodeResult& n) {
   Json j;
   j["name"] = n.name;
@@ -33,6 +35,8 @@ Json node_json(const NodeResult& n) {
   j["cpu_us_per_request"] = r3(n.cpu_us_per_request);
   j["bytes_per_request"] = r3(n.bytes_per_request);
   j["cpu"] = n.cpu ? Json(*n.cpu) : Json(nullptr);
+  j["instructions_per_request"] = optional_number(n.instructions_per_request);
+  j["instructions_per_handshake"] = optional_number(n.instructions_per_handshake);
   j["errors"] = errors_json(n.errors);
   Json first = Json::object();
   for (const auto& [kind, text] : n.first_errors) first[kind] = text;
@@ -46,8 +50,6 @@ Json latency_json(const LatencySummary& l) {
 }
 
 Json percentiles_json(const Percentiles& p) { return Json{{"p50", r3(p.p50)}, {"p99", r3(p.p99)}}; }
-
-Json optional_number(const std::optional<double>& v) { return v ? Json(r3(*v)) : Json(nullptr); }
 
 Json interval_json(const std::optional<Interval>& i) {
   return i ? Json{{"low", r3(i->low)}, {"high", r3(i->high)}} : Json(nullptr);
@@ -109,6 +111,8 @@ Json variant_json(const VariantResult& v) {
   j["handshake_cpu_vs_floor"] = optional_number(v.handshake_cpu_vs_floor);
   j["cpu_us_per_request"] = r3(v.cpu_us_per_request);
   j["tls_cpu_share"] = r3(v.tls_cpu_share);
+  j["instructions_per_request"] = optional_number(v.instructions_per_request);
+  j["handshake_instructions"] = optional_number(v.handshake_instructions);
   Json hops = Json::array();
   for (const auto& l : v.per_hop) hops.push_back(link_json(l));
   j["per_hop"] = hops;

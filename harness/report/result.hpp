@@ -30,6 +30,8 @@ struct NodeResult {
   double cpu_us_per_request = 0;
   double bytes_per_request = 0;     // transport bytes through its sockets, both links, both directions
   std::optional<int> cpu;           // the CPU it was pinned to (--cpu-policy pack or pin); none: the OS placed it
+  std::optional<double> instructions_per_request;    // --count-instructions: its thread's, per request
+  std::optional<double> instructions_per_handshake;  // ... inside SSL_do_handshake, per handshake it took part in
   ErrorCounts errors;
   std::map<std::string, std::string> first_errors;  // kind -> the first error's text
 };
@@ -100,6 +102,8 @@ struct VariantResult {
   double cpu_us_per_request = 0;      // all nodes, client included
   double tls_cpu_share = 0;           // of all CPU: handshakes and TLS record layer, all nodes
   std::optional<double> handshake_cpu_vs_floor;  // handshake_cpu_us ÷ the in-memory handshake floor
+  std::optional<double> instructions_per_request;  // --count-instructions: all nodes, client included
+  std::optional<double> handshake_instructions;    // ... of one link's handshake, both sides
   std::vector<LinkResult> per_hop;
   Percentiles origin_us;              // the origin's own residence time
   uint64_t attribution_samples = 0;   // requests paired at every node for per_hop

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <map>
 #include <numeric>
 
@@ -162,6 +164,23 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   return v;
 }
 
+void add_instructions(VariantResult& v, const std::map<std::string, InstructionCounts>& counts) {
+  if (counts.empty()) return;
+  uint64_t total = 0, handshake = 0, link_handshakes = 0;
+  for (auto& n : v.nodes) {
+    const auto it = counts.find(n.name);
+    if (it == counts.end()) continue;
+    n.instructions_per_request = per(static_cast<double>(it->second.total), v.requests);
+    if (n.handshakes) n.instructions_per_handshake = per(static_cast<double>(it->second.handshake), n.handshakes);
+    total += it->second.total;
+    handshake += it->second.handshake;
+  }
+  v.instructions_per_request = per(static_cast<double>(total), v.requests);
+  // As for handshake CPU: every link handshake has one server end and one client end.
+  link_handshakes = static_cast<uint64_t>(std::llround(v.handshakes_per_request * static_cast<double>(v.requests)));
+  if (link_handshakes) v.handshake_instructions = per(static_cast<double>(handshake), link_handshakes);
+}
+
 VariantResult aggregate(std::vector<VariantResult> runs) {
   HOPCOST_CHECK(!runs.empty());
   ErrorCounts errors;
@@ -239,6 +258,9 @@ std::vector<std::string> report_warnings(const Report& report) {
   if (!c.cpu_governor.empty() && c.cpu_governor != "performance")
     w.push_back(fmt::format("the CPU frequency governor is '{}', not 'performance': clock speed may vary during the run",
                             c.cpu_governor));
+  if (report.scenario.count_instructions)
+    w.push_back("run under callgrind (--count-instructions): about 50 times slower, so times, rates and CPU figures "
+                "are not representative; instruction counts are");
   int most_nodes = 0;
   for (const auto& v : report.variants) most_nodes = std::max(most_nodes, v.hops + 1);
   if (report.scenario.cpu_policy.kind == CpuPolicy::Kind::spread && c.cores > 0 && most_nodes > c.cores)
@@ -292,11 +314,29 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
   settings.timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(scenario.timeout);
   settings.request_bytes = scenario.request_bytes;
   settings.rate = scenario.rate;
+  settings.requests = scenario.requests;
   std::vector<NodeSnapshot> before, after;
   std::optional<std::string> failure;
   LoadResult load;
+  // --count-instructions: each node's thread (and this one, the client's) zeroes its
+  // callgrind counters when the interval opens and dumps them when it closes.
+  const bool counting = scenario.count_instructions && under_callgrind();
+  static int dumps = 0;
+  const std::string label = fmt::format("hopcost-{}:", ++dumps);
+  std::map<std::string, InstructionCounts> instructions;
   try {
-    load = run_closed_loop(chain->entry(), settings, client, [&] { before = snapshot(); });
+    load = run_closed_loop(chain->entry(), settings, client, [&] {
+      if (counting) {
+        chain->on_each_node_thread([](const std::string&) { zero_thread_instructions(); });
+        zero_thread_instructions();
+      }
+      before = snapshot();
+    });
+    if (counting) {
+      dump_thread_instructions(label + "client");
+      chain->on_each_node_thread([&](const std::string& node) { dump_thread_instructions(label + node); });
+      if (const char* prefix = std::getenv(kCallgrindPrefixEnv)) instructions = take_instruction_dumps(prefix, label);
+    }
     after = snapshot();
   } catch (const RunError& e) {
     failure = e.what();
@@ -307,7 +347,9 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
     v.failure = failure;
     return v;
   }
-  return summarize(variant, scenario, load, before, after, attribute(load.samples, chain->residence()), floors);
+  auto v = summarize(variant, scenario, load, before, after, attribute(load.samples, chain->residence()), floors);
+  add_instructions(v, instructions);
+  return v;
 }
 
 Report run_scenario(const Scenario& scenario, const Progress& progress, const std::optional<FloorFigures>& floors) {

@@ -10,6 +10,7 @@
 
 #include "load/driver.hpp"
 #include "metrics/attribution.hpp"
+#include "metrics/instructions.hpp"
 #include "node/snapshot.hpp"
 #include "report/result.hpp"
 #include "scenario/scenario.hpp"
@@ -23,6 +24,9 @@ namespace hopcost {
 VariantResult summarize(const Variant& variant, const Scenario& scenario, const LoadResult& load,
                         const std::vector<NodeSnapshot>& before, const std::vector<NodeSnapshot>& after,
                         const Attribution& attribution, const std::optional<FloorFigures>& floors = {});
+
+// Pure: adds instruction counts (by node name, `client` included) to a result.
+void add_instructions(VariantResult& v, const std::map<std::string, InstructionCounts>& counts);
 
 // Pure: K runs of one variant as one result: headline figures are medians, with their
 // values per repeat and the 95% interval of their mean; requests and errors are totals;

@@ -40,6 +40,11 @@ constexpr std::array kKeys{
                 "send time. Without it, a closed loop"},
     ScenarioKey{"repeat", ValueType::integer, "K",
                 "Runs of each variant, interleaved (A B C A B C); figures are medians with 95% intervals (1 to 100)"},
+    ScenarioKey{"requests", ValueType::integer, "N",
+                "Measure exactly N requests per variant instead of --duration (1 to 10000000)"},
+    ScenarioKey{"count_instructions", ValueType::boolean, "",
+                "Run under valgrind's callgrind and report instructions per request and per handshake, per node: "
+                "exact where times are noisy (needs --requests and --placement inproc; about 50x slower)"},
     ScenarioKey{"cpu_policy", ValueType::text, "POLICY",
                 "Where nodes run: spread (the OS places them), pack (all on one CPU), pin:LIST (CPUs round-robin, "
                 "client first)"},
@@ -153,6 +158,12 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
     s.rate = parse_number(values, 0, false, 10'000'000);
   } else if (key == "repeat") {
     s.repeat = static_cast<int>(parse_integer(single(values), 1, 100));
+  } else if (key == "requests") {
+    s.requests = static_cast<uint64_t>(parse_integer(single(values), 1, 10'000'000));
+  } else if (key == "count_instructions") {
+    const std::string& v = single(values);
+    if (v != "true" && v != "false") throw ConfigError(fmt::format("'{}' is not true or false", v));
+    s.count_instructions = v == "true";
   } else if (key == "cpu_policy") {
     s.cpu_policy = parse_cpu_policy(single(values));
   } else if (key == "request_bytes") {
@@ -189,14 +200,16 @@ std::string describe_type(ValueType t) {
     case ValueType::number: return "a number";
     case ValueType::integer: return "a whole number";
     case ValueType::text: return "a string";
+    case ValueType::boolean: return "true or false";
   }
   return "?";
 }
 
 // One TOML value as text, if its type suits `type`.
 std::optional<std::string> scalar_text(const toml::node& node, ValueType type) {
+  if (auto v = node.as_boolean(); v && type == ValueType::boolean) return std::string(v->get() ? "true" : "false");
   if (auto v = node.as_string(); v && (type == ValueType::text || type == ValueType::list)) return v->get();
-  if (auto v = node.as_integer(); v && type != ValueType::text) return std::to_string(v->get());
+  if (auto v = node.as_integer(); v && type != ValueType::text && type != ValueType::boolean) return std::to_string(v->get());
   if (auto v = node.as_floating_point(); v && (type == ValueType::number || type == ValueType::list))
     return fmt::format("{}", v->get());
   return std::nullopt;
@@ -271,6 +284,8 @@ std::string scenario_value_text(const Scenario& s, std::string_view key) {
   if (key == "rate") return s.rate ? fmt::format("{}", *s.rate) : "";
   if (key == "repeat") return std::to_string(s.repeat);
   if (key == "cpu_policy") return s.cpu_policy.text();
+  if (key == "requests") return s.requests ? std::to_string(s.requests) : "";
+  if (key == "count_instructions") return s.count_instructions ? "true" : "false";
   if (key == "request_bytes") return std::to_string(s.request_bytes);
   if (key == "response_bytes") return std::to_string(s.response_bytes);
   if (key == "name") return s.name;
@@ -299,6 +314,8 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   j["rate"] = s.rate ? nlohmann::ordered_json(*s.rate) : nlohmann::ordered_json(nullptr);
   j["repeat"] = s.repeat;
   j["cpu_policy"] = s.cpu_policy.text();
+  j["requests"] = s.requests ? nlohmann::ordered_json(s.requests) : nlohmann::ordered_json(nullptr);
+  j["count_instructions"] = s.count_instructions;
   j["request_bytes"] = s.request_bytes;
   j["response_bytes"] = s.response_bytes;
   j["name"] = s.name;

@@ -35,6 +35,8 @@ struct Scenario {
   int connections = 16;
   std::optional<double> rate;  // requests per second over all connections: open loop; none: closed loop
   int repeat = 1;              // runs of each variant, interleaved
+  uint64_t requests = 0;       // measured requests per variant; 0: as many as --duration allows
+  bool count_instructions = false;  // run under callgrind and count instructions (needs requests, inproc)
   CpuPolicy cpu_policy;
   uint64_t request_bytes = 0;
   uint64_t response_bytes = 1024;
@@ -56,7 +58,7 @@ struct Variant {
   std::string label() const;  // "tls-everywhere 5 hops TLS 1.3 new inproc"
 };
 
-enum class ValueType { list, number, integer, text };
+enum class ValueType { list, number, integer, text, boolean };
 
 struct ScenarioKey {
   std::string_view key;  // in TOML; the flag is --key with '_' written '-'

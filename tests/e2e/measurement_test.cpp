@@ -128,6 +128,40 @@ TEST_CASE("bad --rate and --repeat values exit 2") {
   CHECK_FALSE(std::filesystem::exists("/tmp/hopcost-never"));
 }
 
+TEST_CASE("instructions under callgrind: per request and per handshake, for each node") {
+  TempDir tmp;
+  const auto r = run_hopcost("run -q --count-instructions --requests 12 --topology terminate-once --hops 2 --tls 1.3 "
+                             "--conn new --warmup 0.1 --connections 1 --out " + tmp / "out");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const auto report = nlohmann::json::parse(read_file(tmp / "out/report.json"));
+  const auto& v = report["variants"][0];
+  CHECK(v["requests"] == 12);  // exactly --requests
+  CHECK(report["floors"].is_null());  // times under callgrind are no floors
+  // A full TLS 1.3 ECDSA P-256 handshake is about 7.3 M instructions, both sides (FLOORS.md).
+  CHECK(v["handshake_instructions"].get<double>() > 5e6);
+  CHECK(v["handshake_instructions"].get<double>() < 10e6);
+  double sum = 0;
+  for (const auto& n : v["nodes"]) {
+    CHECK(n["instructions_per_request"].get<double>() > 0);
+    sum += n["instructions_per_request"].get<double>();
+  }
+  CHECK(v["instructions_per_request"].get<double>() == Approx(sum).epsilon(0.001));
+  CHECK(v["nodes"][0]["instructions_per_handshake"].get<double>() > v["nodes"][1]["instructions_per_handshake"].get<double>() * 0.5);
+  const auto w = report["warnings"].dump();
+  CHECK_THAT(w, Catch::Contains("callgrind"));
+}
+
+TEST_CASE("instruction counting needs a request count and inproc placement") {
+  auto r = run_hopcost("run -q --count-instructions --out /tmp/hopcost-never");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--count-instructions needs --requests N"));
+  r = run_hopcost("run -q --count-instructions --requests 5 --placement process --out /tmp/hopcost-never");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("needs --placement inproc"));
+  CHECK_FALSE(std::filesystem::exists("/tmp/hopcost-never"));
+}
+
 TEST_CASE("cpu policy pack puts every node on one CPU, in both placements, and the report says where") {
   TempDir tmp;
   const auto r = run_hopcost("run -q --no-floors --cpu-policy pack --placement inproc,process --topology terminate-once --hops 3 "

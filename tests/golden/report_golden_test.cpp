@@ -39,8 +39,8 @@ Report fixed_report() {
     v.handshakes_per_request = v.conn == "new" ? 1.0 * scale : 0.0;
     v.handshake_cpu_us = 550.5;
     v.cpu_us_per_request = 200 * scale;
-    NodeResult client{"client", "client", 10, 400.25, 1000, 33.3333, 3666.667, std::nullopt, {}, {}};
-    NodeResult origin{"origin", "origin", 10, 150.25, 2000, 66.6667, 3666.667, 1, {}, {}};
+    NodeResult client{"client", "client", 10, 400.25, 1000, 33.3333, 3666.667, std::nullopt, std::nullopt, std::nullopt, {}, {}};
+    NodeResult origin{"origin", "origin", 10, 150.25, 2000, 66.6667, 3666.667, 1, std::nullopt, std::nullopt, {}, {}};
     for (size_t i = 0; i < v.links.size(); ++i) {
       const bool tls = v.links[i] == "tls";
       v.per_hop.push_back(LinkResult{static_cast<int>(i), v.links[i], {30 * scale * (i + 1), 90 * scale * (i + 1)},
@@ -70,6 +70,11 @@ Report fixed_report() {
   repeated.repeats = 3;
   repeated.repeat_values["latency_us.p50"] = {99, 100, 104};
   repeated.ci95["latency_us.p50"] = Interval{94.5, 107.5};
+  repeated.instructions_per_request = 7417047;
+  repeated.handshake_instructions = 7149032.125;
+  repeated.nodes[0].instructions_per_request = 5161973;
+  repeated.nodes[0].instructions_per_handshake = 5088123.5;
+  repeated.nodes[1].instructions_per_request = 2255074;
   r.floors = FloorFigures{530.25, 551.5, 67.125, 46.0};
   r.marginal_tls_hop = {Marginal{"inproc", "1.3", "new", {150, Interval{120, 180}}, {450, Interval{300, 600}},
                                  {300, std::nullopt}, {550.5, Interval{540, 561}}, 6, false, false}};

@@ -116,13 +116,15 @@ TEST_CASE("scenarios/article.toml is the article's 5-hop stack") {
 TEST_CASE("scenario files: unknown keys and wrong types name the file and line") {
   CHECK(file_error("hops = 3\nbogus = 1\n") ==
         "FILE:2: unknown key 'bogus'; accepted keys: topology, hops, tls, conn, placement, duration, warmup, timeout, "
-        "connections, rate, repeat, cpu_policy, request_bytes, response_bytes, name, out");
+        "connections, rate, repeat, requests, count_instructions, cpu_policy, request_bytes, response_bytes, name, out");
   CHECK(file_error("\nduration = \"fast\"\n") == "FILE:2: key 'duration': wrong type; expected a number");
   CHECK(file_error("connections = 1.5\n") == "FILE:1: key 'connections': wrong type; expected a whole number");
   CHECK(file_error("tls = [true]\n") == "FILE:1: key 'tls': wrong type; expected a string, number, or array of them");
   CHECK(file_error("hops = [1, 40]\n") == "FILE:1: key 'hops': 40 is out of range; accepted: 1 to 32");
   CHECK_THAT(file_error("hops = \n"), Catch::StartsWith("FILE:1:"));
   CHECK_THAT(file_error("tls = [1.2, 1.3]\nconn = \"new\"\nduration = 2\n"), Catch::Equals("no error"));
+  CHECK(file_error("count_instructions = 1\n") == "FILE:1: key 'count_instructions': wrong type; expected true or false");
+  CHECK(file_error("count_instructions = true\nrequests = 10\n") == "no error");
 }
 
 TEST_CASE("a missing scenario file is named") {
