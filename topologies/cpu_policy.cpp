@@ -30,6 +30,15 @@ bool pin_this_thread(int cpu) {
   return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
 }
 
+ScopedCpuPin::ScopedCpuPin(std::optional<int> cpu) {
+  restore_ = pthread_getaffinity_np(pthread_self(), sizeof saved_, &saved_) == 0;
+  if (cpu) pin_this_thread(*cpu);
+}
+
+ScopedCpuPin::~ScopedCpuPin() {
+  if (restore_) pthread_setaffinity_np(pthread_self(), sizeof saved_, &saved_);
+}
+
 std::string CpuPolicy::text() const {
   switch (kind) {
     case Kind::spread: return "spread";

@@ -9,6 +9,8 @@
 //            client first, then relay1 …, then the origin
 #pragma once
 
+#include <sched.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,5 +38,19 @@ std::vector<int> allowed_cpus();
 // Pins the calling thread (or, for a whole process, its main thread before any other
 // starts) to `cpu`; false if the kernel refuses.
 bool pin_this_thread(int cpu);
+
+// For a scope: keeps the calling thread's CPUs, pins it to `cpu` if given, and gives it
+// back its CPUs at the end of the scope.
+class ScopedCpuPin {
+ public:
+  explicit ScopedCpuPin(std::optional<int> cpu = std::nullopt);
+  ~ScopedCpuPin();
+  ScopedCpuPin(const ScopedCpuPin&) = delete;
+  ScopedCpuPin& operator=(const ScopedCpuPin&) = delete;
+
+ private:
+  cpu_set_t saved_{};
+  bool restore_ = false;
+};
 
 }  // namespace hopcost

@@ -39,6 +39,7 @@
 #include <thread>
 #include <vector>
 
+#include "topologies/cpu_policy.hpp"
 #include "metrics/histogram.hpp"
 
 namespace hopcost {
@@ -54,39 +55,7 @@ std::string errno_text(const char* what) {
   return std::string(what) + ": " + std::strerror(errno);
 }
 
-// The CPUs the calling thread may run on, in order.
-std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
-  for (int i = 0; i < CPU_SETSIZE; ++i)
-    if (CPU_ISSET(i, &set)) cpus.push_back(i);
-  return cpus;
-}
 
-bool pin_this_thread(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
-}
-
-// Pins the calling thread (the one that runs the benchmark: in `hopcost floor`, the main
-// thread) and gives it back its previous CPUs when the benchmark returns.
-class ScopedPin {
- public:
-  ScopedPin() { saved_ = pthread_getaffinity_np(pthread_self(), sizeof old_, &old_) == 0; }
-  ~ScopedPin() {
-    if (saved_) pthread_setaffinity_np(pthread_self(), sizeof old_, &old_);
-  }
-  ScopedPin(const ScopedPin&) = delete;
-  ScopedPin& operator=(const ScopedPin&) = delete;
-
- private:
-  cpu_set_t old_{};
-  bool saved_ = false;
-};
 
 class Fd {
  public:
@@ -230,7 +199,7 @@ void BM_LoopbackRtt(benchmark::State& state, Transport transport, Placement plac
   const timeval timeout{5, 0};
   setsockopt(client.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
 
-  ScopedPin restore_affinity;
+  ScopedCpuPin restore_affinity;
   if (!pin_this_thread(client_cpu)) {
     state.SkipWithError("cannot pin the client thread (pthread_setaffinity_np)");
     return;

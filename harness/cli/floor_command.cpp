@@ -10,6 +10,7 @@
 #include <set>
 
 #include "floor/floor.hpp"
+#include "topologies/cpu_policy.hpp"
 #include "report/reporter.hpp"
 #include "util/errors.hpp"
 
@@ -87,9 +88,9 @@ void register_floor_command(CLI::App& parent, FloorCommand& c) {
 int execute_floor_command(const FloorCommand& c) {
   const auto cpus = parse_cpu_placement(c.cpus);
   if (!cpus) throw ConfigError(fmt::format("--cpus: '{}' is not one of same, cross, both", c.cpus));
-  if (*cpus == CpuPlacement::cross && usable_cpus().size() < 2)
+  if (*cpus == CpuPlacement::cross && allowed_cpus().size() < 2)
     throw ConfigError(fmt::format("--cpus cross: needs 2 CPUs, and this process may run on {}",
-                                  usable_cpus().size()));
+                                  allowed_cpus().size()));
   std::error_code ec;
   std::filesystem::create_directories(c.out, ec);
   if (ec)

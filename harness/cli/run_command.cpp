@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "floor/floor.hpp"
+#include "topologies/cpu_policy.hpp"
 #include "gate/gate_report.hpp"
 #include "metrics/instructions.hpp"
 #include "util/child_process.hpp"
@@ -87,7 +88,7 @@ FloorFigures measure_run_floors(const CpuPolicy& policy) {
                        (policy.kind == CpuPolicy::Kind::pin &&
                         std::all_of(policy.cpus.begin(), policy.cpus.end(), [&](int c) { return c == policy.cpus[0]; }));
   FloorOptions options = default_floor_options(FloorSet::quick);
-  options.cpus = one_cpu || usable_cpus().size() < 2 ? CpuPlacement::same : CpuPlacement::both;
+  options.cpus = one_cpu || allowed_cpus().size() < 2 ? CpuPlacement::same : CpuPlacement::both;
   const Floors f = measure_floors(options);
   FloorFigures out{f.handshake_tls12_cpu_us, f.handshake_tls13_cpu_us, f.loopback_tcp_rtt_us, f.loopback_uds_rtt_us, {}, {}};
   if (const auto it = f.figures.find("loopback_tcp_rtt_cross_cpu_p50_us"); it != f.figures.end())

@@ -12,6 +12,8 @@
 // - primitives: CPU time per operation, one core.
 // With several repetitions, the median over the repetitions of each statistic is kept.
 #include "floor/floor.hpp"
+#include "report/reporter.hpp"
+#include "topologies/cpu_policy.hpp"
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -62,16 +64,6 @@ FloorOptions default_floor_options(FloorSet set) {
   o.min_time_s = set == FloorSet::quick ? 0.08 : 0.2;
   o.repetitions = 3;
   return o;
-}
-
-std::vector<int> usable_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
-  for (int i = 0; i < CPU_SETSIZE; ++i)
-    if (CPU_ISSET(i, &set)) cpus.push_back(i);
-  return cpus;
 }
 
 namespace {
@@ -227,7 +219,7 @@ Floors measure_floors(const FloorOptions& options) {
 
   Floors f;
   f.options = options;
-  f.cpus = usable_cpus();
+  f.cpus = allowed_cpus();
   f.context = collect_context();
   f.rtt_placement = options.cpus == CpuPlacement::cross ? CpuPlacement::cross : CpuPlacement::same;
   const auto specs = figure_specs(options, f.rtt_placement);
@@ -330,19 +322,7 @@ nlohmann::ordered_json floors_to_json(const Floors& f) {
       {"cpu_scaling", f.cpu_scaling},
       {"duration_s", r3(f.duration_s)},
   };
-  const Context& c = f.context;
-  j["context"] =
-      Json{{"hopcost_version", c.hopcost_version},
-           {"git_revision", c.git_revision},
-           {"build_type", c.build_type},
-           {"compiler", c.compiler},
-           {"tls_library", c.tls_library},
-           {"cpu_model", c.cpu_model},
-           {"cores", c.cores},
-           {"cpu_governor", c.cpu_governor.empty() ? Json(nullptr) : Json(c.cpu_governor)},
-           {"kernel", c.kernel},
-           {"hostname", c.hostname},
-           {"started_at", c.started_at}};
+  j["context"] = context_to_json(f.context);
   return j;
 }
 

@@ -42,10 +42,6 @@ struct FloorOptions {
 // The defaults of each set: quick takes about 2 s, full about 25 s on 2 vCPUs.
 FloorOptions default_floor_options(FloorSet set);
 
-// The CPUs the calling thread may run on (its affinity mask), which the loopback
-// benchmarks pin their two threads to: cross-CPU placement needs two.
-std::vector<int> usable_cpus();
-
 struct Floors {
   // The fixed figures: floor.json always has these four keys.
   double handshake_tls12_cpu_us = 0;  // a full TLS 1.2 handshake, client + server CPU

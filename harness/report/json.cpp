@@ -140,19 +140,8 @@ class JsonReporter final : public Reporter {
   std::string render(const Report& r) const override {
     Json j;
     j["schema_version"] = r.schema_version;
-    const auto& c = r.context;
-    j["context"] = Json{{"hopcost_version", c.hopcost_version},
-                        {"git_revision", c.git_revision},
-                        {"build_type", c.build_type},
-                        {"compiler", c.compiler},
-                        {"tls_library", c.tls_library},
-                        {"cpu_model", c.cpu_model},
-                        {"cores", c.cores},
-                        {"cpu_governor", c.cpu_governor.empty() ? Json(nullptr) : Json(c.cpu_governor)},
-                        {"kernel", c.kernel},
-                        {"hostname", c.hostname},
-                        {"started_at", c.started_at},
-                        {"configuration", scenario_to_json(r.scenario)}};
+    j["context"] = context_to_json(r.context);
+    j["context"]["configuration"] = scenario_to_json(r.scenario);
     j["floors"] = r.floors ? Json{{"handshake_tls12_cpu_us", r3(r.floors->handshake_tls12_cpu_us)},
                                   {"handshake_tls13_cpu_us", r3(r.floors->handshake_tls13_cpu_us)},
                                   {"loopback_tcp_rtt_us", r3(r.floors->loopback_tcp_rtt_us)},
@@ -173,6 +162,20 @@ class JsonReporter final : public Reporter {
 };
 
 }  // namespace
+
+nlohmann::ordered_json context_to_json(const Context& c) {
+  return Json{{"hopcost_version", c.hopcost_version},
+              {"git_revision", c.git_revision},
+              {"build_type", c.build_type},
+              {"compiler", c.compiler},
+              {"tls_library", c.tls_library},
+              {"cpu_model", c.cpu_model},
+              {"cores", c.cores},
+              {"cpu_governor", c.cpu_governor.empty() ? Json(nullptr) : Json(c.cpu_governor)},
+              {"kernel", c.kernel},
+              {"hostname", c.hostname},
+              {"started_at", c.started_at}};
+}
 
 std::unique_ptr<Reporter> make_json_reporter() { return std::make_unique<JsonReporter>(); }
 

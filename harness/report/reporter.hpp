@@ -3,6 +3,8 @@
 // same Report and carries no number that JSON lacks.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <memory>
 #include <span>
 #include <string>
@@ -23,6 +25,9 @@ class Reporter {
 // "table", "json", "csv"; nullptr for anything else.
 std::unique_ptr<Reporter> make_reporter(std::string_view format);
 std::span<const std::string_view> reporter_formats();
+
+// The machine and build, as report.json and floor.json carry them.
+nlohmann::ordered_json context_to_json(const Context& context);
 
 // Writes `content` to `path` through a temporary file in the same directory and a rename,
 // so that a reader never sees half a report. Throws RunError naming the path.

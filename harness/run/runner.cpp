@@ -51,23 +51,6 @@ int tls_links(const VariantResult& v) {
   }));
 }
 
-// Pins the calling thread for a scope, restoring its CPUs afterwards.
-class ThreadPin {
- public:
-  explicit ThreadPin(std::optional<int> cpu) {
-    if (!cpu) return;
-    pinned_ = pthread_getaffinity_np(pthread_self(), sizeof saved_, &saved_) == 0 && pin_this_thread(*cpu);
-  }
-  ~ThreadPin() {
-    if (pinned_) pthread_setaffinity_np(pthread_self(), sizeof saved_, &saved_);
-  }
-  ThreadPin(const ThreadPin&) = delete;
-  ThreadPin& operator=(const ThreadPin&) = delete;
-
- private:
-  cpu_set_t saved_{};
-  bool pinned_ = false;
-};
 
 }  // namespace
 
@@ -294,7 +277,7 @@ std::vector<std::string> report_warnings(const Report& report) {
 VariantResult run_variant(const Variant& variant, const Scenario& scenario, const Pki& pki,
                           const std::optional<FloorFigures>& floors) {
   auto cpus = assign_cpus(scenario.cpu_policy, variant.links.size() + 1);  // client first
-  const ThreadPin client_pin(cpus.front());                               // the driver runs on this thread
+  const ScopedCpuPin client_pin(cpus.front());  // the driver runs on this thread
   const std::vector<std::optional<int>> node_cpus(cpus.begin() + 1, cpus.end());
   const auto chain =
       build_chain(ChainSpec{variant.links, variant.tls, scenario.response_bytes, node_cpus}, variant.placement, pki);

@@ -1,58 +1,18 @@
 // The real binary, as a user runs it: exit codes, messages, and files written or not.
 #include <catch2/catch.hpp>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "support/process.hpp"
 
 namespace fs = std::filesystem;
+using namespace hopcost::test;
 
-namespace {
 
-struct Result {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
-
-Result hopcost(const std::string& args) {
-  const std::string command = std::string(HOPCOST_BINARY) + " " + args + " 2>&1";
-  Result r;
-  FILE* p = popen(command.c_str(), "r");
-  REQUIRE(p);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-struct TempDir {
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "hopcost-cli-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()));
-    path = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-}  // namespace
 
 TEST_CASE("bad input exits 2 with one message naming the flag, and leaves no report directory") {
   TempDir tmp;
-  const std::string out = (tmp.path / "out").string();
+  const std::string out = tmp / "out";
   struct Case {
     std::string args, expected;
   };
@@ -70,7 +30,7 @@ TEST_CASE("bad input exits 2 with one message naming the flag, and leaves no rep
       {"/nonexistent/scenario.toml", "scenario file '/nonexistent/scenario.toml': no such file"},
   };
   for (const auto& c : cases) {
-    const auto r = hopcost("run -q --out " + out + " " + c.args);
+    const auto r = run_hopcost("run -q --out " + out + " " + c.args);
     INFO(c.args << " -> " << r.output);
     CHECK(r.code == 2);
     CHECK_THAT(r.output, Catch::Contains(c.expected));
@@ -82,10 +42,10 @@ TEST_CASE("an --out that cannot be written exits 2 and names it") {
   TempDir tmp;
   const fs::path file = tmp.path / "a-file";
   std::ofstream(file) << "x";
-  auto r = hopcost("run -q --duration 0.1 --out " + (file / "sub").string());
+  auto r = run_hopcost("run -q --duration 0.1 --out " + (file / "sub").string());
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("--out: cannot create directory"));
-  r = hopcost("run -q --duration 0.1 --out " + file.string());
+  r = run_hopcost("run -q --duration 0.1 --out " + file.string());
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("exists and is not a directory"));
 }
@@ -94,23 +54,23 @@ TEST_CASE("a scenario file with an unknown key or a wrong type exits 2 naming fi
   TempDir tmp;
   const fs::path bad = tmp.path / "bad.toml";
   std::ofstream(bad) << "# comment\nhops = 3\nspeed = 9\n";
-  auto r = hopcost("run -q " + bad.string());
+  auto r = run_hopcost("run -q " + bad.string());
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains(bad.string() + ":3: unknown key 'speed'"));
   std::ofstream(bad) << "warmup = \"long\"\n";
-  r = hopcost("run -q " + bad.string());
+  r = run_hopcost("run -q " + bad.string());
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains(bad.string() + ":1: key 'warmup': wrong type; expected a number"));
 }
 
 TEST_CASE("--help explains every flag") {
-  const auto r = hopcost("run --help");
+  const auto r = run_hopcost("run --help");
   CHECK(r.code == 0);
   for (const char* flag : {"--topology", "--hops", "--tls", "--conn", "--duration", "--warmup", "--connections",
                            "--request-bytes", "--response-bytes", "--timeout", "--out", "--name"})
     CHECK_THAT(r.output, Catch::Contains(flag));
-  CHECK(hopcost("--help").code == 0);
-  CHECK(hopcost("").code == 2);  // a subcommand is required
+  CHECK(run_hopcost("--help").code == 0);
+  CHECK(run_hopcost("").code == 2);  // a subcommand is required
 }
 
 TEST_CASE("a run writes report.json and report.csv, and flags override the scenario file") {
@@ -119,13 +79,13 @@ TEST_CASE("a run writes report.json and report.csv, and flags override the scena
   std::ofstream(scenario) << "topology = \"tls-everywhere\"\nhops = 4\ntls = \"1.2\"\nconn = \"new\"\n"
                              "duration = 5\nconnections = 8\n";
   const fs::path out = tmp.path / "out";
-  const auto r = hopcost("run " + scenario.string() +
+  const auto r = run_hopcost("run " + scenario.string() +
                          " --hops 2 --tls 1.3 --topology terminate-once --topology tls,uds --duration 0.3 --warmup 0.1 "
                          "--connections 2 --out " + out.string());
   INFO(r.output);
   REQUIRE(r.code == 0);
   CHECK_THAT(r.output, Catch::Contains("terminate-once") && Catch::Contains("×CPU"));
-  const auto report = nlohmann::json::parse(read(out / "report.json"));
+  const auto report = nlohmann::json::parse(read_file(out / "report.json"));
   CHECK(report["schema_version"] == 1);
   for (const char* key : {"cpu_model", "cores", "kernel", "tls_library", "build_type", "compiler", "git_revision",
                           "configuration"})
@@ -153,7 +113,7 @@ TEST_CASE("a run writes report.json and report.csv, and flags override the scena
   CHECK(variants[0]["topology"] == "terminate-once");
   CHECK(variants[0]["hops"] == 2);
   CHECK(variants[1]["links"] == nlohmann::json::array({"tls", "uds"}));
-  const std::string csv = read(out / "report.csv");
+  const std::string csv = read_file(out / "report.csv");
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);  // header and two rows
   CHECK(csv.rfind("topology,links,hops,tls,", 0) == 0);
   CHECK_FALSE(fs::exists(out / "report.json.tmp"));
