@@ -51,6 +51,8 @@ class ClosedLoop {
     for (int i = 0; i < settings_.connections; ++i) spawn_logged(io, connection(i), "client connection");
     io.run();
     result_.measured = std::max(last_completion_, window_start_) - window_start_;
+    const auto rate_end = settings_.requests ? last_success_ : std::max(end_, last_success_);
+    result_.rate_window = std::max(rate_end, window_start_) - window_start_;
     return std::move(result_);
   }
 
@@ -70,7 +72,7 @@ class ClosedLoop {
     bool measuring = false;
     if (settings_.rate) pacer.emplace(window_start_ - settings_.warmup, *settings_.rate, settings_.connections, index);
     for (uint64_t k = 0;; ++k) {
-      if (pacer && !measuring && Clock::now() >= window_start_) {
+      if (pacer && !measuring && (pacer->intended(k) >= window_start_ || Clock::now() >= window_start_)) {
         pacer.emplace(window_start_, *settings_.rate, settings_.connections, index);
         measuring = true;
         k = 0;
@@ -90,7 +92,9 @@ class ClosedLoop {
       timer.expires_at(t0 + settings_.timeout);
       // Whichever finishes first wins; the other is cancelled. Cancelling the exchange
       // aborts its connect, handshake, read or write wherever it stands.
-      auto outcome = co_await (exchange(c, id) || timer.async_wait(nothrow));
+      auto exchanged = exchange(c, id);  // named first: see docs/architecture.md, "Coroutines and GCC 12"
+      auto timed_out = timer.async_wait(nothrow);
+      auto outcome = co_await (std::move(exchanged) || std::move(timed_out));
       const auto t1 = Clock::now();
       std::optional<Failure> failure;
       if (outcome.index() == 1)
@@ -101,10 +105,11 @@ class ClosedLoop {
       if (measured) last_completion_ = std::max(last_completion_, t1);
       if (!failure) {
         if (measured) {
+          last_success_ = std::max(last_success_, t1);
           const auto latency = static_cast<uint64_t>((t1 - intended).count());
           result_.latency_ns.record(latency);
           if (pacer) result_.uncorrected_ns.record(static_cast<uint64_t>((t1 - t0).count()));
-          result_.samples.push_back({id, latency});
+          result_.samples.push_back({id, static_cast<uint64_t>((t1 - t0).count())});
           ++result_.requests;
         }
       } else {
@@ -120,32 +125,51 @@ class ClosedLoop {
     if (c.stream) co_await c.stream->shutdown();
   }
 
-  // One request and its response on `c`, connecting first if needed.
+  // One request and its response on `c`, connecting first if needed. A failure is
+  // built in a named local before co_return: GCC 12 can destroy a temporary with a
+  // destructor made inside a co_return or co_await expression twice (docs/architecture.md).
   asio::awaitable<std::optional<Failure>> exchange(Connection& c, uint64_t request_id) {
+    std::optional<Failure> failure;
     if (!c.stream) {
       auto [ec, stream] = co_await connect_end(entry_, client_);
-      if (ec) co_return Failure{ErrorKind::connect, ec.message()};
-      if ((ec = co_await stream->handshake())) co_return Failure{ErrorKind::handshake, ec.message()};
+      if (ec) {
+        failure.emplace(Failure{ErrorKind::connect, ec.message()});
+        co_return failure;
+      }
+      if ((ec = co_await stream->handshake())) {
+        failure.emplace(Failure{ErrorKind::handshake, ec.message()});
+        co_return failure;
+      }
       c.stream = std::move(stream);
       c.buffer.clear();
     }
     char id[24];
     const auto id_len = fmt::format_to_n(id, sizeof id, "{}", request_id).size;
     const std::string_view request[] = {head_start_, std::string_view(id, id_len), head_end_};
-    if (auto ec = co_await c.stream->write(request)) co_return Failure{ErrorKind::write, ec.message()};
+    if (auto ec = co_await c.stream->write(request)) {
+      failure.emplace(Failure{ErrorKind::write, ec.message()});
+      co_return failure;
+    }
     HttpHead head;
     const auto r = co_await c.buffer.read_head(*c.stream, MessageType::response, head);
-    if (r.outcome == ReadOutcome::bad) co_return Failure{ErrorKind::read, "bad response: " + r.detail};
     if (r.outcome != ReadOutcome::ok) {
-      std::string reason = r.ec ? r.ec.message() : "connection closed before the response";
-      co_return Failure{ErrorKind::read, std::move(reason)};
+      failure.emplace(Failure{ErrorKind::read, r.outcome == ReadOutcome::bad ? "bad response: " + r.detail
+                                               : r.ec                          ? r.ec.message()
+                                                                               : "connection closed before the response"});
+      co_return failure;
     }
     const int status = head.status;
     const bool close = head.close;
-    if (auto ec = co_await c.buffer.discard_body(*c.stream, head)) co_return Failure{ErrorKind::read, ec.message()};
-    if (status != 200) co_return Failure{ErrorKind::status, fmt::format("HTTP status {}", status)};
+    if (auto ec = co_await c.buffer.discard_body(*c.stream, head)) {
+      failure.emplace(Failure{ErrorKind::read, ec.message()});
+      co_return failure;
+    }
+    if (status != 200) {
+      failure.emplace(Failure{ErrorKind::status, fmt::format("HTTP status {}", status)});
+      co_return failure;
+    }
     c.reusable = settings_.conn == ConnPolicy::keepalive && !close;
-    co_return std::nullopt;
+    co_return failure;
   }
 
   const LinkEnds& entry_;
@@ -156,6 +180,7 @@ class ClosedLoop {
   Clock::time_point window_start_, end_, last_completion_{};
   uint64_t next_id_ = 0;
   uint64_t measured_started_ = 0;
+  Clock::time_point last_success_{};
   LoadResult result_;
 };
 

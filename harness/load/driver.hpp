@@ -50,7 +50,11 @@ struct LoadResult {
   Histogram uncorrected_ns;           // open loop: the same requests, from the actual send
   uint64_t requests = 0;              // successful measured requests
   ErrorCounts errors;                 // failed measured requests, by kind
-  std::chrono::nanoseconds measured{0};  // window start to the last measured completion
+  std::chrono::nanoseconds measured{0};  // window start to the last measured completion (the nodes' CPU window)
+  // What throughput divides by: the time requests were being sent and answered, from the
+  // window start to the end of the duration or, if later, to the last *successful*
+  // completion. A request that times out after the end does not stretch it.
+  std::chrono::nanoseconds rate_window{0};
   std::vector<ResidenceSample> samples;  // (request id, latency) of each successful measured request
 };
 

@@ -1,8 +1,9 @@
 // The open-loop schedule (wrk2's model). With a rate of R requests per second over C
-// connections, connection c sends its k-th request at
-//     start + (k + c / C) × C / R,
-// whether or not its previous response has come back. Taken together the connections
-// send one request every 1/R, evenly spread.
+// connections, connection c means to send its k-th request at
+//     start + (k + c / C) × C / R.
+// Taken together the connections send one request every 1/R, evenly spread. A
+// connection carries one request at a time (HTTP/1.1 without pipelining): when its
+// previous response is late, the next request goes out late, as soon as it can.
 //
 // Latency is then measured from this *intended* send time. A closed loop, or an open
 // loop that measures from the actual send, waits for a stalled response before it sends

@@ -54,7 +54,8 @@ uint64_t Histogram::value_at_percentile(double percentile) const {
   if (count_ == 0) return 0;
   const double p = std::clamp(percentile, 0.0, 100.0);
   // Nearest rank: the smallest rank r with r >= p/100 * count, at least 1.
-  const auto rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_))));
+  // (the small epsilon keeps 99.9 / 100 × 1000 = 999.0000000000001 from rounding up to 1000)
+  const auto rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_) - 1e-9)));
   uint64_t seen = 0;
   for (size_t i = 0; i < counts_.size(); ++i) {
     seen += counts_[i];

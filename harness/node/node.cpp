@@ -88,7 +88,11 @@ asio::awaitable<void> Node::accept_loop() {
     auto [ec, socket] = co_await acceptor_->async_accept(nothrow);
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
+      // Out of file descriptors, say: the connection stays in the backlog and the
+      // listener stays readable, so wait a little rather than spin.
       stats_.add_error(ErrorKind::connect, "accept: " + ec.message());
+      asio::steady_timer pause(*io_, std::chrono::milliseconds(10));
+      co_await pause.async_wait(nothrow);
       continue;
     }
     spawn_logged(*io_, handle(std::move(socket)), name_ + " connection");

@@ -98,8 +98,12 @@ class ConsoleReporter final : public Reporter {
                        c.cpu_model, c.cores, c.tls_library, c.build_type);
     std::string placements;
     for (auto p : s.placement) placements += (placements.empty() ? "" : ", ") + std::string(to_string(p));
-    out += fmt::format("{} placement · closed loop, {} connections · {} s measured after {} s warm-up per variant\n",
-                       placements, s.connections, s.duration.count(), s.warmup.count());
+    const std::string loop = s.rate ? fmt::format("open loop at {} req/s over {} connections", *s.rate, s.connections)
+                                    : fmt::format("closed loop, {} connections", s.connections);
+    const std::string length = s.requests ? fmt::format("{} requests", s.requests)
+                                          : fmt::format("{} s", s.duration.count());
+    out += fmt::format("{} placement · {} · {} measured after {} s warm-up per variant\n", placements, loop, length,
+                       s.warmup.count());
     if (r.floors) {
       const auto& f = *r.floors;
       out += fmt::format("floors: handshake CPU {:.0f} µs (TLS 1.2), {:.0f} µs (TLS 1.3); loopback round trip {:.1f} µs TCP, "

@@ -118,6 +118,7 @@ Json variant_json(const VariantResult& v) {
   j["per_hop"] = hops;
   j["origin_us"] = percentiles_json(v.origin_us);
   j["attribution_samples"] = v.attribution_samples;
+  j["attribution_negative"] = v.attribution_negative;
   j["repeats"] = v.repeats;
   Json values = Json::object(), ci = Json::object();
   for (const auto& [name, list] : v.repeat_values) {

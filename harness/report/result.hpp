@@ -107,6 +107,7 @@ struct VariantResult {
   std::vector<LinkResult> per_hop;
   Percentiles origin_us;              // the origin's own residence time
   uint64_t attribution_samples = 0;   // requests paired at every node for per_hop
+  uint64_t attribution_negative = 0;  // shares below zero, counted as 0 (clock reads out of order)
   std::vector<NodeResult> nodes;      // client, relays in order, origin
 
   // Repeats: the headline figures above are medians over `repeats` runs of the variant,

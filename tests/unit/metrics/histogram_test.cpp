@@ -38,6 +38,13 @@ TEST_CASE("nearest-rank percentiles on a known small set") {
   CHECK(h.value_at_percentile(100) == 400);
 }
 
+TEST_CASE("p99.9 of 1000 samples is the 999th, not the max") {
+  Histogram h;
+  for (uint64_t v = 1; v <= 1000; ++v) h.record(v);
+  CHECK(h.value_at_percentile(99.9) == 999);
+  CHECK(h.value_at_percentile(99) == 990);
+}
+
 TEST_CASE("values out of range are counted, never dropped") {
   Histogram h;
   h.record(1000);

@@ -35,7 +35,8 @@ TEST_CASE("summarize: figures are differences over the measured interval, per re
   LoadResult load;
   for (int i = 0; i < 100; ++i) load.latency_ns.record(1'000'000 + i * 1000);
   load.requests = 100;
-  load.measured = std::chrono::seconds(2);
+  load.measured = std::chrono::seconds(7);     // a timed-out request stretched the CPU window...
+  load.rate_window = std::chrono::seconds(2);  // ...but not the one throughput divides by
   load.errors[ErrorKind::timeout] = 3;
 
   // Warm-up left counts behind: 7 handshakes and some CPU everywhere, which must not count.
