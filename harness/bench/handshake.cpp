@@ -10,8 +10,8 @@
 //
 // The contexts come from hopcost's own make_server_ctx / make_client_ctx (suites, groups,
 // verification as the harness configures them) with an ECDSA P-256 leaf from Pki; the
-// client checks the chain and the name (SSL_VERIFY_PEER and SSL_set1_host), never
-// SSL_VERIFY_NONE.
+// client checks the chain and the name (SSL_VERIFY_PEER and SSL_set1_host): verification
+// is never off, in the floor as in the harness.
 //
 // Every iteration is a full handshake: fresh SSL objects and BIOs, a client context whose
 // session cache is off, and no session ever offered. (BoringSSL would only hand out TLS

@@ -1,5 +1,7 @@
 // hopcost: a thin main. Subcommands parse their flags; errors become exit codes here:
 // 0 success, 1 a gate or budget failed, 2 bad input, 3 the run itself failed.
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -14,6 +16,12 @@
 
 int main(int argc, char** argv) {
   using namespace hopcost;
+  // A chain of N hops in one process holds about 2·N sockets per client connection:
+  // take every file descriptor the hard limit allows (Debian's soft default is 1024).
+  if (rlimit fds{}; getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur < fds.rlim_max) {
+    fds.rlim_cur = fds.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &fds);
+  }
   CLI::App app{"hopcost measures what TLS costs at each hop of a service chain: TLS on every hop against TLS "
                "terminated once at the edge, or Unix-socket hops behind it.",
                "hopcost"};
