@@ -65,7 +65,7 @@ std::vector<NodeSnapshot> InprocChain::snapshot() {
 
 void InprocChain::stop() {
   for (auto& n : nodes_) n->stop();
-  for (auto& n : nodes_) residence_.push_back(n->residence());
+  for (auto& n : nodes_) residence_.push_back(n->take_residence());
   nodes_.clear();
   if (sockets_) sockets_->remove();
 }

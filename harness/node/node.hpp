@@ -43,6 +43,7 @@ class Node {
   void run_on_thread(const std::function<void()>& f);
   // Each request's residence time here, by request id; read only after stop().
   const std::vector<ResidenceSample>& residence() const { return residence_; }
+  std::vector<ResidenceSample> take_residence() { return std::move(residence_); }
   static constexpr size_t kMaxResidenceSamples = 4'000'000;  // 64 MiB; later requests go unrecorded
 
  protected:

@@ -54,6 +54,13 @@ int tls_links(const VariantResult& v) {
 
 }  // namespace
 
+void compare_with_floors(VariantResult& v, const std::optional<FloorFigures>& floors) {
+  v.handshake_cpu_vs_floor.reset();
+  if (!floors || v.handshake_cpu_us <= 0) return;
+  const double floor = v.tls == "1.2" ? floors->handshake_tls12_cpu_us : floors->handshake_tls13_cpu_us;
+  if (floor > 0) v.handshake_cpu_vs_floor = v.handshake_cpu_us / floor;
+}
+
 VariantResult summarize(const Variant& variant, const Scenario& scenario, const LoadResult& load,
                         const std::vector<NodeSnapshot>& before, const std::vector<NodeSnapshot>& after,
                         const Attribution& attribution, const std::optional<FloorFigures>& floors) {
@@ -115,10 +122,7 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   v.handshake_cpu_us = per(us(handshake_cpu_ns), link_handshakes);
   v.cpu_us_per_request = per(us(cpu_ns), load.requests);
   v.tls_cpu_share = cpu_ns ? static_cast<double>(tls_cpu_ns) / static_cast<double>(cpu_ns) : 0.0;
-  if (floors && v.handshake_cpu_us > 0) {
-    const double floor = variant.tls == TlsVersion::v1_2 ? floors->handshake_tls12_cpu_us : floors->handshake_tls13_cpu_us;
-    if (floor > 0) v.handshake_cpu_vs_floor = v.handshake_cpu_us / floor;
-  }
+  compare_with_floors(v, floors);
 
   // Link i: the client end is node i (the client for link 0), the server end node i + 1.
   if (after.size() == variant.links.size() + 1) {
@@ -162,6 +166,8 @@ void add_instructions(VariantResult& v, const std::map<std::string, InstructionC
   }
   v.instructions_per_request = per(static_cast<double>(total), v.requests);
   // As for handshake CPU: every link handshake has one server end and one client end.
+  // handshakes_per_request was computed as link handshakes / requests: this recovers the
+  // count exactly (llround absorbs the division's rounding).
   link_handshakes = static_cast<uint64_t>(std::llround(v.handshakes_per_request * static_cast<double>(v.requests)));
   if (link_handshakes) v.handshake_instructions = per(static_cast<double>(handshake), link_handshakes);
 }
@@ -189,10 +195,6 @@ VariantResult aggregate(std::vector<VariantResult> runs) {
       figure(out, name) = median(values);
       if (const auto ci = mean_ci95(values)) out.ci95[name] = *ci;
       out.repeat_values[name] = std::move(values);
-    }
-    if (out.handshake_cpu_vs_floor && out.handshake_cpu_us > 0) {  // keep it the ratio of the median
-      const auto& rep = runs[order[(order.size() - 1) / 2]];
-      out.handshake_cpu_vs_floor = *out.handshake_cpu_vs_floor / rep.handshake_cpu_us * out.handshake_cpu_us;
     }
   }
   return out;
@@ -362,7 +364,10 @@ Report run_scenario(const Scenario& scenario, const Progress& progress, const st
       if (progress.finished) progress.finished(i, variants.size(), r, runs[i].back());
     }
   }
-  for (auto& r : runs) report.variants.push_back(aggregate(std::move(r)));
+  for (auto& r : runs) {
+    report.variants.push_back(aggregate(std::move(r)));
+    compare_with_floors(report.variants.back(), floors);  // of the median, not of one repeat
+  }
   report.marginal_tls_hop = marginal_tls_hop(report.variants);
   report.warnings = report_warnings(report);
   return report;

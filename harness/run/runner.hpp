@@ -25,6 +25,9 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
                         const std::vector<NodeSnapshot>& before, const std::vector<NodeSnapshot>& after,
                         const Attribution& attribution, const std::optional<FloorFigures>& floors = {});
 
+// Pure: sets the ratios of a result's figures to the floors (none without floors).
+void compare_with_floors(VariantResult& v, const std::optional<FloorFigures>& floors);
+
 // Pure: adds instruction counts (by node name, `client` included) to a result.
 void add_instructions(VariantResult& v, const std::map<std::string, InstructionCounts>& counts);
 
