@@ -10,8 +10,11 @@
 // handshake CPU (they are transport cost, the same for plaintext).
 //
 // A TLS 1.3 server makes its session tickets inside SSL_do_handshake (counted as
-// handshake CPU) and sends them with its first write; the client takes them in
-// SSL_read (record-layer CPU). Their bytes are not handshake bytes.
+// handshake CPU); BoringSSL would hold them until the first SSL_write, so handshake()
+// sends them right after the handshake (a zero-length SSL_write, not timed), and a
+// client without TCP_NODELAY is not stalled. The client takes them in SSL_read
+// (record-layer CPU). Their bytes are wire bytes, not handshake bytes. (With TLS 1.2 a
+// ticket is part of the server's last flight: handshake bytes.)
 //
 // Record-layer CPU (SSL_read, SSL_write) is sampled: reading the thread CPU clock costs
 // about 0.5 µs here (a system call, FLOORS.md), as much as sealing a 1 KiB record, so
@@ -83,7 +86,17 @@ class TlsStream final : public Stream {
     // last handshake message: what the library has not consumed is not handshake bytes.
     handshake_bytes_ -= std::min<uint64_t>(handshake_bytes_, BIO_pending(rbio_));
     stats_.add_handshake(side_, cpu_ns, handshake_bytes_);
-    if (side_ == TlsSide::server) stats_.note_negotiated(*negotiated());
+    if (side_ == TlsSide::server) {
+      stats_.note_negotiated(*negotiated());
+      // A TLS 1.3 server's tickets wait in the library for its first write: send them
+      // now, so that the client's next segment is not held by its Nagle against our
+      // delayed ACK (~40 ms). A zero-length SSL_write only moves the queued flight
+      // into the write BIO (about 1 µs, not timed) and returns 0; the tickets were
+      // made inside SSL_do_handshake. Nothing is queued with TLS 1.2 or tickets off.
+      SSL_write(ssl_.get(), "", 0);
+      ERR_clear_error();
+      ec = co_await flush();  // wire bytes, not handshake bytes (in_handshake_ is false)
+    }
     co_return ec;
   }
 

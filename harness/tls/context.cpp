@@ -23,6 +23,12 @@ bssl::UniquePtr<SSL_CTX> make_server_ctx(const TlsSettings& s, const Credential&
   HOPCOST_CHECK(SSL_CTX_use_certificate(ctx.get(), identity.cert.get()));
   HOPCOST_CHECK(SSL_CTX_use_PrivateKey(ctx.get(), identity.key.get()));
   HOPCOST_CHECK(SSL_CTX_check_private_key(ctx.get()));
+  if (!s.tickets) {
+    // BoringSSL honours SSL_OP_NO_TICKET for TLS 1.3 too: no NewSessionTicket is sent
+    // (tests/unit/tls/context_test.cpp); without the cache TLS 1.2 cannot resume by ID.
+    SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
+  }
   return ctx;
 }
 

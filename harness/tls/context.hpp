@@ -16,9 +16,13 @@ namespace hopcost {
 // with a P-256 certificate needs it (FLOORS.md, "Traps").
 struct TlsSettings {
   std::optional<TlsVersion> version = TlsVersion::v1_3;  // empty: TLS 1.2 and 1.3 both
+  // Servers only. false (`--tickets off`): no session tickets (TLS 1.2 and 1.3:
+  // SSL_OP_NO_TICKET) and no session cache, so that every client does full handshakes.
+  bool tickets = true;
 };
 
-// A server context presenting `identity`. Session tickets stay on, as on a stock server.
+// A server context presenting `identity`. Session tickets and the session cache stay on,
+// as on a stock server, unless `settings.tickets` is false.
 bssl::UniquePtr<SSL_CTX> make_server_ctx(const TlsSettings& settings, const Credential& identity);
 
 // A client context that verifies the peer's chain against `trust_anchor` and never
