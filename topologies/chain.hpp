@@ -28,6 +28,7 @@ struct ChainSpec {
   TlsVersion tls = TlsVersion::v1_3;
   uint64_t response_bytes = 1024;
   std::vector<std::optional<int>> cpus;  // per node, chain order: the CPU to pin it to (empty: none)
+  bool tickets = true;  // every TLS server node issues session tickets and keeps a session cache
 };
 
 class Chain {

@@ -13,7 +13,7 @@ InprocChain::InprocChain(const ChainSpec& spec, const Pki& pki) : cpus_(spec.cpu
   const int hops = static_cast<int>(spec.links.size());
   cpus_.resize(spec.links.size());
   HOPCOST_CHECK(hops >= 1);
-  const TlsSettings tls{spec.tls};
+  const TlsSettings tls{spec.tls, spec.tickets};
   const auto names = node_names(hops);
   for (auto kind : spec.links)
     if (traits(kind).transport == Transport::uds && !sockets_) sockets_.emplace();

@@ -9,6 +9,7 @@
 #include "net/url.hpp"
 #include "tls/context.hpp"
 #include "tls/pem.hpp"
+#include "tls/tickets.hpp"
 #include "util/errors.hpp"
 
 namespace hopcost {
@@ -34,7 +35,8 @@ ProcessChain::ProcessChain(const ChainSpec& spec, const Pki& pki, const std::str
     listen.transport = traits(kind).transport;
     listen.path = fmt::format("{}/link{}.sock", dir, i);
     std::vector<std::string> args{origin ? "origin" : "hop", "--name", names[i], "--listen", to_url(kind, listen),
-                                  "--tls", tls, "--residence-file", dir + "/" + names[i] + ".residence"};
+                                  "--tls", tls, "--tickets", std::string(tickets_text(spec.tickets)),
+                                  "--residence-file", dir + "/" + names[i] + ".residence"};
     if (static_cast<size_t>(i) < spec.cpus.size() && spec.cpus[i]) args.insert(args.end(), {"--cpu", std::to_string(*spec.cpus[i])});
     if (traits(kind).tls) {
       write_credential(dir, names[i], pki.issue(dns_name(names[i])));

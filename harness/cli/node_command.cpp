@@ -17,6 +17,7 @@
 #include "node/relay.hpp"
 #include "tls/context.hpp"
 #include "tls/pem.hpp"
+#include "tls/tickets.hpp"
 #include "topologies/cpu_policy.hpp"
 #include "util/errors.hpp"
 
@@ -83,6 +84,10 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
     app->add_option("--cert", c.cert, "Certificate (PEM) presented on a TLS --listen")->type_name("FILE");
     app->add_option("--key", c.key, "Private key (PEM) of --cert")->type_name("FILE");
     app->add_option("--tls", c.tls, "TLS versions accepted and offered: 1.2, 1.3 or both [default: both]")->type_name("VERSION");
+    app->add_option("--tickets", c.tickets,
+                    "On a TLS --listen: issue session tickets and keep a session cache (on), or not (off: clients "
+                    "that reconnect do full handshakes) [default: on]")
+        ->type_name("on|off");
     app->add_option("--name", c.name, "Name shown in statistics")->type_name("NAME");
     app->add_option("--cpu", c.cpu, "Pin the node to this CPU")->type_name("CPU");
     app->add_option("--residence-file", c.residence_file,
@@ -109,7 +114,10 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
 }
 
 int execute_node_command(const NodeCommand& c) {
-  const TlsSettings tls = parse_tls(c.tls);
+  TlsSettings tls = parse_tls(c.tls);
+  const auto tickets = parse_tickets(c.tickets);
+  if (!tickets) throw ConfigError(fmt::format("--tickets: unknown value '{}'; accepted: {}", c.tickets, kTicketsAccepted));
+  tls.tickets = *tickets;
   const NodeUrl listen = parse_flag_url("--listen", c.listen);
   if (listen.endpoint.transport == Transport::tcp && !is_loopback_host(listen.endpoint.host))
     throw ConfigError(fmt::format("--listen: {} is not a loopback address; hopcost listens on 127.0.0.0/8, ::1 or a "

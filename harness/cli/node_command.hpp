@@ -16,7 +16,7 @@ namespace hopcost {
 struct NodeCommand {
   CLI::App* app = nullptr;
   Role role = Role::origin;
-  std::string listen, upstream, upstream_name, ca, cert, key, name, tls = "both", residence_file;
+  std::string listen, upstream, upstream_name, ca, cert, key, name, tls = "both", tickets = "on", residence_file;
   uint64_t response_bytes = 1024;
   std::optional<int> cpu;
 };

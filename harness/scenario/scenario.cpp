@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
+#include "tls/tickets.hpp"
 #include "util/check.hpp"
 #include "util/errors.hpp"
 
@@ -31,6 +32,9 @@ constexpr std::array kKeys{
     ScenarioKey{"placement", ValueType::list, "LIST",
                 "Where nodes run: inproc (each node a thread of this process) or process (each node its own "
                 "process, across loopback); a comma list compares"},
+    ScenarioKey{"tickets", ValueType::text, "on|off",
+                "Whether every TLS server node issues session tickets and keeps a session cache: on (as stock "
+                "servers do), or off, so that real clients in front of the chain do full handshakes on reconnect"},
     ScenarioKey{"duration", ValueType::number, "SECONDS", "Seconds measured per variant, after warm-up (0 < s <= 3600)"},
     ScenarioKey{"warmup", ValueType::number, "SECONDS", "Seconds of warm-up per variant, excluded from every figure (0 to 3600)"},
     ScenarioKey{"timeout", ValueType::number, "SECONDS", "Seconds before a request counts as a timeout error (0 < s <= 600)"},
@@ -146,6 +150,10 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
       if (!p) throw ConfigError(fmt::format("unknown placement '{}'; accepted: inproc, process", v));
       push_unique(s.placement, *p);
     }
+  } else if (key == "tickets") {
+    const auto tickets = parse_tickets(single(values));
+    if (!tickets) throw ConfigError(fmt::format("unknown value '{}'; accepted: {}", single(values), kTicketsAccepted));
+    s.tickets = *tickets;
   } else if (key == "duration") {
     s.duration = Seconds(parse_number(values, 0, false, 3600));
   } else if (key == "warmup") {
@@ -277,6 +285,7 @@ std::string scenario_value_text(const Scenario& s, std::string_view key) {
   if (key == "tls") return join(s.tls, [](TlsVersion v) { return to_string(v); });
   if (key == "conn") return join(s.conn, [](ConnPolicy c) { return to_string(c); });
   if (key == "placement") return join(s.placement, [](Placement p) { return to_string(p); });
+  if (key == "tickets") return std::string(tickets_text(s.tickets));
   if (key == "duration") return format_seconds(s.duration);
   if (key == "warmup") return format_seconds(s.warmup);
   if (key == "timeout") return format_seconds(s.timeout);
@@ -307,6 +316,7 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   j["tls"] = names(s.tls);
   j["conn"] = names(s.conn);
   j["placement"] = names(s.placement);
+  j["tickets"] = std::string(tickets_text(s.tickets));
   j["duration"] = s.duration.count();
   j["warmup"] = s.warmup.count();
   j["timeout"] = s.timeout.count();

@@ -29,6 +29,7 @@ struct Scenario {
   std::vector<TlsVersion> tls = {TlsVersion::v1_2, TlsVersion::v1_3};
   std::vector<ConnPolicy> conn = {ConnPolicy::new_connection, ConnPolicy::keepalive};
   std::vector<Placement> placement = {Placement::inproc};
+  bool tickets = true;  // servers issue session tickets and keep a session cache (--tickets on|off)
   Seconds duration{3.0};
   Seconds warmup{0.5};
   Seconds timeout{5.0};
