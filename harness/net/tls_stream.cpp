@@ -27,6 +27,7 @@
 #include <openssl/err.h>
 
 #include <climits>
+#include <memory>
 #include <string>
 
 #include "metrics/cpu_clock.hpp"
@@ -45,8 +46,15 @@ constexpr uint64_t kRecordSampleEvery = 16;
 class TlsStream final : public Stream {
  public:
   TlsStream(Socket socket, SSL_CTX* ctx, TlsSide side, const std::string& server_name, NodeStats& stats)
-      : socket_(std::move(socket)), ssl_(SSL_new(ctx)), side_(side), stats_(stats), in_(new char[kReadChunk]) {
+      : socket_(std::move(socket)), ssl_(SSL_new(ctx)), side_(side), stats_(stats) {
     HOPCOST_CHECK(ssl_);
+    // Reads are tried at once and wait for readiness only when the socket has nothing
+    // (what async_read_some does, with the same system calls): see fill().
+    socket_.non_blocking(true);
+    // What the caller configured (certificate, key, cipher and curve lists, verify
+    // parameters) is freed once the handshake is done: a connection keeps only what
+    // it negotiated. Renegotiation is off (the default), so a client sheds it too.
+    SSL_set_shed_handshake_config(ssl_.get(), 1);
     rbio_ = BIO_new(BIO_s_mem());
     wbio_ = BIO_new(BIO_s_mem());
     HOPCOST_CHECK(rbio_ && wbio_);
@@ -209,13 +217,26 @@ class TlsStream final : public Stream {
     co_return ec;
   }
 
-  // Reads what the socket has into the read BIO.
+  // Reads what the socket has into the read BIO. The read chunk is one per thread, not
+  // one per stream (an idle connection holds no read buffer of its own): it is filled
+  // by a synchronous non-blocking read and emptied into the BIO before any suspension,
+  // so no other stream of the thread can write into it in between. When the socket has
+  // nothing, the stream waits for readiness and reads again.
   asio::awaitable<error_code> fill() {
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(in_.get(), kReadChunk), nothrow);
-    if (ec) co_return ec;
-    count_wire(n);
-    HOPCOST_CHECK(BIO_write(rbio_, in_.get(), static_cast<int>(n)) == static_cast<int>(n));
-    co_return error_code{};
+    static thread_local const std::unique_ptr<char[]> chunk(new char[kReadChunk]);
+    while (true) {
+      error_code ec;
+      const size_t n = socket_.read_some(asio::buffer(chunk.get(), kReadChunk), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        auto [wec] = co_await socket_.async_wait(Socket::wait_read, nothrow);
+        if (wec) co_return wec;
+        continue;
+      }
+      if (ec) co_return ec;
+      count_wire(n);
+      HOPCOST_CHECK(BIO_write(rbio_, chunk.get(), static_cast<int>(n)) == static_cast<int>(n));
+      co_return error_code{};
+    }
   }
 
   Socket socket_;
@@ -224,7 +245,6 @@ class TlsStream final : public Stream {
   BIO* wbio_ = nullptr;  // owned by ssl_
   TlsSide side_;
   NodeStats& stats_;
-  std::unique_ptr<char[]> in_;
   std::string scratch_;
   uint64_t handshake_bytes_ = 0;
   bool in_handshake_ = false;
