@@ -29,14 +29,27 @@ struct ForwardResult {
   bool write_failed = false;  // else a read of the body failed
 };
 
+// Memory: a buffer holds a block of kCapacity bytes only while it holds bytes. When it is
+// empty (between messages: an idle keep-alive connection waiting for its next request),
+// the block goes back to a per-thread pool, and the next read lands in a per-thread
+// buffer, copied into a block from the pool once bytes have arrived. This relies on
+// Stream::read_some writing into `into` only in the resumption that returns (both
+// streams read synchronously, and wait for readiness without a buffer), so that no other
+// connection of the thread can write into the shared landing buffer in between.
 class MessageBuffer {
  public:
   static constexpr size_t kCapacity = 32 * 1024;
 
-  MessageBuffer() : data_(new char[kCapacity]) {}
+  MessageBuffer() = default;
+  ~MessageBuffer() { release(); }
+  MessageBuffer(const MessageBuffer&) = delete;
+  MessageBuffer& operator=(const MessageBuffer&) = delete;
 
   // Forgets everything buffered (for a new connection).
-  void clear() { begin_ = end_ = 0; }
+  void clear() {
+    begin_ = end_ = 0;
+    release();
+  }
 
   // Reads from `from` until one whole head is buffered, and parses it into `head`.
   // `head.request_id` stays valid until the next call on this buffer.
@@ -52,11 +65,13 @@ class MessageBuffer {
   asio::awaitable<error_code> discard_body(Stream& from, const HttpHead& head);
 
  private:
-  std::string_view buffered() const { return {data_.get() + begin_, end_ - begin_}; }
+  std::string_view buffered() const { return {data_ + begin_, end_ - begin_}; }
   // Reads more into the free tail, making room first if needed.
   asio::awaitable<std::tuple<error_code, size_t>> read_more(Stream& from);
+  // Gives the block back to the thread's pool.
+  void release();
 
-  std::unique_ptr<char[]> data_;
+  char* data_ = nullptr;  // a block of kCapacity bytes from the pool, or null when empty
   size_t begin_ = 0;  // first unconsumed byte
   size_t end_ = 0;    // one past the last byte read
 };

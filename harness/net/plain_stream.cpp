@@ -9,14 +9,29 @@ namespace {
 
 class PlainStream final : public Stream {
  public:
-  PlainStream(Socket socket, TlsSide side, NodeStats& stats) : socket_(std::move(socket)), side_(side), stats_(stats) {}
+  PlainStream(Socket socket, TlsSide side, NodeStats& stats) : socket_(std::move(socket)), side_(side), stats_(stats) {
+    socket_.non_blocking(true);  // see read_some
+  }
 
   asio::awaitable<error_code> handshake() override { co_return error_code{}; }
 
+  // A non-blocking read first, and a wait for readiness only when the socket has
+  // nothing: the system calls of async_read_some (which also tries first), but `into`
+  // is written only in the resumption that returns, never while suspended, so callers
+  // may pass a buffer shared by the thread's connections (MessageBuffer does). A read
+  // that finds data also returns without a trip through the scheduler.
   asio::awaitable<std::tuple<error_code, size_t>> read_some(std::span<char> into) override {
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(into.data(), into.size()), nothrow);
-    count(n);
-    co_return std::tuple{ec, n};
+    while (true) {
+      error_code ec;
+      const size_t n = socket_.read_some(asio::buffer(into.data(), into.size()), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        auto [wec] = co_await socket_.async_wait(Socket::wait_read, nothrow);
+        if (wec) co_return std::tuple{wec, size_t{0}};
+        continue;
+      }
+      count(n);
+      co_return std::tuple{ec, n};
+    }
   }
 
   asio::awaitable<error_code> write(std::span<const std::string_view> pieces) override {
