@@ -81,9 +81,10 @@ int execute_load_command(const LoadCommand& c) {
   settings.request_bytes = s.request_bytes;
   NodeStats client;
   const auto cpu = ThreadCpuClock::of_this_thread();
-  uint64_t cpu_start = 0;
-  const LoadResult r = run_closed_loop(entry, settings, client, [&] { cpu_start = cpu.now_ns(); });
-  const double cpu_us = static_cast<double>(cpu.now_ns() - cpu_start) / 1000.0;
+  uint64_t cpu_start = 0, cpu_end = 0;
+  const LoadResult r = run_closed_loop(entry, settings, client,
+                                       {.opened = [&] { cpu_start = cpu.now_ns(); }, .closed = [&] { cpu_end = cpu.now_ns(); }});
+  const double cpu_us = static_cast<double>(cpu_end - cpu_start) / 1000.0;
 
   const double seconds = std::chrono::duration<double>(r.measured).count();
   const double rps = seconds > 0 ? static_cast<double>(r.requests) / seconds : 0;

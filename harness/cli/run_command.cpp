@@ -234,9 +234,12 @@ int execute_run_command(const RunCommand& command) {
       if (v.failure)
         fmt::print(stderr, "{}{} {}: FAILED: {}\n", clear, position(i, n, r), variants[i].label(), *v.failure);
       else
-        fmt::print(stderr, "{}{} {}: {:.0f} req/s, p50 {:.0f} µs, p99 {:.0f} µs, {} errors\n", clear, position(i, n, r),
-                   variants[i].label(), v.throughput_rps, v.latency_us.p50, v.latency_us.p99, v.errors.total());
+        fmt::print(stderr, "{}{} {}: {:.0f} req/s, p50 {:.0f} µs, p99 {:.0f} µs, {} errors{}{}\n", clear, position(i, n, r),
+                   variants[i].label(), v.throughput_rps, v.latency_us.p50, v.latency_us.p99, v.errors.total(),
+                   v.warmup_errors.total() ? fmt::format(" ({} during warm-up)", v.warmup_errors.total()) : "",
+                   v.exhausted ? " - OUT OF FILE DESCRIPTORS OR MEMORY" : "");
     };
+    progress.notice = [tty](const std::string& text) { fmt::print(stderr, "{}hopcost: {}\n", tty ? "\n" : "", text); };
   }
   std::optional<FloorFigures> floors;
   if (!command.no_floors && !scenario.count_instructions) {  // times under callgrind are no floors

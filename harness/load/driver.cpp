@@ -6,8 +6,10 @@
 
 #include "http/message_buffer.hpp"
 #include "load/pacer.hpp"
+#include "load/window.hpp"
 #include "node/node.hpp"
 #include "util/check.hpp"
+#include "util/errors.hpp"
 
 namespace hopcost {
 namespace {
@@ -35,24 +37,27 @@ class ClosedLoop {
     head_end_ += body_;
   }
 
-  LoadResult run(const std::function<void()>& window_opened) {
+  LoadResult run(const WindowEdges& edges) {
     asio::io_context io(1);
-    const auto start = Clock::now();
-    window_start_ = start + settings_.warmup;
-    end_ = window_start_ + settings_.duration;
-    asio::steady_timer window(io, window_start_);
-    if (settings_.warmup.count() == 0) {
-      window_opened();
-    } else {
-      window.async_wait([&](error_code ec) {
-        if (!ec) window_opened();
-      });
-    }
+    edges_ = &edges;
+    window_.emplace(MeasuredWindow::Settings{settings_.warmup, settings_.duration, settings_.setup_limit,
+                                             settings_.connections, settings_.conn == ConnPolicy::keepalive,
+                                             settings_.requests},
+                    Clock::now());
+    gate_.emplace(io, Clock::time_point::max());
     for (int i = 0; i < settings_.connections; ++i) spawn_logged(io, connection(i), "client connection");
+    io_ = &io;
     io.run();
-    result_.measured = std::max(last_completion_, window_start_) - window_start_;
-    const auto rate_end = settings_.requests ? last_success_ : std::max(end_, last_success_);
-    result_.rate_window = std::max(rate_end, window_start_) - window_start_;
+    gate_.reset();  // before the io_context it runs on
+    if (edge_error_) std::rethrow_exception(edge_error_);
+    if (window_->phase() == MeasuredWindow::Phase::failed) throw RunError(window_->failure());
+    HOPCOST_CHECK(window_->phase() == MeasuredWindow::Phase::closed);
+    const auto window_start = window_->window_start();
+    result_.measured = window_->closed_at() - window_start;
+    const auto rate_end = settings_.requests ? last_success_ : std::max(window_->window_end(), last_success_);
+    result_.rate_window = std::max(rate_end, window_start) - window_start;
+    result_.warmup_extension = window_->warmup_extension();
+    if (settings_.conn == ConnPolicy::keepalive) result_.established_at_open = window_->established_at_open();
     return std::move(result_);
   }
 
@@ -61,7 +66,37 @@ class ClosedLoop {
     std::unique_ptr<Stream> stream;
     MessageBuffer buffer;
     bool reusable = false;
+    bool established = false;  // counted in the window's established connections
+    bool failing = false;      // counted in its failing ones: the last request failed
   };
+
+  // Takes the edge the window has due, if any: the snapshot, then the window's new state.
+  // A snapshot that throws (a node process has died) ends the run: run() rethrows it.
+  void take_edge() {
+    const auto edge = window_->edge();
+    if (edge == MeasuredWindow::Edge::none) return;
+    try {
+      if (edge == MeasuredWindow::Edge::open) {
+        if (edges_->opened) edges_->opened();
+        window_->opened(Clock::now());
+        gate_->cancel();  // wakes every connection waiting at the barrier
+      } else {
+        if (edges_->closed) edges_->closed();
+        window_->closed(Clock::now());
+      }
+    } catch (...) {
+      edge_error_ = std::current_exception();
+      io_->stop();
+    }
+  }
+
+  // Keep-alive setup: where the connection stands after a request (load/window.hpp).
+  void settle(Connection& c, bool established, bool failing) {
+    if (c.established != established) window_->established(established ? 1 : -1);
+    if (c.failing != failing) window_->failing(failing ? 1 : -1);
+    c.established = established;
+    c.failing = failing;
+  }
 
   asio::awaitable<void> connection(int index) {
     Connection c;
@@ -70,24 +105,42 @@ class ClosedLoop {
     // a backlog left by warm-up is dropped, not carried into the measurement.
     std::optional<Pacer> pacer;
     bool measuring = false;
-    if (settings_.rate) pacer.emplace(window_start_ - settings_.warmup, *settings_.rate, settings_.connections, index);
+    if (settings_.rate) pacer.emplace(window_->start(), *settings_.rate, settings_.connections, index);
     for (uint64_t k = 0;; ++k) {
-      if (pacer && !measuring && (pacer->intended(k) >= window_start_ || Clock::now() >= window_start_)) {
-        pacer.emplace(window_start_, *settings_.rate, settings_.connections, index);
-        measuring = true;
-        k = 0;
-      }
       // Open loop: wait for the intended send time; closed loop: go now.
-      const auto intended = pacer ? pacer->intended(k) : Clock::now();
-      if (!settings_.requests && (intended >= end_ || Clock::now() >= end_)) break;
+      auto intended = pacer ? pacer->intended(k) : Clock::now();
+      // A warm-up send time past the end of warm-up is not waited for: the barrier comes
+      // next, then the measured schedule, from which latency is taken.
+      if (pacer && !measuring && intended >= window_->start() + settings_.warmup) intended = Clock::now();
       if (pacer && Clock::now() < intended) {
         timer.expires_at(intended);
         co_await timer.async_wait(nothrow);
       }
+      auto admitted = window_->admit(Clock::now(), intended);
+      while (admitted == MeasuredWindow::Admit::wait) {
+        take_edge();  // the opening barrier may have nothing in flight already
+        if (window_->phase() == MeasuredWindow::Phase::opening) co_await gate_->async_wait(nothrow);
+        admitted = window_->admit(Clock::now(), Clock::now());
+      }
+      if (admitted == MeasuredWindow::Admit::stop) {
+        take_edge();
+        break;
+      }
+      if (admitted == MeasuredWindow::Admit::measured && pacer && !measuring) {
+        // The measured schedule starts when the window opens.
+        pacer.emplace(window_->window_start(), *settings_.rate, settings_.connections, index);
+        measuring = true;
+        k = 0;
+        intended = pacer->intended(0);
+        if (Clock::now() < intended) {
+          timer.expires_at(intended);
+          co_await timer.async_wait(nothrow);
+        }
+      }
+      if (admitted == MeasuredWindow::Admit::warmup) note_warmup_extension();
+      const bool measured = admitted == MeasuredWindow::Admit::measured;
       const auto t0 = Clock::now();
-      const bool measured = intended >= window_start_;
-      // A fixed number of requests: the interval ends when the last of them has started.
-      if (measured && settings_.requests && measured_started_++ >= settings_.requests) break;
+      if (!pacer) intended = t0;
       const uint64_t id = ++next_id_;
       timer.expires_at(t0 + settings_.timeout);
       // Whichever finishes first wins; the other is cancelled. Cancelling the exchange
@@ -101,8 +154,6 @@ class ClosedLoop {
         failure = Failure{ErrorKind::timeout, fmt::format("no response within {} ms", settings_.timeout.count() / 1'000'000)};
       else
         failure = std::move(std::get<0>(outcome));
-      // The measured interval ends when its last request ends, whatever its outcome.
-      if (measured) last_completion_ = std::max(last_completion_, t1);
       if (!failure) {
         if (measured) {
           last_success_ = std::max(last_success_, t1);
@@ -121,8 +172,23 @@ class ClosedLoop {
         if (!failure) co_await c.stream->shutdown();
         c.stream.reset();
       }
+      settle(c, c.stream != nullptr, failure.has_value());
+      window_->done();
+      take_edge();
     }
     if (c.stream) co_await c.stream->shutdown();
+  }
+
+  // Keep-alive, once: warm-up is over but not every connection is established yet.
+  void note_warmup_extension() {
+    if (!notice_pending_ || !window_->established_at_warmup_end()) return;
+    notice_pending_ = false;
+    if (settings_.notice)
+      settings_.notice(fmt::format("warm-up extended: {} of {} keep-alive connections established after {:.1f} s; "
+                                   "waiting for the rest (at most {:.0f} s more)",
+                                   *window_->established_at_warmup_end(), settings_.connections,
+                                   std::chrono::duration<double>(settings_.warmup).count(),
+                                   std::chrono::duration<double>(settings_.setup_limit).count()));
   }
 
   // One request and its response on `c`, connecting first if needed. A failure is
@@ -177,9 +243,14 @@ class ClosedLoop {
   NodeStats& client_;
   const std::string body_;
   std::string head_start_, head_end_;
-  Clock::time_point window_start_, end_, last_completion_{};
+  const WindowEdges* edges_ = nullptr;
+  asio::io_context* io_ = nullptr;
+  std::exception_ptr edge_error_;
+  std::optional<MeasuredWindow> window_;
+  // The opening barrier: connections wait on it until the window opens (never expires).
+  std::optional<asio::steady_timer> gate_;
+  bool notice_pending_ = true;
   uint64_t next_id_ = 0;
-  uint64_t measured_started_ = 0;
   Clock::time_point last_success_{};
   LoadResult result_;
 };
@@ -187,10 +258,10 @@ class ClosedLoop {
 }  // namespace
 
 LoadResult run_closed_loop(const LinkEnds& entry, const LoadSettings& settings, NodeStats& client,
-                           const std::function<void()>& window_opened) {
+                           const WindowEdges& edges) {
   HOPCOST_CHECK(settings.connections > 0);
   ClosedLoop loop(entry, settings, client);
-  return loop.run(window_opened);
+  return loop.run(edges);
 }
 
 }  // namespace hopcost

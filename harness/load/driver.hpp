@@ -14,16 +14,20 @@
 // With --conn new a request starts with the connect, so latency includes connecting
 // and the handshake of the first link: that is the cost the article talks about.
 //
-// The measured interval opens when warm-up ends. A request counts if it started (open
-// loop: was meant to start) inside the interval; no request starts after it closes, and
-// those in flight are awaited (each bounded by the timeout). Failed requests are
-// counted by kind, never as latency.
+// The measured interval opens at a barrier after warm-up and closes at one after its
+// duration (load/window.hpp): no request begun before it is counted in it, and the
+// nodes' snapshots are taken at the barriers, when nothing is in flight. With
+// keep-alive, warm-up extends until every connection is established. A request counts
+// if it started inside the interval; no request starts after it closes, and those in
+// flight are awaited (each bounded by the timeout). Failed requests are counted by
+// kind, never as latency.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "load/conn_policy.hpp"
@@ -43,6 +47,16 @@ struct LoadSettings {
   uint64_t request_bytes = 0;  // request body; 0 sends a GET
   std::optional<double> rate;  // requests per second over all connections: open loop
   uint64_t requests = 0;       // measured requests to make; the interval ends with them (0: --duration)
+  // Keep-alive: how much longer warm-up may last for every connection to be established;
+  // past it the run fails (RunError), saying how long setup took.
+  std::chrono::nanoseconds setup_limit{std::chrono::seconds(60)};
+  std::function<void(const std::string&)> notice;  // progress worth telling the user (warm-up extended)
+};
+
+// Run on the driver's thread at the window's edges, when nothing is in flight: where
+// the nodes are snapshotted.
+struct WindowEdges {
+  std::function<void()> opened, closed;
 };
 
 struct LoadResult {
@@ -56,12 +70,14 @@ struct LoadResult {
   // completion. A request that times out after the end does not stretch it.
   std::chrono::nanoseconds rate_window{0};
   std::vector<ResidenceSample> samples;  // (request id, latency) of each successful measured request
+  std::chrono::nanoseconds warmup_extension{0};  // how much longer than asked warm-up lasted
+  std::optional<int> established_at_open;        // keep-alive: connections established when the window opened
 };
 
 // Drives the chain whose first link is `entry`. `client` collects the client node's
-// counters (handshakes, bytes, errors with their first detail). `window_opened` runs on
-// this thread when warm-up ends, to snapshot the other nodes.
+// counters (handshakes, bytes, errors with their first detail). Throws RunError if the
+// window could not open (keep-alive connections not established within setup_limit).
 LoadResult run_closed_loop(const LinkEnds& entry, const LoadSettings& settings, NodeStats& client,
-                           const std::function<void()>& window_opened);
+                           const WindowEdges& edges);
 
 }  // namespace hopcost

@@ -14,7 +14,7 @@ std::string_view to_string(Role role) {
 }
 
 NodeSnapshot snapshot_of(const NodeStats& stats, std::string name, Role role, uint64_t cpu_ns) {
-  NodeSnapshot s{std::move(name), role, stats.snapshot(), cpu_ns, stats.negotiated(), {}};
+  NodeSnapshot s{std::move(name), role, stats.snapshot(), cpu_ns, stats.negotiated(), {}, stats.first_exhausted()};
   for (int k = 0; k < kErrorKinds; ++k) s.first_errors[k] = stats.first_error(static_cast<ErrorKind>(k));
   return s;
 }
@@ -60,6 +60,8 @@ nlohmann::ordered_json to_json(const NodeSnapshot& s) {
   }
   j["errors"] = errors;
   j["first_errors"] = first;
+  j["exhausted"] = s.counters.exhausted;
+  j["first_exhausted"] = s.first_exhausted;
   if (s.negotiated)
     j["negotiated"] = {{"version", s.negotiated->version}, {"cipher", s.negotiated->cipher}, {"group", s.negotiated->group}};
   else
@@ -81,6 +83,8 @@ NodeSnapshot snapshot_from_json(const nlohmann::json& j) {
     s.counters.errors.by_kind[k] = j.at("errors").at(kind).get<uint64_t>();
     if (j.at("first_errors").contains(kind)) s.first_errors[k] = j["first_errors"][kind].get<std::string>();
   }
+  s.counters.exhausted = j.value("exhausted", uint64_t{0});
+  s.first_exhausted = j.value("first_exhausted", std::string());
   if (const auto& n = j.at("negotiated"); !n.is_null())
     s.negotiated = Negotiated{n.at("version"), n.at("cipher"), n.at("group")};
   return s;

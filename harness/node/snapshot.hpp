@@ -23,6 +23,7 @@ struct NodeSnapshot {
   uint64_t cpu_ns = 0;  // CPU of the thread that runs the node (all of its work)
   std::optional<Negotiated> negotiated;
   std::array<std::string, kErrorKinds> first_errors;
+  std::string first_exhausted;  // the first error for want of file descriptors or memory
 };
 
 NodeSnapshot snapshot_of(const NodeStats& stats, std::string name, Role role, uint64_t cpu_ns);

@@ -13,6 +13,7 @@ NodeCounters NodeCounters::operator-(const NodeCounters& e) const {
   d.client = client - e.client;
   d.messages = messages - e.messages;
   for (int k = 0; k < kErrorKinds; ++k) d.errors.by_kind[k] = errors.by_kind[k] - e.errors.by_kind[k];
+  d.exhausted = exhausted - e.exhausted;
   return d;
 }
 
@@ -27,6 +28,18 @@ void NodeStats::add_error(ErrorKind kind, std::string_view detail) {
     std::lock_guard lock(mutex_);
     first_error_[k] = std::string(detail);
   }
+  if (is_exhaustion(detail) && exhausted_.fetch_add(1, kRelaxed) == 0) {
+    std::lock_guard lock(mutex_);
+    first_exhausted_ = std::string(detail);
+  }
+}
+
+bool is_exhaustion(std::string_view detail) {
+  // strerror's texts for EMFILE, ENFILE, ENOMEM and ENOBUFS, as error_code::message()
+  // gives them, and std::bad_alloc's.
+  for (std::string_view text : {"Too many open files", "Cannot allocate memory", "No buffer space available", "bad_alloc"})
+    if (detail.find(text) != std::string_view::npos) return true;
+  return false;
 }
 
 void NodeStats::note_negotiated(const Negotiated& n) {
@@ -42,6 +55,7 @@ NodeCounters NodeStats::snapshot() const {
   c.client = client_.load();
   c.messages = messages_.load(kRelaxed);
   for (int k = 0; k < kErrorKinds; ++k) c.errors.by_kind[k] = errors_[k].load(kRelaxed);
+  c.exhausted = exhausted_.load(kRelaxed);
   return c;
 }
 
@@ -53,6 +67,11 @@ std::optional<Negotiated> NodeStats::negotiated() const {
 std::string NodeStats::first_error(ErrorKind kind) const {
   std::lock_guard lock(mutex_);
   return first_error_[static_cast<int>(kind)];
+}
+
+std::string NodeStats::first_exhausted() const {
+  std::lock_guard lock(mutex_);
+  return first_exhausted_;
 }
 
 }  // namespace hopcost

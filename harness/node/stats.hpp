@@ -47,6 +47,7 @@ struct NodeCounters {
   SideCounters client;        // its upstream link
   uint64_t messages = 0;      // requests served (origin) or relayed, response included (relay)
   ErrorCounts errors;
+  uint64_t exhausted = 0;     // of the errors: for want of file descriptors or memory
 
   NodeCounters operator-(const NodeCounters& earlier) const;
   const SideCounters& side(TlsSide s) const { return s == TlsSide::server ? server : client; }
@@ -68,7 +69,9 @@ class NodeStats {
   void add_app(TlsSide side, uint64_t n) { at(side).app_bytes.fetch_add(n, kRelaxed); }
   void add_record_cpu(TlsSide side, uint64_t ns) { at(side).record_cpu_ns.fetch_add(ns, kRelaxed); }
   void add_message() { messages_.fetch_add(1, kRelaxed); }
-  // Counts one error; the first detail of each kind is kept to explain the count.
+  // Counts one error; the first detail of each kind is kept to explain the count. An
+  // error for want of file descriptors or memory (EMFILE, ENFILE, ENOMEM, ENOBUFS, by
+  // their text) is also counted as `exhausted`, with its first detail.
   void add_error(ErrorKind kind, std::string_view detail);
 
   // Keeps the first server-side negotiation seen (every handshake of a node's link is
@@ -78,6 +81,7 @@ class NodeStats {
   NodeCounters snapshot() const;
   std::optional<Negotiated> negotiated() const;
   std::string first_error(ErrorKind kind) const;
+  std::string first_exhausted() const;
 
  private:
   static constexpr auto kRelaxed = std::memory_order_relaxed;
@@ -91,11 +95,16 @@ class NodeStats {
   AtomicSide server_, client_;
   std::atomic<uint64_t> messages_{0};
   std::array<std::atomic<uint64_t>, kErrorKinds> errors_{};
+  std::atomic<uint64_t> exhausted_{0};
 
   std::atomic<bool> has_negotiated_{false};
   mutable std::mutex mutex_;  // guards the strings below; taken once per kind, not per request
   std::optional<Negotiated> negotiated_;
   std::array<std::string, kErrorKinds> first_error_;
+  std::string first_exhausted_;
 };
+
+// Whether an error's text says the system ran out of file descriptors or memory.
+bool is_exhaustion(std::string_view detail);
 
 }  // namespace hopcost

@@ -94,6 +94,12 @@ class ConsoleReporter final : public Reporter {
     std::string out;
     const auto& c = r.context;
     const auto& s = r.scenario;
+    // First of all: figures taken while nodes were starved of file descriptors or memory.
+    const auto starved = std::count_if(r.variants.begin(), r.variants.end(), [](const VariantResult& v) { return v.exhausted > 0; });
+    if (starved > 0)
+      out += fmt::format("ERROR: nodes ran out of file descriptors or memory in {} of {} variants: their figures are not "
+                         "to be trusted (the warnings below say where)\n",
+                         starved, r.variants.size());
     out += fmt::format("hopcost {} ({}) · {} · {} cores · {} · {} build\n", c.hopcost_version, c.git_revision,
                        c.cpu_model, c.cores, c.tls_library, c.build_type);
     std::string placements;

@@ -100,6 +100,11 @@ Json variant_json(const VariantResult& v) {
   j["connections"] = v.connections;
   j["requests"] = v.requests;
   j["errors"] = errors_json(v.errors);
+  j["warmup_errors"] = errors_json(v.warmup_errors);
+  j["warmup_extended_s"] = r3(v.warmup_extended_s);
+  j["connections_established"] = v.connections_established ? Json(*v.connections_established) : Json(nullptr);
+  j["exhausted"] = v.exhausted;
+  j["first_exhausted"] = optional_text(v.first_exhausted);
   j["measured_s"] = r3(v.measured_s);
   j["throughput_rps"] = r3(v.throughput_rps);
   j["requested_rps"] = optional_number(v.requested_rps);
@@ -132,6 +137,7 @@ Json variant_json(const VariantResult& v) {
   Json nodes = Json::array();
   for (const auto& n : v.nodes) nodes.push_back(node_json(n));
   j["nodes"] = nodes;
+  j["failed"] = v.failed();
   j["failure"] = optional_text(v.failure);
   return j;
 }

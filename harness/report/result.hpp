@@ -17,6 +17,10 @@ namespace hopcost {
 
 inline constexpr int kSchemaVersion = 1;
 
+// A variant whose measured interval holds fewer successful requests than this (or all of
+// --requests N, when N is smaller) has failed: its figures would be noise.
+inline constexpr uint64_t kMinMeasuredRequests = 10;
+
 struct LatencySummary {  // µs
   double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0, mean = 0;
 };
@@ -90,7 +94,17 @@ struct VariantResult {
   std::string cpu_policy = "spread";
 
   uint64_t requests = 0;            // successful requests in the measured interval (all repeats)
-  ErrorCounts errors;               // failed requests in the measured interval, by kind (all repeats)
+  // Every failure any node counted inside the measured interval, by kind (all repeats):
+  // the client's failed requests, and the relays' and the origin's own (a relay's failed
+  // upstream connect, its 502). One failed request can be counted at several nodes.
+  ErrorCounts errors;
+  ErrorCounts warmup_errors;        // the same, counted during warm-up (all repeats)
+  double warmup_extended_s = 0;     // how much longer than asked warm-up lasted (keep-alive setup)
+  std::optional<int> connections_established;  // keep-alive: connections open when the window opened
+  // Errors for want of file descriptors or memory, at any node, warm-up included, and the
+  // first one's text with its node.
+  uint64_t exhausted = 0;
+  std::optional<std::string> first_exhausted;
   double measured_s = 0;            // length of the measured interval
   double throughput_rps = 0;
   std::optional<double> requested_rps;  // open loop: the rate asked for
@@ -115,13 +129,15 @@ struct VariantResult {
   int repeats = 1;
   std::map<std::string, std::vector<double>> repeat_values;  // headline figure -> one value per repeat
   std::map<std::string, Interval> ci95;                      // headline figure -> 95% interval of its mean
-  // Set when the variant could not be measured to the end (a node process died): its
-  // figures are then incomplete, and the run exits with code 3.
+  // Set when the variant could not be measured (a node process died, setup did not
+  // finish, fewer than kMinMeasuredRequests succeeded): its figures are then incomplete
+  // or missing, and the run exits with code 3.
   std::optional<std::string> failure;
+  bool failed() const { return failure.has_value(); }
 
   bool has_tls_links() const {
     for (const auto& l : links)
-      if (l == "tls") return true;
+      if (l == "tls" || l == "tls+uds") return true;
     return false;
   }
 };

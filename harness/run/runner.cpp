@@ -76,7 +76,8 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   v.connections = scenario.connections;
 
   v.requests = load.requests;
-  v.errors = load.errors;
+  v.warmup_extended_s = std::chrono::duration<double>(load.warmup_extension).count();
+  v.connections_established = load.established_at_open;
   v.measured_s = std::chrono::duration<double>(load.measured).count();
   const double rate_window_s = std::chrono::duration<double>(load.rate_window).count();
   v.throughput_rps = rate_window_s > 0 ? static_cast<double>(load.requests) / rate_window_s : 0.0;
@@ -92,6 +93,13 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   const auto cpus = assign_cpus(scenario.cpu_policy, after.size());
   for (size_t i = 0; i < after.size(); ++i) {
     d.push_back(after[i].counters - before[i].counters);
+    for (int k = 0; k < kErrorKinds; ++k) {
+      v.errors.by_kind[k] += d[i].errors.by_kind[k];
+      v.warmup_errors.by_kind[k] += before[i].counters.errors.by_kind[k];
+    }
+    v.exhausted += after[i].counters.exhausted;
+    if (!v.first_exhausted && !after[i].first_exhausted.empty())
+      v.first_exhausted = fmt::format("{}: {}", after[i].name, after[i].first_exhausted);
     const uint64_t node_cpu_ns = after[i].cpu_ns - before[i].cpu_ns;
     NodeResult r;
     r.name = after[i].name;
@@ -150,6 +158,11 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   v.origin_us = attribution.origin_us;
   v.attribution_samples = attribution.samples;
   v.attribution_negative = attribution.negative;
+  const uint64_t minimum = scenario.requests ? std::min(scenario.requests, kMinMeasuredRequests) : kMinMeasuredRequests;
+  if (v.requests < minimum || v.measured_s <= 0)
+    v.failure = fmt::format("{} requests succeeded in the measured interval ({:.3f} s), fewer than the minimum of {}{}",
+                            v.requests, v.measured_s, minimum,
+                            v.errors.total() ? fmt::format("; {} errors were counted in it", v.errors.total()) : "");
   return v;
 }
 
@@ -174,12 +187,18 @@ void add_instructions(VariantResult& v, const std::map<std::string, InstructionC
 
 VariantResult aggregate(std::vector<VariantResult> runs) {
   HOPCOST_CHECK(!runs.empty());
-  ErrorCounts errors;
-  uint64_t requests = 0;
+  ErrorCounts errors, warmup_errors;
+  uint64_t requests = 0, exhausted = 0;
   for (const auto& r : runs) {
     requests += r.requests;
-    for (int k = 0; k < kErrorKinds; ++k) errors.by_kind[k] += r.errors.by_kind[k];
+    exhausted += r.exhausted;
+    for (int k = 0; k < kErrorKinds; ++k) {
+      errors.by_kind[k] += r.errors.by_kind[k];
+      warmup_errors.by_kind[k] += r.warmup_errors.by_kind[k];
+    }
   }
+  const auto first_exhausted =
+      std::find_if(runs.begin(), runs.end(), [](const VariantResult& r) { return r.first_exhausted.has_value(); });
   const auto failed = std::find_if(runs.begin(), runs.end(), [](const VariantResult& r) { return r.failure; });
   std::vector<size_t> order(runs.size());
   std::iota(order.begin(), order.end(), 0);
@@ -187,6 +206,9 @@ VariantResult aggregate(std::vector<VariantResult> runs) {
   VariantResult out = failed != runs.end() ? *failed : runs[order[(order.size() - 1) / 2]];
   out.requests = requests;
   out.errors = errors;
+  out.warmup_errors = warmup_errors;
+  out.exhausted = exhausted;
+  if (first_exhausted != runs.end()) out.first_exhausted = first_exhausted->first_exhausted;
   out.repeats = static_cast<int>(runs.size());
   if (runs.size() > 1 && !out.failure) {
     for (const char* name : kHeadlineFigures) {
@@ -258,12 +280,32 @@ std::vector<std::string> report_warnings(const Report& report) {
     w.push_back(fmt::format("up to {} busy node threads (client included) share {} cores: latency includes waiting for "
                             "a CPU and waking one (docs/cpu-placement.md)",
                             most_nodes, c.cores));
+  // First: nodes that ran out of file descriptors or memory make every figure suspect.
+  for (const auto& v : report.variants)
+    if (v.exhausted > 0)
+      w.insert(w.begin(), fmt::format("{}: nodes ran out of file descriptors or memory: {} errors, the first: {}", label(v),
+                                      v.exhausted, v.first_exhausted.value_or("?")));
   for (const auto& v : report.variants) {
+    if (v.warmup_errors.total() > 0) {
+      std::string kinds;
+      for (int k = 0; k < kErrorKinds; ++k)
+        if (v.warmup_errors.by_kind[k])
+          kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", kErrorKindNames[k], v.warmup_errors.by_kind[k]);
+      w.push_back(fmt::format("{}: {} errors during warm-up ({}), not counted in the figures", label(v),
+                              v.warmup_errors.total(), kinds));
+    }
+    if (v.connections_established && *v.connections_established < v.connections)
+      w.push_back(fmt::format("{}: only {} of {} keep-alive connections were open when the window opened (the others "
+                              "had failed): the window includes reconnections and their handshakes",
+                              label(v), *v.connections_established, v.connections));
     if (v.failure) continue;
-    const uint64_t attempts = v.requests + v.errors.total();
-    if (attempts > 0 && v.errors.total() * 100 > attempts)
+    // Failed requests are the client's errors; the relays' and the origin's count the same
+    // failures again where they happened.
+    const uint64_t failed = v.nodes.empty() ? v.errors.total() : v.nodes.front().errors.total();
+    const uint64_t attempts = v.requests + failed;
+    if (attempts > 0 && failed * 100 > attempts)
       w.push_back(fmt::format("{}: {:.1f}% of requests failed", label(v),
-                              100.0 * static_cast<double>(v.errors.total()) / static_cast<double>(attempts)));
+                              100.0 * static_cast<double>(failed) / static_cast<double>(attempts)));
     if (v.attribution_negative > 0)
       w.push_back(fmt::format("{}: {} per-hop shares were below zero and counted as 0: the per-hop figures do not add "
                               "up exactly",
@@ -287,7 +329,7 @@ std::vector<std::string> report_warnings(const Report& report) {
 }
 
 VariantResult run_variant(const Variant& variant, const Scenario& scenario, const Pki& pki,
-                          const std::optional<FloorFigures>& floors) {
+                          const std::optional<FloorFigures>& floors, const Notice& notice) {
   auto cpus = assign_cpus(scenario.cpu_policy, variant.links.size() + 1);  // client first
   const ScopedCpuPin client_pin(cpus.front());  // the driver runs on this thread
   const std::vector<std::optional<int>> node_cpus(cpus.begin() + 1, cpus.end());
@@ -310,6 +352,7 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
   settings.request_bytes = scenario.request_bytes;
   settings.rate = scenario.rate;
   settings.requests = scenario.requests;
+  settings.notice = notice;
   std::vector<NodeSnapshot> before, after;
   std::optional<std::string> failure;
   LoadResult load;
@@ -319,29 +362,43 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
   static int dumps = 0;
   const std::string label = fmt::format("hopcost-{}:", ++dumps);
   std::map<std::string, InstructionCounts> instructions;
-  try {
-    load = run_closed_loop(chain->entry(), settings, client, [&] {
-      if (counting) {
-        chain->on_each_node_thread([](const std::string&) { zero_thread_instructions(); });
-        zero_thread_instructions();
-      }
-      before = snapshot();
-    });
+  WindowEdges edges;
+  edges.opened = [&] {
+    if (counting) {
+      chain->on_each_node_thread([](const std::string&) { zero_thread_instructions(); });
+      zero_thread_instructions();
+    }
+    before = snapshot();
+  };
+  edges.closed = [&] {
     if (counting) {
       dump_thread_instructions(label + "client");
       chain->on_each_node_thread([&](const std::string& node) { dump_thread_instructions(label + node); });
-      if (const char* prefix = std::getenv(kCallgrindPrefixEnv)) instructions = take_instruction_dumps(prefix, label);
     }
     after = snapshot();
+  };
+  try {
+    load = run_closed_loop(chain->entry(), settings, client, edges);
+    if (counting)
+      if (const char* prefix = std::getenv(kCallgrindPrefixEnv)) instructions = take_instruction_dumps(prefix, label);
   } catch (const RunError& e) {
     failure = e.what();
   }
-  chain->stop();
   if (failure) {
-    VariantResult v = summarize(variant, scenario, load, {}, {}, {}, floors);
+    // What was counted before the failure still tells why: warm-up errors, exhaustion.
+    if (before.empty()) {
+      try {
+        before = snapshot();
+      } catch (const RunError&) {
+        // a node has died: its counters are gone with it
+      }
+    }
+    chain->stop();
+    VariantResult v = summarize(variant, scenario, load, before, before, {}, floors);
     v.failure = failure;
     return v;
   }
+  chain->stop();
   auto v = summarize(variant, scenario, load, before, after, attribute(load.samples, chain->residence()), floors);
   add_instructions(v, instructions);
   return v;
@@ -360,7 +417,7 @@ Report run_scenario(const Scenario& scenario, const Progress& progress, const st
   for (int r = 0; r < scenario.repeat; ++r) {
     for (size_t i = 0; i < variants.size(); ++i) {
       if (progress.started) progress.started(i, variants.size(), r, variants[i]);
-      runs[i].push_back(run_variant(variants[i], scenario, pki, floors));
+      runs[i].push_back(run_variant(variants[i], scenario, pki, floors, progress.notice));
       if (progress.finished) progress.finished(i, variants.size(), r, runs[i].back());
     }
   }

@@ -43,16 +43,20 @@ std::vector<Marginal> marginal_tls_hop(const std::vector<VariantResult>& variant
 // Pure: reasons the figures of `report` may be unreliable.
 std::vector<std::string> report_warnings(const Report& report);
 
+// Something worth telling the user while a variant runs (warm-up extended).
+using Notice = std::function<void(const std::string&)>;
+
 // Builds the variant's chain with certificates from `pki`, drives it, tears it down.
-// Throws RunError if the chain cannot be built; a node that dies during the run sets
-// the result's `failure`.
+// Throws RunError if the chain cannot be built; a node that dies during the run, or a
+// setup that does not finish, sets the result's `failure`.
 VariantResult run_variant(const Variant& variant, const Scenario& scenario, const Pki& pki,
-                          const std::optional<FloorFigures>& floors = {});
+                          const std::optional<FloorFigures>& floors = {}, const Notice& notice = {});
 
 struct Progress {
   // `repeat` counts from 0 to repeats − 1.
   std::function<void(size_t index, size_t count, int repeat, const Variant&)> started;
   std::function<void(size_t index, size_t count, int repeat, const VariantResult&)> finished;
+  Notice notice;
 };
 
 // Every variant of the scenario, `repeat` times interleaved (A B C A B C), under one CA

@@ -26,7 +26,7 @@ TEST_CASE("a process chain of every preset carries requests, and its nodes repor
     settings.connections = 2;
     settings.duration = 300ms;
     std::vector<NodeSnapshot> before;
-    const auto load = run_closed_loop(chain.entry(), settings, client, [&] { before = chain.snapshot(); });
+    const auto load = run_closed_loop(chain.entry(), settings, client, {.opened = [&] { before = chain.snapshot(); }, .closed = {}});
     const auto after = chain.snapshot();
     CHECK(load.requests > 5);
     CHECK(load.errors.total() == 0);

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <cerrno>
+#include <system_error>
+
 #include "run/runner.hpp"
 
 using namespace hopcost;
@@ -40,13 +43,18 @@ TEST_CASE("summarize: figures are differences over the measured interval, per re
   load.errors[ErrorKind::timeout] = 3;
 
   // Warm-up left counts behind: 7 handshakes and some CPU everywhere, which must not count.
-  const std::vector<NodeSnapshot> before{node("client", Role::client, 0, 7, 9'000), node("relay1", Role::relay, 7, 7, 9'000),
+  std::vector<NodeSnapshot> before{node("client", Role::client, 0, 7, 9'000), node("relay1", Role::relay, 7, 7, 9'000),
                                          node("relay2", Role::relay, 7, 0, 9'000), node("origin", Role::origin, 0, 0, 9'000)};
   std::vector<NodeSnapshot> after{node("client", Role::client, 0, 107, 59'000), node("relay1", Role::relay, 107, 107, 89'000),
                                   node("relay2", Role::relay, 107, 0, 39'000), node("origin", Role::origin, 0, 0, 19'000)};
   after[2].negotiated = Negotiated{"TLSv1.3", "TLS_AES_128_GCM_SHA256", "X25519"};
   after[3].counters.errors[ErrorKind::read] = 2;
   after[3].first_errors[static_cast<int>(ErrorKind::read)] = "bad request";
+  // The client's timeouts inside the window; a relay's failed connect during warm-up.
+  after[0].counters.errors[ErrorKind::timeout] = 3;
+  after[0].first_errors[static_cast<int>(ErrorKind::timeout)] = "no response within 5000 ms";
+  before[1].counters.errors[ErrorKind::connect] = 1;
+  after[1].counters.errors[ErrorKind::connect] = 1;
   Attribution attribution;
   attribution.added_us = {{300, 900}, {200, 500}, {100, 150}};
   attribution.origin_us = {40, 60};
@@ -59,7 +67,14 @@ TEST_CASE("summarize: figures are differences over the measured interval, per re
   CHECK(r.tls_version == "TLSv1.3");
   CHECK(r.tls_cipher == "TLS_AES_128_GCM_SHA256");
   CHECK(r.throughput_rps == Approx(50));
-  CHECK(r.errors.total() == 3);
+  // Every failure any node counted inside the window: the client's 3, the origin's 2.
+  CHECK(r.errors.total() == 5);
+  CHECK(r.errors[ErrorKind::timeout] == 3);
+  CHECK(r.errors[ErrorKind::read] == 2);
+  CHECK(r.warmup_errors.total() == 1);
+  CHECK(r.warmup_errors[ErrorKind::connect] == 1);
+  CHECK(r.exhausted == 0);
+  CHECK_FALSE(r.first_exhausted);
   CHECK(r.handshakes_per_request == Approx(2.0));     // two TLS links
   CHECK(r.handshake_cpu_us == Approx(600.0));         // one link: 400 client + 200 server
   CHECK(r.cpu_us_per_request == Approx(1700.0));      // 170 ms over 100 requests
@@ -69,7 +84,8 @@ TEST_CASE("summarize: figures are differences over the measured interval, per re
   CHECK(r.nodes[1].role == "relay");
   CHECK(r.nodes[3].handshake_cpu_us == 0);
   CHECK(r.nodes[3].first_errors == std::map<std::string, std::string>{{"read", "bad request"}});
-  CHECK(r.nodes[0].first_errors.empty());
+  CHECK(r.nodes[0].first_errors == std::map<std::string, std::string>{{"timeout", "no response within 5000 ms"}});
+  CHECK(r.nodes[2].first_errors.empty());
   CHECK(r.latency_us.p50 == Approx(1049.0).epsilon(0.002));
   CHECK(r.latency_us.max == Approx(1099.0));
   CHECK_FALSE(r.failure);
@@ -92,7 +108,7 @@ TEST_CASE("summarize: figures are differences over the measured interval, per re
   CHECK(r.attribution_samples == 100);
 }
 
-TEST_CASE("summarize: no successful request gives zeros, not infinities") {
+TEST_CASE("summarize: no successful request gives zeros, not infinities, and a failed variant") {
   const Variant v{parse_topologies("tcp")[0], {LinkKind::tcp}, TlsVersion::v1_3, ConnPolicy::keepalive};
   LoadResult load;
   load.measured = std::chrono::seconds(1);
@@ -105,4 +121,44 @@ TEST_CASE("summarize: no successful request gives zeros, not infinities") {
   CHECK(r.cpu_us_per_request == 0);
   CHECK(r.handshakes_per_request == 0);
   CHECK_FALSE(r.tls_version.has_value());
+  REQUIRE(r.failure);
+  CHECK(r.failed());
+  CHECK_THAT(*r.failure, Catch::Contains("0 requests succeeded") && Catch::Contains("fewer than the minimum of 10"));
+}
+
+TEST_CASE("summarize: fewer requests than the minimum fail the variant, and --requests N lowers the minimum to N") {
+  const Variant v{parse_topologies("tcp")[0], {LinkKind::tcp}, TlsVersion::v1_3, ConnPolicy::keepalive};
+  LoadResult load;
+  load.measured = std::chrono::seconds(1);
+  load.requests = kMinMeasuredRequests - 1;
+  const std::vector<NodeSnapshot> snapshots{node("client", Role::client, 0, 0, 0)};
+  CHECK(summarize(v, Scenario{}, load, snapshots, snapshots, Attribution{}).failed());
+  Scenario few;
+  few.requests = kMinMeasuredRequests - 1;
+  CHECK_FALSE(summarize(v, few, load, snapshots, snapshots, Attribution{}).failed());
+  load.requests = kMinMeasuredRequests;
+  CHECK_FALSE(summarize(v, Scenario{}, load, snapshots, snapshots, Attribution{}).failed());
+  load.measured = {};  // a window of no length measured nothing
+  CHECK(summarize(v, Scenario{}, load, snapshots, snapshots, Attribution{}).failed());
+}
+
+TEST_CASE("summarize: errors for want of file descriptors are counted, warm-up included, and named") {
+  const Variant v{parse_topologies("tcp,tcp")[0], {LinkKind::tcp, LinkKind::tcp}, TlsVersion::v1_3, ConnPolicy::keepalive};
+  LoadResult load;
+  load.measured = std::chrono::seconds(1);
+  load.requests = 100;
+  std::vector<NodeSnapshot> before{node("client", Role::client, 0, 0, 0), node("relay1", Role::relay, 0, 0, 0),
+                                   node("origin", Role::origin, 0, 0, 0)};
+  before[1].counters.exhausted = 2;
+  auto after = before;
+  after[1].counters.exhausted = 5;
+  after[1].first_exhausted = "accept: Too many open files";
+  const auto r = summarize(v, Scenario{}, load, before, after, Attribution{});
+  CHECK(r.exhausted == 5);
+  CHECK(r.first_exhausted == "relay1: accept: Too many open files");
+}
+
+TEST_CASE("is_exhaustion knows the texts of EMFILE, ENFILE, ENOMEM and ENOBUFS") {
+  for (int e : {EMFILE, ENFILE, ENOMEM, ENOBUFS}) CHECK(is_exhaustion("accept: " + std::error_code(e, std::system_category()).message()));
+  CHECK_FALSE(is_exhaustion("Connection refused"));
 }
