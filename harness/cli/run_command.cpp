@@ -20,6 +20,7 @@
 #include "metrics/instructions.hpp"
 #include "util/child_process.hpp"
 #include "report/reporter.hpp"
+#include "run/limits.hpp"
 #include "run/runner.hpp"
 #include "util/errors.hpp"
 
@@ -195,6 +196,7 @@ void register_run_command(CLI::App& parent, RunCommand& command) {
 int execute_run_command(const RunCommand& command) {
   Scenario scenario = build_scenario(command);
   const auto variants = expand(scenario);  // validates the matrix before anything is created
+  check_fd_limit(variants, scenario, open_file_limit());
   if (command.gate.empty() && (!command.baseline.empty() || !command.junit.empty() || !command.markdown.empty()))
     throw ConfigError("--baseline, --junit and --markdown go with --gate BUDGETS.toml");
   const GateOutputs gate_outputs{command.junit, command.markdown, true};

@@ -118,3 +118,26 @@ TEST_CASE("a run writes report.json and report.csv, and flags override the scena
   CHECK(csv.rfind("topology,links,hops,tls,", 0) == 0);
   CHECK_FALSE(fs::exists(out / "report.json.tmp"));
 }
+
+TEST_CASE("a run that needs more file descriptors than the limit exits 2 before any node starts") {
+  TempDir tmp;
+  const std::string out = tmp / "out";
+  // The issue's run, and a smaller one under a limit of 1000 set here (ulimit -n sets
+  // the soft and the hard limit), so that the check does not depend on this machine's.
+  const std::string big = "--topology tls-everywhere --hops 32 --connections 1000 --conn keepalive --tls 1.3";
+  const std::string small = "--topology tls-everywhere --hops 8 --connections 100 --conn keepalive --tls 1.3";
+  for (const std::string& args : {big, small}) {
+    const auto r = run_command("sh -c 'ulimit -n 1000 && exec " + std::string(HOPCOST_BINARY) + " run -q --no-floors --duration 0.2 --warmup 0 --out " +
+                               out + " " + args + "'");
+    INFO(r.output);
+    CHECK(r.code == 2);
+    CHECK_THAT(r.output, Catch::Contains("file descriptors") && Catch::Contains("more than the limit of 1000") &&
+                             Catch::Contains("--connections") && Catch::Contains("--placement process"));
+    CHECK_FALSE(fs::exists(out));
+  }
+  // The suggestion works: as processes, each node holds only its own links' sockets.
+  const auto r = run_command("sh -c 'ulimit -n 1000 && exec " + std::string(HOPCOST_BINARY) +
+                             " run -q --no-floors --duration 0.2 --warmup 0 --placement process --out " + out + " " + small + "'");
+  INFO(r.output);
+  CHECK(r.code == 0);
+}
