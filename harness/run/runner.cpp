@@ -334,7 +334,7 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
   const ScopedCpuPin client_pin(cpus.front());  // the driver runs on this thread
   const std::vector<std::optional<int>> node_cpus(cpus.begin() + 1, cpus.end());
   const auto chain =
-      build_chain(ChainSpec{variant.links, variant.tls, scenario.response_bytes, node_cpus}, variant.placement, pki);
+      build_chain(ChainSpec{variant.links, variant.tls, scenario.response_bytes, node_cpus, scenario.tickets}, variant.placement, pki);
   NodeStats client;
   const auto client_cpu = ThreadCpuClock::of_this_thread();
   auto snapshot = [&] {
