@@ -26,10 +26,14 @@ std::pair<std::string, std::string> split_unit(const std::string& figure) {
 
 std::string table(const Floors& f) {
   constexpr int kNameWidth = 36;
-  std::string out = fmt::format("{:<{}} {:>10}  {}\n", "figure", kNameWidth, "value", "unit");
+  std::string out = fmt::format("{:<{}} {:>10}  {:<4}  {}\n", "figure", kNameWidth, "value", "unit", "spread");
   auto row = [&](const std::string& figure, double value) {
     const auto [name, unit] = split_unit(figure);
-    out += fmt::format("{:<{}} {:>10.2f}  {}\n", name, kNameWidth, value, unit);
+    const auto spread = f.spread.find(figure);
+    out += fmt::format("{:<{}} {:>10.2f}  {:<4}  {}\n", name, kNameWidth, value, unit,
+                       spread == f.spread.end() ? std::string("-")
+                                                : fmt::format("{:.1f}%{}", 100 * spread->second,
+                                                              spread->second > kFloorSpreadWarning ? "  (over 10%: noisy)" : ""));
   };
   const std::pair<const char*, double> fixed[] = {
       {"handshake_tls12_cpu_us", f.handshake_tls12_cpu_us},
@@ -100,7 +104,7 @@ int execute_floor_command(const FloorCommand& c) {
 
   FloorOptions options = default_floor_options(c.full ? FloorSet::full : FloorSet::quick);
   options.cpus = *cpus;
-  std::fprintf(stderr, "hopcost floor: measuring the %s set (min time %.2f s, %d repetitions)...\n",
+  std::fprintf(stderr, "hopcost floor: measuring the %s set (min time %.2f s, %d rounds)...\n",
                std::string(to_string(options.set)).c_str(), options.min_time_s,
                options.repetitions);
   const Floors floors = measure_floors(options);
@@ -110,9 +114,9 @@ int execute_floor_command(const FloorCommand& c) {
   const std::string path = (std::filesystem::path(c.out) / "floor.json").string();
   write_file_atomically(path, floors_to_json(floors).dump(2) + "\n");
   fmt::print(
-      "{} set, median of {} repetitions of {:.2f} s each; loopback round trips with {}; {:.1f} "
-      "s\n\n",
-      to_string(options.set), options.repetitions, options.min_time_s, placement_text(floors),
+      "{} set, median of {} rounds of {:.2f} s each on CPU {} (spread: (max - min) / median); loopback round trips "
+      "with {}; {:.1f} s\n\n",
+      to_string(options.set), floors.rounds, options.min_time_s, floors.pinned_cpu, placement_text(floors),
       floors.duration_s);
   fmt::print("{}", table(floors));
   fmt::print("\n{}\n", path);

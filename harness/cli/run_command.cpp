@@ -82,20 +82,31 @@ std::string default_out_dir(const Scenario& s) {
   return fmt::format("results/{:%Y%m%dT%H%M%SZ}-{}", fmt::gmtime(now), s.name);
 }
 
-// The quick floors, measured for the CPU policy in use: on one CPU, and across CPUs
-// unless every node is packed on one.
+// The quick floors, measured for the CPU policy in use: on the CPU its first node gets
+// (one CPU for pack), so that handshake CPU is compared with a floor taken where the
+// chain runs; loopback round trips on one CPU, and across CPUs unless every node is
+// packed on one.
 FloorFigures measure_run_floors(const CpuPolicy& policy) {
   const bool one_cpu = policy.kind == CpuPolicy::Kind::pack ||
                        (policy.kind == CpuPolicy::Kind::pin &&
                         std::all_of(policy.cpus.begin(), policy.cpus.end(), [&](int c) { return c == policy.cpus[0]; }));
   FloorOptions options = default_floor_options(FloorSet::quick);
   options.cpus = one_cpu || allowed_cpus().size() < 2 ? CpuPlacement::same : CpuPlacement::both;
+  options.cpu = assign_cpus(policy, 2).back();  // the first node after the client; none under spread
   const Floors f = measure_floors(options);
-  FloorFigures out{f.handshake_tls12_cpu_us, f.handshake_tls13_cpu_us, f.loopback_tcp_rtt_us, f.loopback_uds_rtt_us, {}, {}};
+  FloorFigures out{f.handshake_tls12_cpu_us, f.handshake_tls13_cpu_us, f.loopback_tcp_rtt_us, f.loopback_uds_rtt_us, {}, {}, {}, 0, {}};
   if (const auto it = f.figures.find("loopback_tcp_rtt_cross_cpu_p50_us"); it != f.figures.end())
     out.loopback_tcp_rtt_cross_cpu_us = it->second;
   if (const auto it = f.figures.find("loopback_uds_rtt_cross_cpu_p50_us"); it != f.figures.end())
     out.loopback_uds_rtt_cross_cpu_us = it->second;
+  for (const char* name : {"handshake_tls12_cpu_us", "handshake_tls13_cpu_us", "loopback_tcp_rtt_us", "loopback_uds_rtt_us"})
+    out.spread[name] = f.spread.at(name);
+  if (const auto it = f.spread.find("loopback_tcp_rtt_cross_cpu_p50_us"); it != f.spread.end())
+    out.spread["loopback_tcp_rtt_cross_cpu_us"] = it->second;
+  if (const auto it = f.spread.find("loopback_uds_rtt_cross_cpu_p50_us"); it != f.spread.end())
+    out.spread["loopback_uds_rtt_cross_cpu_us"] = it->second;
+  out.rounds = f.rounds;
+  out.pinned_cpu = f.pinned_cpu;
   return out;
 }
 

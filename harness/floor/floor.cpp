@@ -10,7 +10,9 @@
 //   wall time, system calls of both sides and two thread wake-ups included; the mean and
 //   p99 are kept too.
 // - primitives: CPU time per operation, one core.
-// With several repetitions, the median over the repetitions of each statistic is kept.
+// Each benchmark runs in several short rounds (repetitions), all on one pinned CPU; each
+// figure is the median over the rounds, and its spread, (max - min) / median, is kept
+// beside it and flagged above kFloorSpreadWarning.
 #include "floor/floor.hpp"
 #include "report/reporter.hpp"
 #include "topologies/cpu_policy.hpp"
@@ -27,6 +29,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "metrics/statistics.hpp"
 #include "util/check.hpp"
 #include "util/errors.hpp"
 
@@ -59,10 +62,13 @@ FloorOptions default_floor_options(FloorSet set) {
   o.set = set;
   // Google Benchmark first grows the iteration count (1, 10, 100 …) until one run lasts
   // min_time, which is the first repetition, then repeats at that count: a benchmark
-  // takes about (repetitions + 1) × min_time, plus its setup. quick: 4 benchmarks (6 with
-  // both placements) at 0.08 s, about 2 s (3 s); full: 22 to 24 at 0.2 s, about 25 s.
-  o.min_time_s = set == FloorSet::quick ? 0.08 : 0.2;
-  o.repetitions = 3;
+  // takes about (repetitions + 1) × min_time, plus its setup. Many short rounds rather
+  // than a few long ones: their median shrugs off a round that another tenant of the
+  // machine slowed down, and their spread says how much that happened. quick: 4
+  // benchmarks (6 with both placements) × 6 × 0.05 s, about 2 s (3 s); full: 22 to 24 × 6
+  // × 0.1 s, about 15 s.
+  o.min_time_s = set == FloorSet::quick ? 0.05 : 0.1;
+  o.repetitions = 5;
   return o;
 }
 
@@ -135,14 +141,17 @@ double in_figure_unit(std::string_view figure, double seconds) {
   return 0;
 }
 
-// One benchmark's result: per-iteration times and counters of the run kept (the median
-// aggregate over repetitions, or the only run), or why it failed.
-struct Measured {
-  bool ok = false;
+// One benchmark's result: per-iteration times and counters of each repetition (round),
+// or why it failed.
+struct Round {
   double cpu_s = 0, real_s = 0;
   std::map<std::string, double> counters;
+};
+struct Measured {
+  std::vector<Round> rounds;
   std::string label;  // what the benchmark says about its run (negotiated suite, CPUs)
   std::string error;
+  bool ok() const { return !rounds.empty(); }
 };
 
 class CollectingReporter final : public benchmark::BenchmarkReporter {
@@ -162,26 +171,23 @@ class CollectingReporter final : public benchmark::BenchmarkReporter {
     return true;
   }
 
+  // Every repetition is kept; measure_floors takes their median and spread itself (the
+  // aggregates Google Benchmark adds are not used).
   void ReportRuns(const std::vector<Run>& runs) override {
     if (runs.empty()) return;
     Measured& m = results_[runs.front().run_name.function_name];
-    const Run* kept = nullptr;
     for (const Run& r : runs) {
       if (r.error_occurred) {
         if (m.error.empty()) m.error = r.error_message;
-      } else if (r.run_type == Run::RT_Aggregate) {
-        if (r.aggregate_name == "median") kept = &r;
-      } else if (!kept || kept->run_type != Run::RT_Aggregate) {
-        kept = &r;
+        continue;
       }
+      if (r.run_type == Run::RT_Aggregate) continue;
+      const double per_second = benchmark::GetTimeUnitMultiplier(r.time_unit);
+      Round round{r.GetAdjustedCPUTime() / per_second, r.GetAdjustedRealTime() / per_second, {}};
+      for (const auto& [name, counter] : r.counters) round.counters[name] = counter.value;
+      m.rounds.push_back(std::move(round));
+      m.label = r.report_label;
     }
-    if (!kept) return;
-    const double per_second = benchmark::GetTimeUnitMultiplier(kept->time_unit);
-    m.ok = true;
-    m.cpu_s = kept->GetAdjustedCPUTime() / per_second;
-    m.real_s = kept->GetAdjustedRealTime() / per_second;
-    m.label = kept->report_label;
-    for (const auto& [name, counter] : kept->counters) m.counters[name] = counter.value;
   }
 
   const std::map<std::string, Measured>& results() const { return results_; }
@@ -220,6 +226,7 @@ Floors measure_floors(const FloorOptions& options) {
   Floors f;
   f.options = options;
   f.cpus = allowed_cpus();
+  f.pinned_cpu = options.cpu ? *options.cpu : f.cpus.empty() ? 0 : f.cpus.front();
   f.context = collect_context();
   f.rtt_placement = options.cpus == CpuPlacement::cross ? CpuPlacement::cross : CpuPlacement::same;
   const auto specs = figure_specs(options, f.rtt_placement);
@@ -246,7 +253,16 @@ Floors measure_floors(const FloorOptions& options) {
   HOPCOST_CHECK(argc == 1);  // this Google Benchmark took every flag
 
   CollectingReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter, filter_for(specs));
+  // Every round of the single-threaded benchmarks on one CPU: a thread the scheduler
+  // moves between CPUs pays for it in cache misses, and its rounds would not measure the
+  // same thing. The loopback benchmarks pin their two threads themselves (same or cross).
+  std::vector<FigureSpec> pinned, loopback;
+  for (const auto& spec : specs) (spec.benchmark.starts_with("BM_LoopbackRtt") ? loopback : pinned).push_back(spec);
+  {
+    const ScopedCpuPin pin(f.pinned_cpu);
+    benchmark::RunSpecifiedBenchmarks(&reporter, filter_for(pinned));
+  }
+  if (!loopback.empty()) benchmark::RunSpecifiedBenchmarks(&reporter, filter_for(loopback));
   f.cpu_scaling = reporter.scaling();
 
   for (const auto& s : specs) {
@@ -256,28 +272,34 @@ Floors measure_floors(const FloorOptions& options) {
           "benchmark {} did not run: is harness/bench linked into this binary?", s.benchmark));
     const Measured& m = it->second;
     if (!m.label.empty()) f.labels[s.benchmark] = m.label;
-    if (!m.ok) {
-      if (s.fixed) throw RunError(fmt::format("{} could not be measured: {}", s.figure, m.error));
+    if (!m.ok()) {
+      if (s.fixed) throw RunError(fmt::format("{} could not be measured: {}", s.figure, m.error.empty() ? "no result" : m.error));
       f.skipped[s.figure] = m.error;
       continue;
     }
-    double value = 0;
-    switch (s.source) {
-      case Source::cpu_time:
-        value = in_figure_unit(s.figure, m.cpu_s);
-        break;
-      case Source::real_time:
-        value = in_figure_unit(s.figure, m.real_s);
-        break;
-      case Source::counter: {
-        const auto c = m.counters.find(s.counter);
-        HOPCOST_CHECK(c != m.counters.end());  // the benchmark and this table disagree
-        HOPCOST_CHECK(s.figure.ends_with(s.counter.substr(s.counter.rfind('_'))));  // same unit
-        value = c->second;
-        break;
+    std::vector<double> values;
+    for (const Round& round : m.rounds) {
+      switch (s.source) {
+        case Source::cpu_time:
+          values.push_back(in_figure_unit(s.figure, round.cpu_s));
+          break;
+        case Source::real_time:
+          values.push_back(in_figure_unit(s.figure, round.real_s));
+          break;
+        case Source::counter: {
+          const auto c = round.counters.find(s.counter);
+          HOPCOST_CHECK(c != round.counters.end());  // the benchmark and this table disagree
+          HOPCOST_CHECK(s.figure.ends_with(s.counter.substr(s.counter.rfind('_'))));  // same unit
+          values.push_back(c->second);
+          break;
+        }
       }
     }
-    f.figures[s.figure] = value;
+    const double mid = median(values);
+    f.figures[s.figure] = mid;
+    const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+    f.spread[s.figure] = mid > 0 ? (*hi - *lo) / mid : 0.0;
+    f.rounds = std::max(f.rounds, static_cast<int>(values.size()));
   }
 
   const std::string where = f.rtt_placement == CpuPlacement::same ? "same_cpu" : "cross_cpu";
@@ -285,6 +307,8 @@ Floors measure_floors(const FloorOptions& options) {
   f.handshake_tls13_cpu_us = f.figures.at("handshake_tls13_cpu_us");
   f.loopback_tcp_rtt_us = f.figures.at("loopback_tcp_rtt_" + where + "_p50_us");
   f.loopback_uds_rtt_us = f.figures.at("loopback_uds_rtt_" + where + "_p50_us");
+  f.spread["loopback_tcp_rtt_us"] = f.spread.at("loopback_tcp_rtt_" + where + "_p50_us");
+  f.spread["loopback_uds_rtt_us"] = f.spread.at("loopback_uds_rtt_" + where + "_p50_us");
   f.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return f;
 }
@@ -303,13 +327,16 @@ nlohmann::ordered_json floors_to_json(const Floors& f) {
   Json skipped = Json::object();
   for (const auto& [name, why] : f.skipped) skipped[name] = why;
   j["skipped"] = skipped;
+  Json spread = Json::object();
+  for (const auto& [name, value] : f.spread) spread[name] = r3(value);
+  j["spread"] = spread;
   j["measurement"] = Json{
       {"set", to_string(f.options.set)},
       {"min_time_s", f.options.min_time_s},
       {"repetitions", f.options.repetitions},
-      {"statistic", f.options.repetitions > 1
-                        ? fmt::format("median of {} repetitions", f.options.repetitions)
-                        : std::string("one run")},
+      {"statistic", f.rounds > 1 ? fmt::format("median of {} rounds", f.rounds) : std::string("one round")},
+      {"spread_statistic", "(max - min) / median of the rounds"},
+      {"pinned_cpu", f.pinned_cpu},
       {"cpu_placement", to_string(f.options.cpus)},
       {"loopback_rtt_placement", to_string(f.rtt_placement)},
       {"loopback_rtt_statistic",

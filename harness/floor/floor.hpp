@@ -35,11 +35,12 @@ std::string_view to_string(FloorSet s);
 struct FloorOptions {
   FloorSet set = FloorSet::quick;
   CpuPlacement cpus = CpuPlacement::same;
-  double min_time_s = 0.08;  // per benchmark and repetition (Google Benchmark's min_time)
-  int repetitions = 3;       // the median of the repetitions is kept
+  double min_time_s = 0.05;  // per benchmark and round (Google Benchmark's min_time)
+  int repetitions = 5;       // rounds (Google Benchmark's repetitions): their median is kept, their spread reported
+  std::optional<int> cpu;    // the CPU the rounds run on (default: the first this process may use)
 };
 
-// The defaults of each set: quick takes about 2 s, full about 25 s on 2 vCPUs.
+// The defaults of each set: quick takes about 3 s, full about 30 s on 2 vCPUs.
 FloorOptions default_floor_options(FloorSet set);
 
 struct Floors {
@@ -56,6 +57,10 @@ struct Floors {
   // (`_us`, `_ns`). E.g. handshake_tls13_client_cpu_us, loopback_tcp_rtt_cross_cpu_p50_us,
   // ecdsa_p256_sign_us, aes_128_gcm_seal_16KiB_us, histogram_record_ns.
   std::map<std::string, double> figures;
+  // Each figure's spread over the rounds: (max - min) / median.
+  std::map<std::string, double> spread;
+  int rounds = 0;       // rounds each figure is the median of
+  int pinned_cpu = 0;   // the CPU the rounds (and the handshakes) ran on
   // Figures that could not be measured here, and why (cross-CPU on a 1-CPU machine).
   std::map<std::string, std::string> skipped;
 

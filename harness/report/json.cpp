@@ -149,13 +149,21 @@ class JsonReporter final : public Reporter {
     j["schema_version"] = r.schema_version;
     j["context"] = context_to_json(r.context);
     j["context"]["configuration"] = scenario_to_json(r.scenario);
-    j["floors"] = r.floors ? Json{{"handshake_tls12_cpu_us", r3(r.floors->handshake_tls12_cpu_us)},
-                                  {"handshake_tls13_cpu_us", r3(r.floors->handshake_tls13_cpu_us)},
-                                  {"loopback_tcp_rtt_us", r3(r.floors->loopback_tcp_rtt_us)},
-                                  {"loopback_uds_rtt_us", r3(r.floors->loopback_uds_rtt_us)},
-                                  {"loopback_tcp_rtt_cross_cpu_us", optional_number(r.floors->loopback_tcp_rtt_cross_cpu_us)},
-                                  {"loopback_uds_rtt_cross_cpu_us", optional_number(r.floors->loopback_uds_rtt_cross_cpu_us)}}
-                           : Json(nullptr);
+    j["floors"] = nullptr;
+    if (r.floors) {
+      const FloorFigures& f = *r.floors;
+      Json spread = Json::object();
+      for (const auto& [name, value] : f.spread) spread[name] = r3(value);
+      j["floors"] = Json{{"handshake_tls12_cpu_us", r3(f.handshake_tls12_cpu_us)},
+                         {"handshake_tls13_cpu_us", r3(f.handshake_tls13_cpu_us)},
+                         {"loopback_tcp_rtt_us", r3(f.loopback_tcp_rtt_us)},
+                         {"loopback_uds_rtt_us", r3(f.loopback_uds_rtt_us)},
+                         {"loopback_tcp_rtt_cross_cpu_us", optional_number(f.loopback_tcp_rtt_cross_cpu_us)},
+                         {"loopback_uds_rtt_cross_cpu_us", optional_number(f.loopback_uds_rtt_cross_cpu_us)},
+                         {"spread", spread},
+                         {"rounds", f.rounds},
+                         {"pinned_cpu", f.pinned_cpu ? Json(*f.pinned_cpu) : Json(nullptr)}};
+    }
     Json marginal = Json::array();
     for (const auto& m : r.marginal_tls_hop) marginal.push_back(marginal_json(m));
     j["marginal_tls_hop"] = marginal;

@@ -54,11 +54,19 @@ struct LinkResult {
   std::optional<double> added_latency_vs_floor;  // plaintext tcp/uds links: p50 ÷ the loopback round-trip floor
 };
 
+// A floor whose rounds spread more than this, relative to their median, is flagged.
+inline constexpr double kFloorSpreadWarning = 0.10;
+
 // The floors this run's figures are compared with (hopcost floor, harness/floor/).
 struct FloorFigures {
   double handshake_tls12_cpu_us = 0, handshake_tls13_cpu_us = 0;
   double loopback_tcp_rtt_us = 0, loopback_uds_rtt_us = 0;  // client and server on one CPU
   std::optional<double> loopback_tcp_rtt_cross_cpu_us, loopback_uds_rtt_cross_cpu_us;  // on two CPUs
+  // Each figure above (by its JSON name) is the median of `rounds` rounds run on
+  // `pinned_cpu`; its spread is (max - min) / median of the rounds.
+  std::map<std::string, double> spread;
+  int rounds = 0;
+  std::optional<int> pinned_cpu;
 };
 
 // A figure's cost per TLS link, from the variants of one group (same placement, TLS

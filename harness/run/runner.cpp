@@ -274,6 +274,12 @@ std::vector<std::string> report_warnings(const Report& report) {
   if (report.scenario.count_instructions)
     w.push_back("run under callgrind (--count-instructions): about 50 times slower, so times, rates and CPU figures "
                 "are not representative; instruction counts are");
+  if (report.floors)
+    for (const auto& [name, spread] : report.floors->spread)
+      if (spread > kFloorSpreadWarning)
+        w.push_back(fmt::format("floor {} spread {:.0f}% over its {} rounds (more than {:.0f}%): the machine was noisy "
+                                "while floors were measured, and ratios to this floor are uncertain",
+                                name, 100 * spread, report.floors->rounds, 100 * kFloorSpreadWarning));
   int most_nodes = 0;
   for (const auto& v : report.variants) most_nodes = std::max(most_nodes, v.hops + 1);
   if (report.scenario.cpu_policy.kind == CpuPolicy::Kind::spread && c.cores > 0 && most_nodes > c.cores)
@@ -299,6 +305,11 @@ std::vector<std::string> report_warnings(const Report& report) {
                               "had failed): the window includes reconnections and their handshakes",
                               label(v), *v.connections_established, v.connections));
     if (v.failure) continue;
+    if (v.handshake_cpu_vs_floor && *v.handshake_cpu_vs_floor < 1.0)
+      w.push_back(fmt::format("{}: handshake CPU is {:.2f}x its floor, below 1: a handshake in the chain does at least "
+                              "the floor's work, so the machine was slower while the floor was measured than during "
+                              "the run",
+                              label(v), *v.handshake_cpu_vs_floor));
     // Failed requests are the client's errors; the relays' and the origin's count the same
     // failures again where they happened.
     const uint64_t failed = v.nodes.empty() ? v.errors.total() : v.nodes.front().errors.total();

@@ -75,7 +75,9 @@ Report fixed_report() {
   repeated.nodes[0].instructions_per_request = 5161973;
   repeated.nodes[0].instructions_per_handshake = 5088123.5;
   repeated.nodes[1].instructions_per_request = 2255074;
-  r.floors = FloorFigures{530.25, 551.5, 67.125, 46.0};
+  r.floors = FloorFigures{530.25, 551.5, 67.125, 46.0, std::nullopt, std::nullopt, {}, 5, 0};
+  r.floors->spread = {{"handshake_tls12_cpu_us", 0.031}, {"handshake_tls13_cpu_us", 0.042},
+                      {"loopback_tcp_rtt_us", 0.12}, {"loopback_uds_rtt_us", 0.08}};
   r.marginal_tls_hop = {Marginal{"inproc", "1.3", "new", {150, Interval{120, 180}}, {450, Interval{300, 600}},
                                  {300, std::nullopt}, {550.5, Interval{540, 561}}, 6, false, false}};
   VariantResult failed = variant("terminate-once", {"tls", "tcp"}, "new", 1.0);

@@ -98,3 +98,28 @@ TEST_CASE("CPU placements parse back from their names", "[floor]") {
   CHECK_FALSE(parse_cpu_placement("spread").has_value());
   CHECK_FALSE(parse_cpu_placement("").has_value());
 }
+
+TEST_CASE("floors: each figure is the median of its rounds, with their spread, on the CPU asked for", "[floor]") {
+  FloorOptions o = tiny(FloorSet::quick, CpuPlacement::same);
+  o.repetitions = 3;
+  const auto cpus_before = allowed_cpus();
+  o.cpu = cpus_before.back();
+  const Floors f = measure_floors(o);
+  CHECK(f.rounds == 3);
+  CHECK(f.pinned_cpu == allowed_cpus().back());
+  for (const char* key : {"handshake_tls12_cpu_us", "handshake_tls13_cpu_us", "loopback_tcp_rtt_us", "loopback_uds_rtt_us"}) {
+    INFO(key);
+    REQUIRE(f.spread.contains(key));
+    CHECK(f.spread.at(key) >= 0);
+  }
+  // Every measured figure has a spread; three rounds of real work never agree exactly
+  // on both handshakes.
+  for (const auto& [figure, value] : f.figures) CHECK(f.spread.contains(figure));
+  CHECK(f.spread.at("handshake_tls12_cpu_us") + f.spread.at("handshake_tls13_cpu_us") > 0);
+  const auto j = floors_to_json(f);
+  CHECK(j["spread"]["handshake_tls13_cpu_us"].is_number());
+  CHECK(j["measurement"]["pinned_cpu"] == allowed_cpus().back());
+  CHECK(j["measurement"]["statistic"] == "median of 3 rounds");
+  // The thread that measured is given its CPUs back.
+  CHECK(allowed_cpus() == cpus_before);
+}
