@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <charconv>
 
 #include "http/message_buffer.hpp"
 #include "load/pacer.hpp"
@@ -70,6 +71,55 @@ class ClosedLoop {
     bool failing = false;      // counted in its failing ones: the last request failed
   };
 
+  // The timeout of a request on an open connection, without a timer per request: the
+  // request sets a deadline, and one timer per connection, armed at most once per
+  // timeout period while requests keep coming, checks it when it expires. A deadline
+  // that has moved on (the request it was armed for finished) re-arms the timer for the
+  // current one; a deadline that has passed aborts the stream, so the exchange fails
+  // wherever it stands and is counted as a timeout. Racing every request against its own
+  // timer (`exchange || timer`, as for new connections below) costs a parallel group, two
+  // spawned coroutines and their cancellation slots per request: with keep-alive, more
+  // than half of the driver's instructions (docs/performance.md). Deadlines only move forward, so every request is aborted at most
+  // `timeout` after it began, plus the timer's wake-up latency, as with a timer of its own.
+  struct Watchdog {
+    explicit Watchdog(const asio::any_io_executor& ex) : timer(ex) {}
+    asio::steady_timer timer;
+    Clock::time_point deadline = Clock::time_point::max();  // max: no request in flight
+    Stream* stream = nullptr;                               // the request's, while in flight
+    bool armed = false;                                     // a wait is pending
+    bool fired = false;                                     // the request in flight was aborted
+    bool stopped = false;                                   // the connection is over
+
+    static void arm(const std::shared_ptr<Watchdog>& w) {
+      w->armed = true;
+      w->timer.expires_at(w->deadline);
+      w->timer.async_wait([w](error_code) {
+        w->armed = false;
+        if (w->stopped || w->deadline == Clock::time_point::max()) return;  // idle: the next request arms it
+        if (Clock::now() < w->deadline) return arm(w);
+        w->fired = true;
+        w->stream->abort();
+      });
+    }
+    // A request on `s` begins; it must finish by `by`.
+    static void begin(const std::shared_ptr<Watchdog>& w, Stream& s, Clock::time_point by) {
+      w->deadline = by;
+      w->stream = &s;
+      w->fired = false;
+      if (!w->armed) arm(w);
+    }
+    // The request is over: whether the deadline aborted it.
+    bool end() {
+      deadline = Clock::time_point::max();
+      stream = nullptr;
+      return fired;
+    }
+    void stop() {
+      stopped = true;
+      timer.cancel();
+    }
+  };
+
   // Takes the edge the window has due, if any: the snapshot, then the window's new state.
   // A snapshot that throws (a node process has died) ends the run: run() rethrows it.
   void take_edge() {
@@ -100,7 +150,9 @@ class ClosedLoop {
 
   asio::awaitable<void> connection(int index) {
     Connection c;
-    asio::steady_timer timer(co_await asio::this_coro::executor);
+    const auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer timer(executor);
+    const auto watchdog = std::make_shared<Watchdog>(executor);
     // Open loop: warm-up and the measured interval each have their own schedule, so that
     // a backlog left by warm-up is dropped, not carried into the measurement.
     std::optional<Pacer> pacer;
@@ -142,18 +194,33 @@ class ClosedLoop {
       const auto t0 = Clock::now();
       if (!pacer) intended = t0;
       const uint64_t id = ++next_id_;
-      timer.expires_at(t0 + settings_.timeout);
-      // Whichever finishes first wins; the other is cancelled. Cancelling the exchange
-      // aborts its connect, handshake, read or write wherever it stands.
-      auto exchanged = exchange(c, id);  // named first: see docs/architecture.md, "Coroutines and GCC 12"
-      auto timed_out = timer.async_wait(nothrow);
-      auto outcome = co_await (std::move(exchanged) || std::move(timed_out));
-      const auto t1 = Clock::now();
       std::optional<Failure> failure;
-      if (outcome.index() == 1)
+      bool timed_out = false;
+      Clock::time_point t1;
+      if (c.stream) {
+        // An open connection: the watchdog bounds the request (see Watchdog).
+        Watchdog::begin(watchdog, *c.stream, t0 + settings_.timeout);
+        auto exchanged = exchange(c, id);  // named first: see docs/architecture.md, "Coroutines and GCC 12"
+        auto outcome = co_await std::move(exchanged);
+        t1 = Clock::now();
+        failure = std::move(outcome);
+        timed_out = watchdog->end();
+      } else {
+        // A new connection: whichever finishes first wins; the other is cancelled.
+        // Cancelling the exchange aborts its connect, handshake, read or write wherever
+        // it stands (the stream does not exist yet while connecting).
+        timer.expires_at(t0 + settings_.timeout);
+        auto exchanged = exchange(c, id);
+        auto timer_done = timer.async_wait(nothrow);
+        auto outcome = co_await (std::move(exchanged) || std::move(timer_done));
+        t1 = Clock::now();
+        if (outcome.index() == 1)
+          timed_out = true;
+        else
+          failure = std::move(std::get<0>(outcome));
+      }
+      if (timed_out)
         failure = Failure{ErrorKind::timeout, fmt::format("no response within {} ms", settings_.timeout.count() / 1'000'000)};
-      else
-        failure = std::move(std::get<0>(outcome));
       if (!failure) {
         if (measured) {
           last_success_ = std::max(last_success_, t1);
@@ -176,6 +243,7 @@ class ClosedLoop {
       window_->done();
       take_edge();
     }
+    watchdog->stop();
     if (c.stream) co_await c.stream->shutdown();
   }
 
@@ -210,8 +278,8 @@ class ClosedLoop {
       c.buffer.clear();
     }
     char id[24];
-    const auto id_len = fmt::format_to_n(id, sizeof id, "{}", request_id).size;
-    const std::string_view request[] = {head_start_, std::string_view(id, id_len), head_end_};
+    const auto id_end = std::to_chars(id, id + sizeof id, request_id).ptr;
+    const std::string_view request[] = {head_start_, std::string_view(id, static_cast<size_t>(id_end - id)), head_end_};
     if (auto ec = co_await c.stream->write(request)) {
       failure.emplace(Failure{ErrorKind::write, ec.message()});
       co_return failure;

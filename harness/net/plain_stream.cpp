@@ -34,12 +34,34 @@ class PlainStream final : public Stream {
     }
   }
 
+  // Likewise a non-blocking write first, and a wait for room only when the socket took
+  // less than everything: async_write's system calls, without the trip through the
+  // scheduler when the socket takes the whole message at once (the usual case).
   asio::awaitable<error_code> write(std::span<const std::string_view> pieces) override {
     std::array<asio::const_buffer, kMaxPieces> buffers;
     HOPCOST_CHECK(pieces.size() <= buffers.size());
-    for (size_t i = 0; i < pieces.size(); ++i) buffers[i] = asio::buffer(pieces[i]);
-    auto [ec, n] = co_await asio::async_write(socket_, std::span(buffers.data(), pieces.size()), nothrow);
-    count(n);
+    size_t count_left = 0;
+    for (auto p : pieces)
+      if (!p.empty()) buffers[count_left++] = asio::buffer(p);
+    std::span<asio::const_buffer> rest(buffers.data(), count_left);
+    size_t written = 0;
+    error_code ec;
+    while (!rest.empty()) {
+      size_t n = socket_.write_some(rest, ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        auto [wec] = co_await socket_.async_wait(Socket::wait_write, nothrow);
+        if ((ec = wec)) break;
+        continue;
+      }
+      if (ec) break;
+      written += n;
+      while (!rest.empty() && n >= rest.front().size()) {
+        n -= rest.front().size();
+        rest = rest.subspan(1);
+      }
+      if (!rest.empty()) rest.front() += n;
+    }
+    count(written);
     co_return ec;
   }
 
