@@ -397,11 +397,12 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
   }
   if (failure) {
     // What was counted before the failure still tells why: warm-up errors, exhaustion.
+    // A dead node's counters are gone with it: then the client's own are all there is.
     if (before.empty()) {
       try {
         before = snapshot();
       } catch (const RunError&) {
-        // a node has died: its counters are gone with it
+        before = {snapshot_of(client, "client", Role::client, client_cpu.now_ns())};
       }
     }
     chain->stop();
