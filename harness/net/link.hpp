@@ -5,6 +5,7 @@
 
 #include <openssl/base.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -20,6 +21,10 @@ struct LinkEnds {
   SSL_CTX* server_ctx = nullptr;  // TLS kinds: the listening node's certificate and key
   SSL_CTX* client_ctx = nullptr;  // TLS kinds: what the connecting node trusts
   std::string server_name;        // TLS kinds: the name the connecting node verifies
+  // The emulated network's round-trip time (DESIGN.md, "Layers of a link"): each end
+  // delivers what it writes rtt/2 later, and a new connection's first bytes from the
+  // connecting end one rtt later still. 0: no delay line at all.
+  std::chrono::nanoseconds rtt{0};
 };
 
 // The connecting end: a new transport connection, wrapped for the link's kind. The
