@@ -15,6 +15,7 @@
 #include "net/url.hpp"
 #include "node/origin.hpp"
 #include "node/relay.hpp"
+#include "node/upstream_policy.hpp"
 #include "tls/context.hpp"
 #include "tls/pem.hpp"
 #include "tls/tickets.hpp"
@@ -107,6 +108,14 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
   add_common(hop.app, hop);
   hop.app->add_option("--upstream", hop.upstream, "Where to forward: a URL as for --listen")->required()->type_name("URL");
   hop.app->add_option("--ca", hop.ca, "CA certificate (PEM) that a TLS upstream's certificate must chain to")->type_name("FILE");
+  std::string policies;  // "1:1|pool", from the one table
+  for (const auto& [value, text] : kUpstreamPolicies) policies += (policies.empty() ? "" : "|") + std::string(text);
+  hop.app->add_option("--upstream-policy", hop.upstream_policy,
+                      fmt::format("How upstream connections are used, one of {}: 1:1 opens one per downstream "
+                                  "connection and closes it with it; pool keeps them open and lends them to any "
+                                  "downstream connection's requests, one exchange at a time [default: 1:1]",
+                                  kUpstreamPoliciesAccepted))
+      ->type_name(policies);
   hop.app->add_option("--upstream-name", hop.upstream_name,
                       "Name the upstream's certificate must carry [default: the upstream URL's host; localhost for "
                       "tls+unix]")
@@ -132,6 +141,11 @@ int execute_node_command(const NodeCommand& c) {
   } else if (!c.cert.empty() || !c.key.empty()) {
     throw ConfigError(fmt::format("--cert/--key: --listen {} is not TLS", c.listen));
   }
+
+  const auto upstream_policy = parse_upstream_policy(c.upstream_policy);
+  if (c.role == Role::relay && !upstream_policy)
+    throw ConfigError(fmt::format("--upstream-policy: unknown value '{}'; accepted: {}", c.upstream_policy,
+                                  kUpstreamPoliciesAccepted));
 
   LinkEnds up;
   if (c.role == Role::relay) {
@@ -169,7 +183,7 @@ int execute_node_command(const NodeCommand& c) {
   if (c.role == Role::origin)
     node = std::make_unique<Origin>(c.name, c.response_bytes);
   else
-    node = std::make_unique<Relay>(c.name, up);
+    node = std::make_unique<Relay>(c.name, up, *upstream_policy);
   try {
     node->listen(down);
   } catch (const RunError& e) {

@@ -110,15 +110,23 @@ asio::awaitable<ReadResult> MessageBuffer::read_head(Stream& from, MessageType t
 }
 
 asio::awaitable<ForwardResult> MessageBuffer::forward(Stream& from, Stream& to, const HttpHead& head,
-                                                     std::chrono::steady_clock::time_point* last_write) {
+                                                     std::chrono::steady_clock::time_point* last_write,
+                                                     std::span<const std::string_view> head_pieces) {
   HOPCOST_CHECK(end_ - begin_ >= head.head_bytes);
   uint64_t body_left = head.content_length;
   const size_t body_here = static_cast<size_t>(std::min<uint64_t>(body_left, end_ - begin_ - head.head_bytes));
   const std::string_view first[] = {std::string_view(data_ + begin_, head.head_bytes + body_here)};
+  std::vector<std::string_view> replaced;  // only when the head is replaced
+  if (!head_pieces.empty()) {
+    replaced.assign(head_pieces.begin(), head_pieces.end());
+    if (body_here > 0) replaced.push_back(std::string_view(data_ + begin_ + head.head_bytes, body_here));
+  }
+  const std::span<const std::string_view> pieces = head_pieces.empty() ? std::span<const std::string_view>(first)
+                                                                        : std::span<const std::string_view>(replaced);
   begin_ += head.head_bytes + body_here;
   body_left -= body_here;
   if (last_write && body_left == 0) *last_write = std::chrono::steady_clock::now();
-  if (auto ec = co_await to.write(first)) co_return ForwardResult{ec, true};
+  if (auto ec = co_await to.write(pieces)) co_return ForwardResult{ec, true};
   while (body_left > 0) {
     auto [ec, n] = co_await read_more(from);
     if (ec) co_return ForwardResult{ec, false};

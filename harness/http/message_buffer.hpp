@@ -2,8 +2,10 @@
 // end of one message stay buffered for the next.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "http/head.hpp"
@@ -58,8 +60,22 @@ class MessageBuffer {
   // After read_head: sends the head and the whole body to `to`, unchanged, reading the
   // rest of the body from `from` as it comes. Head and buffered body go in one write.
   // `last_write` (optional) is set just before the write of the message's last byte.
+  // `head_pieces` (optional) are written in place of the head's bytes: a relay that drops
+  // hop-by-hop headers (a pooling relay, node/relay.cpp); they may point into this buffer.
   asio::awaitable<ForwardResult> forward(Stream& from, Stream& to, const HttpHead& head,
-                                         std::chrono::steady_clock::time_point* last_write = nullptr);
+                                         std::chrono::steady_clock::time_point* last_write = nullptr,
+                                         std::span<const std::string_view> head_pieces = {});
+
+  // After read_head: the message's bytes buffered so far, its head and as much of its
+  // body as has arrived (the whole message when the size is head_bytes + content_length).
+  // Valid until the next call on this buffer; discard_body consumes a whole message
+  // without reading. A pooling relay keeps a whole request to send it again.
+  std::string_view buffered_message(const HttpHead& head) const {
+    const uint64_t size = std::min<uint64_t>(end_ - begin_, head.head_bytes + head.content_length);
+    return std::string_view(data_ + begin_, static_cast<size_t>(size));
+  }
+  // Whether no byte is buffered (none of a next message has arrived).
+  bool empty() const { return begin_ == end_; }
 
   // After read_head: reads the body and drops it.
   asio::awaitable<error_code> discard_body(Stream& from, const HttpHead& head);

@@ -3,10 +3,65 @@
 #include <fmt/format.h>
 
 #include "http/message_buffer.hpp"
+#include "util/check.hpp"
 
 namespace hopcost {
+namespace {
 
-Relay::Relay(std::string name, const LinkEnds& upstream) : Node(std::move(name), Role::relay), upstream_(upstream) {}
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// Appends to `pieces` the message head `head` (start line through the blank line) without
+// its `Connection` header lines, as views into `head`. Returns whether any was dropped.
+bool without_connection(std::string_view head, std::vector<std::string_view>& pieces) {
+  size_t kept_from = 0;
+  bool dropped = false;
+  size_t pos = head.find("\r\n");
+  if (pos == std::string_view::npos) {
+    pieces.push_back(head);
+    return false;
+  }
+  pos += 2;
+  while (pos < head.size()) {
+    const size_t eol = head.find("\r\n", pos);
+    if (eol == std::string_view::npos || eol == pos) break;  // the blank line
+    const std::string_view line = head.substr(pos, eol - pos);
+    const size_t colon = line.find(':');
+    if (colon != std::string_view::npos && iequals(line.substr(0, colon), "connection")) {
+      if (pos > kept_from) pieces.push_back(head.substr(kept_from, pos - kept_from));
+      kept_from = eol + 2;
+      dropped = true;
+    }
+    pos = eol + 2;
+  }
+  pieces.push_back(head.substr(kept_from));
+  return dropped;
+}
+
+// A connection borrowed from the pool for one exchange: discarded (not given back) if
+// the exchange ends any other way than through give_back.
+struct Borrowed {
+  UpstreamPool& pool;
+  std::unique_ptr<UpstreamConnection> c;
+  ~Borrowed() {
+    if (c) pool.discard(std::move(c));
+  }
+};
+
+}  // namespace
+
+Relay::Relay(std::string name, const LinkEnds& upstream, UpstreamPolicy policy)
+    : Node(std::move(name), Role::relay), upstream_(upstream), policy_(policy) {
+  if (policy_ == UpstreamPolicy::pool) pool_ = std::make_unique<UpstreamPool>(io());
+}
 
 asio::awaitable<void> Relay::upstream_failed(Stream& downstream, ErrorKind kind, const std::string& reason) {
   stats().add_error(kind, reason);
@@ -18,6 +73,30 @@ asio::awaitable<void> Relay::upstream_failed(Stream& downstream, ErrorKind kind,
 }
 
 asio::awaitable<void> Relay::serve(std::unique_ptr<Stream> down) {
+  if (pool_)
+    co_await serve_pooled(std::move(down));
+  else
+    co_await serve_one_to_one(std::move(down));
+}
+
+asio::awaitable<std::unique_ptr<Stream>> Relay::open_upstream(ErrorKind& kind, std::string& reason) {
+  std::unique_ptr<Stream> none;
+  auto [ec, stream] = co_await connect_end(upstream_, stats());
+  if (ec) {
+    kind = ErrorKind::connect;
+    reason = "upstream connect: " + ec.message();
+    co_return std::move(none);
+  }
+  if ((ec = co_await stream->handshake())) {
+    kind = ErrorKind::handshake;
+    reason = "upstream handshake: " + ec.message();
+    co_return std::move(none);
+  }
+  stats().add_upstream_opened();
+  co_return std::move(stream);
+}
+
+asio::awaitable<void> Relay::serve_one_to_one(std::unique_ptr<Stream> down) {
   std::unique_ptr<Stream> up;
   MessageBuffer from_down, from_up;
   while (true) {
@@ -47,6 +126,7 @@ asio::awaitable<void> Relay::serve(std::unique_ptr<Stream> down) {
         co_await upstream_failed(*down, ErrorKind::handshake, reason);
         break;
       }
+      stats().add_upstream_opened();
       up = std::move(stream);
     }
     if (auto f = co_await from_down.forward(*down, *up, request); f.ec) {
@@ -74,6 +154,114 @@ asio::awaitable<void> Relay::serve(std::unique_ptr<Stream> down) {
     if (close_after || response.close) break;
   }
   if (up) co_await up->shutdown();
+  co_await down->shutdown();
+}
+
+asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
+  MessageBuffer from_down;
+  std::vector<std::string_view> request_pieces, response_pieces;  // kept for their capacity
+  std::string reason;  // built before the co_await that takes it (GCC 12, docs/architecture.md)
+  while (true) {
+    HttpHead request;
+    auto r = co_await from_down.read_head(*down, MessageType::request, request);
+    if (r.outcome == ReadOutcome::closed) break;
+    if (r.outcome != ReadOutcome::ok) {
+      stats().add_error(ErrorKind::read, r.outcome == ReadOutcome::bad ? "bad request: " + r.detail : r.ec.message());
+      break;
+    }
+    const bool close_after = request.close;
+    const auto head_in = std::chrono::steady_clock::now();
+    char id[32];  // the request id, kept: the view into the buffer does not outlive the request
+    const size_t id_len = request.request_id.copy(id, sizeof id);
+
+    // What goes upstream: the head without `Connection`, then the body. A request that is
+    // here whole is written from the buffer, and can be written again on a new connection.
+    const std::string_view here = from_down.buffered_message(request);
+    const bool whole = here.size() == request.head_bytes + request.content_length;
+    request_pieces.clear();
+    const bool stripped = without_connection(here.substr(0, request.head_bytes), request_pieces);
+    if (whole && here.size() > request.head_bytes) request_pieces.push_back(here.substr(request.head_bytes));
+
+    Borrowed up{*pool_, pool_->take()};
+    bool failed = false;  // counted, and answered with a 502 where the client can be told
+    bool reused = false;
+    HttpHead response;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      reused = up.c != nullptr;
+      if (!up.c) {
+        ErrorKind kind = ErrorKind::connect;
+        auto stream = co_await open_upstream(kind, reason);
+        if (!stream) {
+          co_await upstream_failed(*down, kind, reason);
+          failed = true;
+          break;
+        }
+        up.c = std::make_unique<UpstreamConnection>();
+        up.c->stream = std::move(stream);
+        pool_->opened();
+        stats().note_upstream_pool_size(pool_->peak());
+      }
+      error_code ec;
+      if (whole) {
+        ec = co_await up.c->stream->write(request_pieces);
+      } else {
+        const auto head_pieces = stripped ? std::span<const std::string_view>(request_pieces)
+                                          : std::span<const std::string_view>();
+        const auto f = co_await from_down.forward(*down, *up.c->stream, request, nullptr, head_pieces);
+        if (f.ec && !f.write_failed) {
+          reason = "request body: " + f.ec.message();
+          stats().add_error(ErrorKind::read, reason);
+          failed = true;
+          break;
+        }
+        ec = f.ec;
+      }
+      if (ec) {
+        if (reused && whole) {  // closed while idle: once more, on a new connection
+          pool_->discard(std::move(up.c));
+          stats().add_upstream_retry();
+          continue;
+        }
+        reason = "upstream write: " + ec.message();
+        co_await upstream_failed(*down, ErrorKind::write, reason);
+        failed = true;
+        break;
+      }
+      r = co_await up.c->buffer.read_head(*up.c->stream, MessageType::response, response);
+      if (r.outcome == ReadOutcome::ok) break;
+      if (reused && whole && r.outcome != ReadOutcome::bad && up.c->buffer.empty()) {
+        // Not a byte of the response came back: the upstream had closed it while idle.
+        pool_->discard(std::move(up.c));
+        stats().add_upstream_retry();
+        continue;
+      }
+      reason = "upstream response: " + (r.outcome == ReadOutcome::bad ? r.detail : r.ec.message());
+      co_await upstream_failed(*down, ErrorKind::read, reason);
+      failed = true;
+      break;
+    }
+    if (failed) break;
+    HOPCOST_CHECK(up.c);
+    if (whole) co_await from_down.discard_body(*down, request);  // all buffered: reads nothing
+
+    // A response that closes its upstream connection leaves the downstream one open.
+    response_pieces.clear();
+    std::span<const std::string_view> response_head;
+    if (response.close && !close_after &&
+        without_connection(up.c->buffer.buffered_message(response).substr(0, response.head_bytes), response_pieces))
+      response_head = response_pieces;
+    std::chrono::steady_clock::time_point last_out;
+    if (auto f = co_await up.c->buffer.forward(*up.c->stream, *down, response, &last_out, response_head); f.ec) {
+      stats().add_error(f.write_failed ? ErrorKind::write : ErrorKind::read, "response: " + f.ec.message());
+      break;
+    }
+    stats().add_message();
+    record_residence(std::string_view(id, id_len), head_in, last_out);
+    if (reused) stats().add_upstream_reuse();
+    ++up.c->exchanges;
+    if (auto done = pool_->give_back(std::move(up.c), !response.close)) co_await done->stream->shutdown();
+    if (close_after) break;
+  }
   co_await down->shutdown();
 }
 

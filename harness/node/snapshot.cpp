@@ -62,6 +62,10 @@ nlohmann::ordered_json to_json(const NodeSnapshot& s) {
   j["first_errors"] = first;
   j["exhausted"] = s.counters.exhausted;
   j["first_exhausted"] = s.first_exhausted;
+  j["upstream_opened"] = s.counters.upstream_opened;
+  j["upstream_reuses"] = s.counters.upstream_reuses;
+  j["upstream_retries"] = s.counters.upstream_retries;
+  j["upstream_pool_peak"] = s.counters.upstream_pool_peak;
   if (s.negotiated)
     j["negotiated"] = {{"version", s.negotiated->version}, {"cipher", s.negotiated->cipher}, {"group", s.negotiated->group}};
   else
@@ -85,6 +89,11 @@ NodeSnapshot snapshot_from_json(const nlohmann::json& j) {
   }
   s.counters.exhausted = j.value("exhausted", uint64_t{0});
   s.first_exhausted = j.value("first_exhausted", std::string());
+  // Absent in lines from before upstream pools: 0.
+  s.counters.upstream_opened = j.value("upstream_opened", uint64_t{0});
+  s.counters.upstream_reuses = j.value("upstream_reuses", uint64_t{0});
+  s.counters.upstream_retries = j.value("upstream_retries", uint64_t{0});
+  s.counters.upstream_pool_peak = j.value("upstream_pool_peak", uint64_t{0});
   if (const auto& n = j.at("negotiated"); !n.is_null())
     s.negotiated = Negotiated{n.at("version"), n.at("cipher"), n.at("group")};
   return s;

@@ -14,6 +14,10 @@ NodeCounters NodeCounters::operator-(const NodeCounters& e) const {
   d.messages = messages - e.messages;
   for (int k = 0; k < kErrorKinds; ++k) d.errors.by_kind[k] = errors.by_kind[k] - e.errors.by_kind[k];
   d.exhausted = exhausted - e.exhausted;
+  d.upstream_opened = upstream_opened - e.upstream_opened;
+  d.upstream_reuses = upstream_reuses - e.upstream_reuses;
+  d.upstream_retries = upstream_retries - e.upstream_retries;
+  d.upstream_pool_peak = upstream_pool_peak;  // a level: the later one
   return d;
 }
 
@@ -56,6 +60,10 @@ NodeCounters NodeStats::snapshot() const {
   c.messages = messages_.load(kRelaxed);
   for (int k = 0; k < kErrorKinds; ++k) c.errors.by_kind[k] = errors_[k].load(kRelaxed);
   c.exhausted = exhausted_.load(kRelaxed);
+  c.upstream_opened = upstream_opened_.load(kRelaxed);
+  c.upstream_reuses = upstream_reuses_.load(kRelaxed);
+  c.upstream_retries = upstream_retries_.load(kRelaxed);
+  c.upstream_pool_peak = upstream_pool_peak_.load(kRelaxed);
   return c;
 }
 

@@ -48,6 +48,15 @@ struct NodeCounters {
   uint64_t messages = 0;      // requests served (origin) or relayed, response included (relay)
   ErrorCounts errors;
   uint64_t exhausted = 0;     // of the errors: for want of file descriptors or memory
+  // Relays (node/relay.hpp): upstream connections opened (connected and handshaken),
+  // requests whose exchange went over a pooled connection that had carried one before,
+  // requests retried on a new connection after a reused one was found closed, and the
+  // most connections the pool held at once (idle and in use; 0 with `1:1`). The peak is
+  // a level, not a count: a difference keeps the later snapshot's.
+  uint64_t upstream_opened = 0;
+  uint64_t upstream_reuses = 0;
+  uint64_t upstream_retries = 0;
+  uint64_t upstream_pool_peak = 0;
 
   NodeCounters operator-(const NodeCounters& earlier) const;
   const SideCounters& side(TlsSide s) const { return s == TlsSide::server ? server : client; }
@@ -69,6 +78,13 @@ class NodeStats {
   void add_app(TlsSide side, uint64_t n) { at(side).app_bytes.fetch_add(n, kRelaxed); }
   void add_record_cpu(TlsSide side, uint64_t ns) { at(side).record_cpu_ns.fetch_add(ns, kRelaxed); }
   void add_message() { messages_.fetch_add(1, kRelaxed); }
+  void add_upstream_opened() { upstream_opened_.fetch_add(1, kRelaxed); }
+  void add_upstream_reuse() { upstream_reuses_.fetch_add(1, kRelaxed); }
+  void add_upstream_retry() { upstream_retries_.fetch_add(1, kRelaxed); }
+  // Raises the pool's peak to `size` if it is higher (one writer: the relay's thread).
+  void note_upstream_pool_size(uint64_t size) {
+    if (size > upstream_pool_peak_.load(kRelaxed)) upstream_pool_peak_.store(size, kRelaxed);
+  }
   // Counts one error; the first detail of each kind is kept to explain the count. An
   // error for want of file descriptors or memory (EMFILE, ENFILE, ENOMEM, ENOBUFS, by
   // their text) is also counted as `exhausted`, with its first detail.
@@ -96,6 +112,7 @@ class NodeStats {
   std::atomic<uint64_t> messages_{0};
   std::array<std::atomic<uint64_t>, kErrorKinds> errors_{};
   std::atomic<uint64_t> exhausted_{0};
+  std::atomic<uint64_t> upstream_opened_{0}, upstream_reuses_{0}, upstream_retries_{0}, upstream_pool_peak_{0};
 
   std::atomic<bool> has_negotiated_{false};
   mutable std::mutex mutex_;  // guards the strings below; taken once per kind, not per request

@@ -17,6 +17,10 @@ TEST_CASE("a node snapshot survives its JSON line") {
   s.counters.errors[ErrorKind::connect] = 3;
   s.first_errors[static_cast<int>(ErrorKind::connect)] = "upstream connect: Connection refused";
   s.negotiated = Negotiated{"TLSv1.2", "ECDHE-ECDSA-AES128-GCM-SHA256", "X25519"};
+  s.counters.upstream_opened = 8;
+  s.counters.upstream_reuses = 500;
+  s.counters.upstream_retries = 2;
+  s.counters.upstream_pool_peak = 7;
   const std::string line = to_json(s).dump();
   CHECK(line.find('\n') == std::string::npos);
   CHECK(line.rfind(R"({"name":"relay2","role":"relay","cpu_ns":123456789,"messages":77,"server":{"handshakes":10,)", 0) == 0);
@@ -30,6 +34,40 @@ TEST_CASE("a node snapshot survives its JSON line") {
   CHECK(back.counters.errors == s.counters.errors);
   CHECK(back.first_errors == s.first_errors);
   CHECK(back.negotiated == s.negotiated);
+  CHECK(back.counters.upstream_opened == 8);
+  CHECK(back.counters.upstream_reuses == 500);
+  CHECK(back.counters.upstream_retries == 2);
+  CHECK(back.counters.upstream_pool_peak == 7);
   s.negotiated.reset();
   CHECK_FALSE(snapshot_from_json(nlohmann::json::parse(to_json(s).dump())).negotiated);
+}
+
+TEST_CASE("a node snapshot line from before upstream pools parses, with their counters 0") {
+  NodeSnapshot s;
+  s.name = "relay1";
+  auto j = nlohmann::json::parse(to_json(s).dump());
+  for (const char* key : {"upstream_opened", "upstream_reuses", "upstream_retries", "upstream_pool_peak"}) {
+    REQUIRE(j.contains(key));
+    j.erase(key);
+  }
+  const NodeSnapshot back = snapshot_from_json(j);
+  CHECK(back.counters.upstream_opened == 0);
+  CHECK(back.counters.upstream_pool_peak == 0);
+}
+
+TEST_CASE("a difference of node counters subtracts the upstream counts and keeps the later pool peak") {
+  NodeCounters earlier, later;
+  earlier.upstream_opened = 3;
+  earlier.upstream_reuses = 10;
+  earlier.upstream_retries = 1;
+  earlier.upstream_pool_peak = 4;
+  later.upstream_opened = 5;
+  later.upstream_reuses = 110;
+  later.upstream_retries = 2;
+  later.upstream_pool_peak = 6;
+  const auto d = later - earlier;
+  CHECK(d.upstream_opened == 2);
+  CHECK(d.upstream_reuses == 100);
+  CHECK(d.upstream_retries == 1);
+  CHECK(d.upstream_pool_peak == 6);
 }
