@@ -12,6 +12,9 @@
 #include "net/endpoint.hpp"
 #include "net/link_kind.hpp"
 #include "net/stream.hpp"
+// Transitional, the last include of node/ in net/: load/driver.hpp uses NodeStats
+// without including node/stats.hpp. Remove once it does.
+#include "node/stats.hpp"
 
 namespace hopcost {
 
@@ -30,9 +33,9 @@ struct LinkEnds {
 // The connecting end: a new transport connection, wrapped for the link's kind. The
 // caller runs handshake() next (so that connect and handshake can be told apart).
 asio::awaitable<std::tuple<error_code, std::unique_ptr<Stream>>> connect_end(const LinkEnds& link,
-                                                                             NodeStats& stats);
+                                                                             StatsSink& stats);
 
 // The listening end, for a socket just accepted.
-std::unique_ptr<Stream> accepted_end(Socket socket, const LinkEnds& link, NodeStats& stats);
+std::unique_ptr<Stream> accepted_end(Socket socket, const LinkEnds& link, StatsSink& stats);
 
 }  // namespace hopcost

@@ -1,4 +1,4 @@
-// Plaintext links (tcp, uds): bytes straight to the socket.
+// Plaintext links (tcp, uds): bytes straight to the byte pipe (byte_pipe.hpp).
 #include <array>
 
 #include "net/streams.hpp"
@@ -9,9 +9,8 @@ namespace {
 
 class PlainStream final : public Stream {
  public:
-  PlainStream(Socket socket, TlsSide side, NodeStats& stats) : socket_(std::move(socket)), side_(side), stats_(stats) {
-    socket_.non_blocking(true);  // see read_some
-  }
+  PlainStream(std::unique_ptr<BytePipe> pipe, TlsSide side, StatsSink& stats)
+      : pipe_(std::move(pipe)), side_(side), stats_(stats) {}
 
   asio::awaitable<error_code> handshake() override { co_return error_code{}; }
 
@@ -23,9 +22,9 @@ class PlainStream final : public Stream {
   asio::awaitable<std::tuple<error_code, size_t>> read_some(std::span<char> into) override {
     while (true) {
       error_code ec;
-      const size_t n = socket_.read_some(asio::buffer(into.data(), into.size()), ec);
+      const size_t n = pipe_->try_read(into, ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        auto [wec] = co_await socket_.async_wait(Socket::wait_read, nothrow);
+        auto [wec] = co_await pipe_->wait_readable();
         if (wec) co_return std::tuple{wec, size_t{0}};
         continue;
       }
@@ -34,9 +33,9 @@ class PlainStream final : public Stream {
     }
   }
 
-  // Likewise a non-blocking write first, and a wait for room only when the socket took
+  // Likewise a non-blocking write first, and a wait for room only when the pipe took
   // less than everything: async_write's system calls, without the trip through the
-  // scheduler when the socket takes the whole message at once (the usual case).
+  // scheduler when the pipe takes the whole message at once (the usual case).
   asio::awaitable<error_code> write(std::span<const std::string_view> pieces) override {
     std::array<asio::const_buffer, kMaxPieces> buffers;
     HOPCOST_CHECK(pieces.size() <= buffers.size());
@@ -46,36 +45,20 @@ class PlainStream final : public Stream {
     std::span<asio::const_buffer> rest(buffers.data(), count_left);
     size_t written = 0;
     error_code ec;
-    while (!rest.empty()) {
-      size_t n = socket_.write_some(rest, ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        auto [wec] = co_await socket_.async_wait(Socket::wait_write, nothrow);
-        if ((ec = wec)) break;
-        continue;
-      }
-      if (ec) break;
-      written += n;
-      while (!rest.empty() && n >= rest.front().size()) {
-        n -= rest.front().size();
-        rest = rest.subspan(1);
-      }
-      if (!rest.empty()) rest.front() += n;
+    while (!write_now(*pipe_, rest, written, ec)) {
+      auto [wec] = co_await pipe_->wait_writable();
+      if ((ec = wec)) break;
     }
     count(written);
     co_return ec;
   }
 
   asio::awaitable<void> shutdown() override {
-    error_code ignored;
-    socket_.shutdown(Socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    pipe_->shutdown();
     co_return;
   }
 
-  void abort() override {
-    error_code ignored;
-    socket_.close(ignored);
-  }
+  void abort() override { pipe_->close(); }
 
  private:
   // Plaintext: what crosses the socket is the message itself.
@@ -85,15 +68,15 @@ class PlainStream final : public Stream {
   }
 
   static constexpr size_t kMaxPieces = 4;
-  Socket socket_;
+  std::unique_ptr<BytePipe> pipe_;
   TlsSide side_;
-  NodeStats& stats_;
+  StatsSink& stats_;
 };
 
 }  // namespace
 
-std::unique_ptr<Stream> make_plain_stream(Socket socket, TlsSide side, NodeStats& stats) {
-  return std::make_unique<PlainStream>(std::move(socket), side, stats);
+std::unique_ptr<Stream> make_plain_stream(std::unique_ptr<BytePipe> pipe, TlsSide side, StatsSink& stats) {
+  return std::make_unique<PlainStream>(std::move(pipe), side, stats);
 }
 
 }  // namespace hopcost

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "net/asio.hpp"
-#include "node/stats.hpp"
+#include "net/stats_sink.hpp"
 
 namespace hopcost {
 

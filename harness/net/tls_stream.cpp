@@ -22,8 +22,6 @@
 // one call in kRecordSampleEvery is timed and counted kRecordSampleEvery times. The
 // calls are alike (same sizes, same suite), so the estimate is unbiased; its noise
 // averages out over the thousands of calls of a variant.
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <openssl/err.h>
 
 #include <climits>
@@ -45,12 +43,10 @@ constexpr uint64_t kRecordSampleEvery = 16;
 
 class TlsStream final : public Stream {
  public:
-  TlsStream(Socket socket, SSL_CTX* ctx, TlsSide side, const std::string& server_name, NodeStats& stats)
-      : socket_(std::move(socket)), ssl_(SSL_new(ctx)), side_(side), stats_(stats) {
+  TlsStream(std::unique_ptr<BytePipe> pipe, SSL_CTX* ctx, TlsSide side, const std::string& server_name,
+            StatsSink& stats)
+      : pipe_(std::move(pipe)), ssl_(SSL_new(ctx)), side_(side), stats_(stats) {
     HOPCOST_CHECK(ssl_);
-    // Reads are tried at once and wait for readiness only when the socket has nothing
-    // (what async_read_some does, with the same system calls): see fill().
-    socket_.non_blocking(true);
     // What the caller configured (certificate, key, cipher and curve lists, verify
     // parameters) is freed once the handshake is done: a connection keeps only what
     // it negotiated. Renegotiation is off (the default), so a client sheds it too.
@@ -111,10 +107,8 @@ class TlsStream final : public Stream {
       // No tickets, and the client spoke last (its Finished: TLS 1.3, or a resumed TLS
       // 1.2 handshake): nothing of ours carries the ACK, so ACK now (a no-op system
       // call on a Unix socket), for the same reason.
-      if (!ec && !tickets_queued && (SSL_version(ssl_.get()) == TLS1_3_VERSION || SSL_session_reused(ssl_.get()))) {
-        const int one = 1;
-        ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
-      }
+      if (!ec && !tickets_queued && (SSL_version(ssl_.get()) == TLS1_3_VERSION || SSL_session_reused(ssl_.get())))
+        pipe_->quickack();
     }
     co_return ec;
   }
@@ -156,15 +150,10 @@ class TlsStream final : public Stream {
     SSL_shutdown(ssl_.get());  // queues close_notify; the peer's is not awaited
     ERR_clear_error();
     co_await flush();
-    error_code ignored;
-    socket_.shutdown(Socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    pipe_->shutdown();
   }
 
-  void abort() override {
-    error_code ignored;
-    socket_.close(ignored);
-  }
+  void abort() override { pipe_->close(); }
 
   std::optional<Negotiated> negotiated() const override {
     if (!SSL_is_init_finished(ssl_.get())) return std::nullopt;
@@ -205,14 +194,23 @@ class TlsStream final : public Stream {
     if (in_handshake_) handshake_bytes_ += n;
   }
 
-  // Sends whatever the library has queued in the write BIO.
+  // Sends whatever the library has queued in the write BIO: a non-blocking write first,
+  // and a wait for room only when the pipe took less than everything (async_write's
+  // system calls, without its trip through the scheduler when the pipe takes it all).
   asio::awaitable<error_code> flush() {
     const uint8_t* data = nullptr;
     size_t len = 0;
     HOPCOST_CHECK(BIO_mem_contents(wbio_, &data, &len));
     if (len == 0) co_return error_code{};
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(data, len), nothrow);
-    count_wire(n);
+    asio::const_buffer buffer = asio::buffer(data, len);
+    std::span<asio::const_buffer> rest(&buffer, 1);
+    size_t written = 0;
+    error_code ec;
+    while (!write_now(*pipe_, rest, written, ec)) {
+      auto [wec] = co_await pipe_->wait_writable();
+      if ((ec = wec)) break;
+    }
+    count_wire(written);
     BIO_reset(wbio_);
     co_return ec;
   }
@@ -226,9 +224,9 @@ class TlsStream final : public Stream {
     static thread_local const std::unique_ptr<char[]> chunk(new char[kReadChunk]);
     while (true) {
       error_code ec;
-      const size_t n = socket_.read_some(asio::buffer(chunk.get(), kReadChunk), ec);
+      const size_t n = pipe_->try_read(std::span<char>(chunk.get(), kReadChunk), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        auto [wec] = co_await socket_.async_wait(Socket::wait_read, nothrow);
+        auto [wec] = co_await pipe_->wait_readable();
         if (wec) co_return wec;
         continue;
       }
@@ -239,12 +237,12 @@ class TlsStream final : public Stream {
     }
   }
 
-  Socket socket_;
+  std::unique_ptr<BytePipe> pipe_;
   bssl::UniquePtr<SSL> ssl_;
   BIO* rbio_ = nullptr;  // owned by ssl_
   BIO* wbio_ = nullptr;  // owned by ssl_
   TlsSide side_;
-  NodeStats& stats_;
+  StatsSink& stats_;
   std::string scratch_;
   uint64_t handshake_bytes_ = 0;
   bool in_handshake_ = false;
@@ -252,9 +250,9 @@ class TlsStream final : public Stream {
 
 }  // namespace
 
-std::unique_ptr<Stream> make_tls_stream(Socket socket, SSL_CTX* ctx, TlsSide side,
-                                        const std::string& server_name, NodeStats& stats) {
-  return std::make_unique<TlsStream>(std::move(socket), ctx, side, server_name, stats);
+std::unique_ptr<Stream> make_tls_stream(std::unique_ptr<BytePipe> pipe, SSL_CTX* ctx, TlsSide side,
+                                        const std::string& server_name, StatsSink& stats) {
+  return std::make_unique<TlsStream>(std::move(pipe), ctx, side, server_name, stats);
 }
 
 }  // namespace hopcost

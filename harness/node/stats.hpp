@@ -17,18 +17,9 @@
 #include <string_view>
 
 #include "metrics/errors.hpp"
+#include "net/stats_sink.hpp"  // TlsSide, Negotiated, and the interface streams count through
 
 namespace hopcost {
-
-enum class TlsSide { client, server };
-
-// What one TLS handshake settled on, read back from the session.
-struct Negotiated {
-  std::string version;  // "TLSv1.3"
-  std::string cipher;   // "TLS_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"
-  std::string group;    // "X25519"
-  bool operator==(const Negotiated&) const = default;
-};
 
 struct SideCounters {
   uint64_t handshakes = 0;        // completed TLS handshakes
@@ -66,17 +57,17 @@ struct NodeCounters {
   uint64_t wire_bytes() const { return server.wire_bytes + client.wire_bytes; }
 };
 
-class NodeStats {
+class NodeStats final : public StatsSink {
  public:
-  void add_handshake(TlsSide side, uint64_t cpu_ns, uint64_t bytes) {
+  void add_handshake(TlsSide side, uint64_t cpu_ns, uint64_t bytes) override {
     auto& s = at(side);
     s.handshakes.fetch_add(1, kRelaxed);
     s.handshake_cpu_ns.fetch_add(cpu_ns, kRelaxed);
     s.handshake_bytes.fetch_add(bytes, kRelaxed);
   }
-  void add_wire(TlsSide side, uint64_t n) { at(side).wire_bytes.fetch_add(n, kRelaxed); }
-  void add_app(TlsSide side, uint64_t n) { at(side).app_bytes.fetch_add(n, kRelaxed); }
-  void add_record_cpu(TlsSide side, uint64_t ns) { at(side).record_cpu_ns.fetch_add(ns, kRelaxed); }
+  void add_wire(TlsSide side, uint64_t n) override { at(side).wire_bytes.fetch_add(n, kRelaxed); }
+  void add_app(TlsSide side, uint64_t n) override { at(side).app_bytes.fetch_add(n, kRelaxed); }
+  void add_record_cpu(TlsSide side, uint64_t ns) override { at(side).record_cpu_ns.fetch_add(ns, kRelaxed); }
   void add_message() { messages_.fetch_add(1, kRelaxed); }
   void add_upstream_opened() { upstream_opened_.fetch_add(1, kRelaxed); }
   void add_upstream_reuse() { upstream_reuses_.fetch_add(1, kRelaxed); }
@@ -92,7 +83,7 @@ class NodeStats {
 
   // Keeps the first server-side negotiation seen (every handshake of a node's link is
   // configured alike, so the first speaks for all).
-  void note_negotiated(const Negotiated& n);
+  void note_negotiated(const Negotiated& n) override;
 
   NodeCounters snapshot() const;
   std::optional<Negotiated> negotiated() const;
