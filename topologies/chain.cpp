@@ -20,9 +20,9 @@ std::vector<std::string> node_names(int hops) {
   return names;
 }
 
-std::unique_ptr<Chain> build_chain(const ChainSpec& spec, Placement placement, const Pki& pki) {
-  if (placement == Placement::process) return std::make_unique<ProcessChain>(spec, pki);
-  auto chain = std::make_unique<InprocChain>(spec, pki);
+std::unique_ptr<Chain> build_chain(const ChainPlan& plan, Placement placement, const Pki& pki) {
+  if (placement == Placement::process) return std::make_unique<ProcessChain>(plan, pki);
+  auto chain = std::make_unique<InprocChain>(plan, pki);
   chain->start();
   return chain;
 }

@@ -20,16 +20,9 @@
 #include "tls/pki.hpp"
 #include "tls/version.hpp"
 #include "topologies/placement.hpp"
+#include "topologies/plan.hpp"
 
 namespace hopcost {
-
-struct ChainSpec {
-  std::vector<LinkKind> links;  // client first; links.size() is the hop count
-  TlsVersion tls = TlsVersion::v1_3;
-  uint64_t response_bytes = 1024;
-  std::vector<std::optional<int>> cpus;  // per node, chain order: the CPU to pin it to (empty: none)
-  bool tickets = true;  // every TLS server node issues session tickets and keeps a session cache
-};
 
 class Chain {
  public:
@@ -47,8 +40,8 @@ class Chain {
   virtual const std::vector<std::vector<ResidenceSample>>& residence() const = 0;
 };
 
-// A started chain. Throws RunError if it cannot be built.
-std::unique_ptr<Chain> build_chain(const ChainSpec& spec, Placement placement, const Pki& pki);
+// A started chain, as `plan` says, in `placement`. Throws RunError if it cannot be built.
+std::unique_ptr<Chain> build_chain(const ChainPlan& plan, Placement placement, const Pki& pki);
 
 // Node names in chain order for `hops` links: relay1 … relay{hops-1}, origin; and the
 // DNS name each is issued a certificate for and verified under.

@@ -9,39 +9,41 @@
 
 namespace hopcost {
 
-InprocChain::InprocChain(const ChainSpec& spec, const Pki& pki) : cpus_(spec.cpus) {
-  const int hops = static_cast<int>(spec.links.size());
-  cpus_.resize(spec.links.size());
-  HOPCOST_CHECK(hops >= 1);
-  const TlsSettings tls{spec.tls, spec.tickets};
-  const auto names = node_names(hops);
-  for (auto kind : spec.links)
-    if (traits(kind).transport == Transport::uds && !sockets_) sockets_.emplace();
+InprocChain::InprocChain(const ChainPlan& plan, const Pki& pki) {
+  const int hops = plan.hops();
+  HOPCOST_CHECK(hops >= 1 && plan.nodes.size() == plan.links.size());
+  for (const auto& l : plan.links)
+    if (traits(l.kind).transport == Transport::uds && !sockets_) sockets_.emplace();
 
-  // Link i ends at node i (names[i]); its client end is the client (i = 0) or relay i.
-  links_.reserve(spec.links.size());
+  // Link i ends at node i; its client end is the client (i = 0) or relay i.
+  links_.reserve(plan.links.size());
   for (int i = 0; i < hops; ++i) {
+    const LinkSpec& spec = plan.links[i];
     LinkEnds link;
-    link.kind = spec.links[i];
+    link.kind = spec.kind;
+    link.rtt = spec.rtt;
     link.endpoint.transport = traits(link.kind).transport;
     if (link.endpoint.transport == Transport::uds) link.endpoint.path = fmt::format("{}/link{}.sock", sockets_->path(), i);
     if (traits(link.kind).tls) {
-      link.server_name = dns_name(names[i]);
+      const TlsSettings tls{spec.tls, spec.tickets};
+      link.server_name = dns_name(plan.nodes[i].name);
       contexts_.push_back(make_server_ctx(tls, pki.issue(link.server_name)));
       link.server_ctx = contexts_.back().get();
       contexts_.push_back(make_client_ctx(tls, pki.ca_cert()));
       link.client_ctx = contexts_.back().get();
     }
     links_.push_back(std::move(link));
+    cpus_.push_back(plan.nodes[i].cpu);
   }
 
   try {
     for (int i = 0; i < hops; ++i) {
+      const NodeSpec& spec = plan.nodes[i];
       std::unique_ptr<Node> node;
-      if (i + 1 < hops)
-        node = std::make_unique<Relay>(names[i], links_[i + 1]);
+      if (spec.role == Role::relay)
+        node = std::make_unique<Relay>(spec.name, links_[i + 1]);
       else
-        node = std::make_unique<Origin>(names[i], spec.response_bytes);
+        node = std::make_unique<Origin>(spec.name, spec.response_bytes);
       node->listen(links_[i]);
       nodes_.push_back(std::move(node));
     }

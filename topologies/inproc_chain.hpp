@@ -10,7 +10,7 @@ namespace hopcost {
 
 class InprocChain final : public Chain {
  public:
-  InprocChain(const ChainSpec& spec, const Pki& pki);  // bound, not yet started
+  InprocChain(const ChainPlan& plan, const Pki& pki);  // bound, not yet started
   ~InprocChain() override;
 
   void start();

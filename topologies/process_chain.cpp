@@ -10,6 +10,7 @@
 #include "tls/context.hpp"
 #include "tls/pem.hpp"
 #include "tls/tickets.hpp"
+#include "util/duration.hpp"
 #include "util/errors.hpp"
 
 namespace hopcost {
@@ -19,37 +20,38 @@ constexpr std::chrono::seconds kStatsTimeout{5};
 constexpr std::string_view kReadyPrefix = "listening on ";
 }  // namespace
 
-ProcessChain::ProcessChain(const ChainSpec& spec, const Pki& pki, const std::string& exe) {
-  const int hops = static_cast<int>(spec.links.size());
-  const auto names = node_names(hops);
+ProcessChain::ProcessChain(const ChainPlan& plan, const Pki& pki, const std::string& exe) {
+  const int hops = plan.hops();
   const std::string dir = dir_.path();
-  const std::string tls(to_string(spec.tls));
   write_certificate(dir + "/ca.pem", pki.ca_cert());
 
   children_.resize(static_cast<size_t>(hops));
   std::string upstream_url;  // of node i + 1, once it is up
   for (int i = hops - 1; i >= 0; --i) {
-    const LinkKind kind = spec.links[i];
-    const bool origin = i == hops - 1;
+    const LinkSpec& link = plan.links[i];
+    const NodeSpec& node = plan.nodes[i];
+    const bool origin = node.role == Role::origin;
     Endpoint listen;
-    listen.transport = traits(kind).transport;
+    listen.transport = traits(link.kind).transport;
     listen.path = fmt::format("{}/link{}.sock", dir, i);
-    std::vector<std::string> args{origin ? "origin" : "hop", "--name", names[i], "--listen", to_url(kind, listen),
-                                  "--tls", tls, "--tickets", std::string(tickets_text(spec.tickets)),
-                                  "--residence-file", dir + "/" + names[i] + ".residence"};
-    if (static_cast<size_t>(i) < spec.cpus.size() && spec.cpus[i]) args.insert(args.end(), {"--cpu", std::to_string(*spec.cpus[i])});
-    if (traits(kind).tls) {
-      write_credential(dir, names[i], pki.issue(dns_name(names[i])));
-      args.insert(args.end(), {"--cert", dir + "/" + names[i] + ".pem", "--key", dir + "/" + names[i] + ".key"});
+    std::vector<std::string> args{origin ? "origin" : "hop", "--name", node.name, "--listen", to_url(link.kind, listen),
+                                  "--tls", std::string(to_string(link.tls)), "--tickets", std::string(tickets_text(link.tickets)),
+                                  "--rtt", format_rtt(link.rtt), "--residence-file", dir + "/" + node.name + ".residence"};
+    if (node.cpu) args.insert(args.end(), {"--cpu", std::to_string(*node.cpu)});
+    if (traits(link.kind).tls) {
+      write_credential(dir, node.name, pki.issue(dns_name(node.name)));
+      args.insert(args.end(), {"--cert", dir + "/" + node.name + ".pem", "--key", dir + "/" + node.name + ".key"});
     }
     if (origin) {
-      args.insert(args.end(), {"--response-bytes", std::to_string(spec.response_bytes)});
+      args.insert(args.end(), {"--response-bytes", std::to_string(node.response_bytes)});
     } else {
-      args.insert(args.end(), {"--upstream", upstream_url, "--upstream-name", dns_name(names[i + 1])});
-      if (traits(spec.links[i + 1]).tls) args.insert(args.end(), {"--ca", dir + "/ca.pem"});
+      const LinkSpec& up = plan.links[i + 1];
+      args.insert(args.end(), {"--upstream", upstream_url, "--upstream-name", dns_name(plan.nodes[i + 1].name),
+                               "--upstream-rtt", format_rtt(up.rtt)});
+      if (traits(up.kind).tls) args.insert(args.end(), {"--ca", dir + "/ca.pem"});
     }
     Child& child = children_[static_cast<size_t>(i)];
-    child.name = names[i];
+    child.name = node.name;
     child.process = std::make_unique<ChildProcess>(exe, args);
     const auto line = child.process->read_line(kStartTimeout);
     if (!line || line->rfind(kReadyPrefix, 0) != 0) child_failed(child, "did not start");
@@ -59,10 +61,11 @@ ProcessChain::ProcessChain(const ChainSpec& spec, const Pki& pki, const std::str
   const NodeUrl first = parse_node_url(upstream_url);
   entry_.kind = first.kind;
   entry_.endpoint = first.endpoint;
+  entry_.rtt = plan.links.front().rtt;
   if (traits(first.kind).tls) {
-    client_ctx_ = make_client_ctx(TlsSettings{spec.tls}, pki.ca_cert());
+    client_ctx_ = make_client_ctx(TlsSettings{plan.links.front().tls}, pki.ca_cert());
     entry_.client_ctx = client_ctx_.get();
-    entry_.server_name = dns_name(names[0]);
+    entry_.server_name = dns_name(plan.nodes.front().name);
   }
 }
 

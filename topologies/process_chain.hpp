@@ -21,7 +21,7 @@ namespace hopcost {
 class ProcessChain final : public Chain {
  public:
   // Started. The nodes run `executable` (this one, unless a test says otherwise).
-  ProcessChain(const ChainSpec& spec, const Pki& pki, const std::string& executable = self_executable());
+  ProcessChain(const ChainPlan& plan, const Pki& pki, const std::string& executable = self_executable());
   ~ProcessChain() override;
 
   const LinkEnds& entry() const override { return entry_; }

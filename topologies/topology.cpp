@@ -5,6 +5,7 @@
 #include <array>
 
 #include "util/check.hpp"
+#include "util/duration.hpp"
 #include "util/errors.hpp"
 
 namespace hopcost {
@@ -32,18 +33,44 @@ std::string accepted_words() {
   return out + ")";
 }
 
+constexpr std::string_view kLinkKeys = "rtt=TIME (0, 200us, 1ms ...), upstream=1:1|pool";
+
+// "rtt=1ms/upstream=pool", the settings after a link kind in `item`.
+LinkOverride parse_override(std::string_view item, std::string_view settings) {
+  LinkOverride o;
+  size_t pos = 0;
+  while (true) {
+    const size_t colon = settings.find('/', pos);
+    const std::string_view setting = settings.substr(pos, colon == std::string_view::npos ? settings.npos : colon - pos);
+    const size_t eq = setting.find('=');
+    const std::string_view key = setting.substr(0, eq), value = eq == std::string_view::npos ? "" : setting.substr(eq + 1);
+    if (eq == std::string_view::npos || value.empty())
+      throw ConfigError(fmt::format("'{}': '{}' is not key=value; accepted keys: {}", item, setting, kLinkKeys));
+    if (key == "rtt") {
+      try {
+        o.rtt = parse_rtt(value);
+      } catch (const ConfigError& e) {
+        throw ConfigError(fmt::format("'{}': rtt: {}", item, e.what()));
+      }
+    } else if (key == "upstream") {
+      o.upstream = parse_upstream_policy(value);
+      if (!o.upstream)
+        throw ConfigError(fmt::format("'{}': upstream: unknown value '{}'; accepted: {}", item, value, kUpstreamPoliciesAccepted));
+    } else {
+      throw ConfigError(fmt::format("'{}': unknown key '{}'; accepted keys: {}", item, key, kLinkKeys));
+    }
+    if (colon == std::string_view::npos) break;
+    pos = colon + 1;
+  }
+  return o;
+}
+
 }  // namespace
 
 std::string_view to_string(Preset preset) {
   for (const auto& p : kPresets)
     if (p.preset == preset) return p.name;
   HOPCOST_CHECK(false && "preset missing from kPresets");
-}
-
-std::vector<std::string_view> preset_names() {
-  std::vector<std::string_view> out;
-  for (const auto& p : kPresets) out.push_back(p.name);
-  return out;
 }
 
 std::string join_links(const std::vector<LinkKind>& links) {
@@ -55,7 +82,23 @@ std::string join_links(const std::vector<LinkKind>& links) {
   return out;
 }
 
-std::string Topology::name() const { return preset ? std::string(to_string(*preset)) : join_links(links); }
+std::string Topology::name() const {
+  if (preset) return std::string(to_string(*preset));
+  std::string out;
+  for (size_t i = 0; i < links.size(); ++i) {
+    if (i) out += ',';
+    out += to_string(links[i]);
+    if (i >= overrides.size()) continue;
+    if (overrides[i].rtt) out += "/rtt=" + format_rtt(*overrides[i].rtt);
+    if (overrides[i].upstream) out += "/upstream=" + std::string(to_string(*overrides[i].upstream));
+  }
+  return out;
+}
+
+std::vector<LinkOverride> Topology::overrides_for(int hops) const {
+  if (preset) return std::vector<LinkOverride>(static_cast<size_t>(hops));
+  return overrides;
+}
 
 std::vector<LinkKind> Topology::links_for(int hops) const {
   if (!preset) return links;
@@ -72,13 +115,19 @@ std::vector<LinkKind> Topology::links_for(int hops) const {
 std::vector<Topology> parse_topologies(std::string_view text) {
   std::vector<Topology> out;
   std::vector<LinkKind> run;  // the explicit chain being collected
+  std::vector<LinkOverride> overrides;
   auto flush = [&] {
     if (run.empty()) return;
     if (run.size() > static_cast<size_t>(kMaxHops))
       throw ConfigError(fmt::format("an explicit chain has {} links; accepted: {} to {}", run.size(),
                                     kMinHops, kMaxHops));
-    out.push_back(Topology{std::nullopt, std::move(run)});
+    if (overrides.front().upstream)
+      throw ConfigError(fmt::format("'{}': upstream= is set on a link whose client is a relay; the first link's "
+                                    "client is the load driver (use --conn for it)",
+                                    join_links(run)));
+    out.push_back(Topology{std::nullopt, std::move(run), std::move(overrides)});
     run.clear();
+    overrides.clear();
   };
   size_t pos = 0;
   while (true) {
@@ -87,8 +136,12 @@ std::vector<Topology> parse_topologies(std::string_view text) {
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     if (item.empty()) throw ConfigError(fmt::format("empty item in '{}'; accepted: {}", text, accepted_words()));
-    if (auto kind = parse_link_kind(item)) {
+    const size_t colon = item.find('/');
+    if (auto kind = parse_link_kind(item.substr(0, colon))) {
       run.push_back(*kind);
+      overrides.push_back(colon == std::string_view::npos ? LinkOverride{} : parse_override(item, item.substr(colon + 1)));
+    } else if (colon != std::string_view::npos) {
+      throw ConfigError(fmt::format("unknown link kind in '{}'; settings follow a link kind ({})", item, accepted_words()));
     } else {
       bool found = false;
       for (const auto& p : kPresets) {

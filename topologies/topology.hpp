@@ -7,7 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include <chrono>
+
 #include "net/link_kind.hpp"
+#include "node/upstream_policy.hpp"
 
 namespace hopcost {
 
@@ -16,27 +19,38 @@ inline constexpr int kMaxHops = 32;
 
 enum class Preset { tls_everywhere, terminate_once, unix_socket };
 
-struct Topology {
-  std::optional<Preset> preset;  // set for presets
-  std::vector<LinkKind> links;   // set for explicit lists
+// Settings written on one link of an explicit list, after its kind: `tcp/rtt=1ms`,
+// `tls/rtt=200us/upstream=pool`. Each overrides the chain-wide flag for that link.
+struct LinkOverride {
+  std::optional<std::chrono::nanoseconds> rtt;  // rtt=TIME: the link's round-trip time
+  std::optional<UpstreamPolicy> upstream;       // upstream=1:1|pool: how its client end (a relay) reuses it
+  bool operator==(const LinkOverride&) const = default;
+};
 
-  // "tls-everywhere", or the explicit list as written: "tls,tcp,uds".
+struct Topology {
+  std::optional<Preset> preset;         // set for presets
+  std::vector<LinkKind> links;          // set for explicit lists
+  std::vector<LinkOverride> overrides;  // explicit lists: one per link (empty for presets)
+
+  // "tls-everywhere", or the explicit list in its canonical form: "tls/rtt=1ms,tcp,uds".
   std::string name() const;
   // The chain's links for `hops` (presets); an explicit list has its own length.
   std::vector<LinkKind> links_for(int hops) const;
+  // The per-link settings for `hops` links: none for presets.
+  std::vector<LinkOverride> overrides_for(int hops) const;
   bool is_explicit() const { return !preset.has_value(); }
   bool operator==(const Topology&) const = default;
 };
 
 std::string_view to_string(Preset preset);
-std::vector<std::string_view> preset_names();
 
 // Parses one --topology value. Items are separated by commas; each preset stands alone,
 // and each maximal run of link kinds forms one explicit chain:
 //   "tls-everywhere,terminate-once"  -> two presets
 //   "tls,tcp,tcp,uds,tcp"            -> one explicit 5-hop chain
 //   "unix-socket,tls,tcp"            -> a preset and a 2-hop chain
-// Throws ConfigError naming the bad item and the accepted words.
+//   "tls/rtt=1ms,tcp/rtt=200us/upstream=pool" -> a 2-hop chain with per-link settings
+// Throws ConfigError naming the bad item, key or value and what is accepted.
 std::vector<Topology> parse_topologies(std::string_view text);
 
 std::string join_links(const std::vector<LinkKind>& links);

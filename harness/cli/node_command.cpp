@@ -19,6 +19,7 @@
 #include "tls/context.hpp"
 #include "tls/pem.hpp"
 #include "tls/tickets.hpp"
+#include "util/duration.hpp"
 #include "topologies/cpu_policy.hpp"
 #include "util/errors.hpp"
 
@@ -89,6 +90,10 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
                     "On a TLS --listen: issue session tickets and keep a session cache (on), or not (off: clients "
                     "that reconnect do full handshakes) [default: on]")
         ->type_name("on|off");
+    app->add_option("--rtt", c.rtt,
+                    "Emulated round-trip time of the --listen link: what this node writes there is delivered rtt/2 "
+                    "later (0, 200us, 1ms ... up to 1s) [default: 0]")
+        ->type_name("TIME");
     app->add_option("--name", c.name, "Name shown in statistics")->type_name("NAME");
     app->add_option("--cpu", c.cpu, "Pin the node to this CPU")->type_name("CPU");
     app->add_option("--residence-file", c.residence_file,
@@ -107,6 +112,10 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
   hop.app = parent.add_subcommand("hop", "Run one relay node: forwards each request to --upstream and the response back");
   add_common(hop.app, hop);
   hop.app->add_option("--upstream", hop.upstream, "Where to forward: a URL as for --listen")->required()->type_name("URL");
+  hop.app->add_option("--upstream-rtt", hop.upstream_rtt,
+                      "Emulated round-trip time of the --upstream link: what this node writes there is delivered "
+                      "rtt/2 later, and a new connection's first bytes one rtt later still [default: 0]")
+      ->type_name("TIME");
   hop.app->add_option("--ca", hop.ca, "CA certificate (PEM) that a TLS upstream's certificate must chain to")->type_name("FILE");
   std::string policies;  // "1:1|pool", from the one table
   for (const auto& [value, text] : kUpstreamPolicies) policies += (policies.empty() ? "" : "|") + std::string(text);
@@ -122,6 +131,16 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
       ->type_name("NAME");
 }
 
+namespace {
+std::chrono::nanoseconds parse_flag_rtt(std::string_view flag, const std::string& text) {
+  try {
+    return parse_rtt(text);
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("{}: {}", flag, e.what()));
+  }
+}
+}  // namespace
+
 int execute_node_command(const NodeCommand& c) {
   TlsSettings tls = parse_tls(c.tls);
   const auto tickets = parse_tickets(c.tickets);
@@ -132,6 +151,7 @@ int execute_node_command(const NodeCommand& c) {
     throw ConfigError(fmt::format("--listen: {} is not a loopback address; hopcost listens on 127.0.0.0/8, ::1 or a "
                                   "Unix socket only", listen.endpoint.host));
   LinkEnds down{listen.kind, listen.endpoint, nullptr, nullptr, ""};
+  down.rtt = parse_flag_rtt("--rtt", c.rtt);
   bssl::UniquePtr<SSL_CTX> server_ctx, client_ctx;
   if (traits(listen.kind).tls) {
     if (c.cert.empty() || c.key.empty())
@@ -152,6 +172,7 @@ int execute_node_command(const NodeCommand& c) {
     const NodeUrl upstream = parse_flag_url("--upstream", c.upstream);
     up.kind = upstream.kind;
     up.endpoint = upstream.endpoint;
+    up.rtt = parse_flag_rtt("--upstream-rtt", c.upstream_rtt);
     if (traits(up.kind).tls) {
       if (c.ca.empty()) throw ConfigError(fmt::format("--upstream {} is TLS: give --ca to verify it", c.upstream));
       const auto ca = load_certificate(c.ca);

@@ -12,6 +12,7 @@
 
 #include "gate/format.hpp"
 #include "gate/noise.hpp"
+#include "report/variant_key.hpp"
 #include "util/errors.hpp"
 
 namespace hopcost::gate {
@@ -20,26 +21,9 @@ using nlohmann::json;
 
 namespace {
 
-// A variant's identity: what a selector matches, and what pairs it with its baseline.
-struct VariantKey {
-  std::string topology;
-  int hops = 0;
-  std::string tls;
-  std::string conn;
-  std::string placement;
-
-  bool operator==(const VariantKey&) const = default;
-  std::string label() const {
-    return fmt::format("{} {} hop{} TLS {} {} {}", topology, hops, hops == 1 ? "" : "s", tls, conn,
-                       placement);
-  }
-};
-
-VariantKey key_of(const json& v) {
-  return {v.at("topology").get<std::string>(), v.at("hops").get<int>(),
-          v.at("tls").get<std::string>(), v.at("conn").get<std::string>(),
-          v.at("placement").get<std::string>()};
-}
+// A variant's identity (report/variant_key.hpp): what a selector matches, and what pairs
+// it with its baseline.
+VariantKey key_of(const json& v) { return read_key(v); }
 
 // Throws unless `doc` has what the gate reads of a report: variants with their identity.
 void check_report_shape(const json& doc, const std::string& name) {
@@ -463,11 +447,10 @@ class Evaluator {
     const VariantKey& ka = keys_[num.front()];
     const VariantKey& kd = keys_[den.front()];
     Check c =
-        start(b, fmt::format("{} / {} {} hop{} TLS {} {} {}", ka.topology, kd.topology, ka.hops,
-                             ka.hops == 1 ? "" : "s", ka.tls, ka.conn, ka.placement));
+        start(b, fmt::format("{} / {}", ka.topology, kd.label()));
     // The rest of the two keys agree unless the selector leaves them open, in which
     // case each side still matched exactly one variant: name both fully.
-    if (!(VariantKey{kd.topology, ka.hops, ka.tls, ka.conn, ka.placement} == kd))
+    if (!(ka.with_topology(kd.topology) == kd))
       c.variant = ka.label() + " / " + kd.label();
     const std::string unit = metric_unit(b.metric);
     const double va = figure(b, a, ka, report_name_);

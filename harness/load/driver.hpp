@@ -35,6 +35,7 @@
 #include "metrics/errors.hpp"
 #include "metrics/histogram.hpp"
 #include "net/link.hpp"
+#include "node/stats.hpp"
 
 namespace hopcost {
 

@@ -19,9 +19,10 @@ struct Column {
 
 constexpr Column kColumns[] = {
     {"topology", true}, {"hops", false},   {"TLS", true},        {"conn", true},      {"placement", true},
-    {"req/s", false},
+    {"upstream", true}, {"rtt µs", false}, {"req/s", false},
     {"p50 µs", false},  {"p99 µs", false}, {"p99.9 µs", false}, {"hs/req", false},   {"hs CPU µs", false},
-    {"CPU µs/req", false}, {"TLS CPU", false}, {"×CPU", false}, {"×p50", false},    {"errors", false},
+    {"CPU µs/req", false}, {"TLS CPU", false}, {"×CPU", false}, {"×p50", false},    {"×net", false},
+    {"errors", false},
 };
 constexpr size_t kColumnCount = std::size(kColumns);
 
@@ -45,7 +46,11 @@ std::string headline(const Report& r) {
   if (r.marginal_tls_hop.empty()) return "";
   std::string out = "Cost of one TLS link (least-squares slope over the variants' number of TLS links; 95% interval):\n";
   for (const auto& m : r.marginal_tls_hop) {
-    out += fmt::format("  {} TLS {} {}: p50 {}, p99 {}, CPU {}, handshake CPU {}{}\n", m.placement, m.tls, m.conn,
+    std::string group = fmt::format("{} TLS {} {}", m.placement, m.tls, m.conn);
+    if (m.upstream && *m.upstream != "1:1") group += " " + *m.upstream;
+    if (!m.rtt_us) group += " rtt per link";
+    else if (*m.rtt_us > 0) group += fmt::format(" rtt {:g} µs", *m.rtt_us);
+    out += fmt::format("  {}: p50 {}, p99 {}, CPU {}, handshake CPU {}{}\n", group,
                        with_interval(m.latency_us_p50, "µs"), with_interval(m.latency_us_p99, "µs"),
                        with_interval(m.cpu_us_per_request, "µs/req"), with_interval(m.handshake_cpu_us, "µs/req"),
                        m.confounded ? " (TLS links grew only with hops: includes a plain hop's cost)" : "");
@@ -61,8 +66,7 @@ std::string per_hop(const Report& r) {
     if (out.empty()) out = "\nPer hop: p50 µs each link adds (client's first, the relay's work included), then the origin's own time:\n";
     std::string hops;
     for (const auto& l : v.per_hop) hops += fmt::format("{} {:.0f} · ", l.kind, l.added_latency_us.p50);
-    out += fmt::format("  {} {} hops TLS {} {} {}: {}origin {:.0f}  ({} requests paired)\n", v.topology, v.hops, v.tls,
-                       v.conn, v.placement, hops, v.origin_us.p50, v.attribution_samples);
+    out += fmt::format("  {}: {}origin {:.0f}  ({} requests paired)\n", v.label(), hops, v.origin_us.p50, v.attribution_samples);
   }
   return out;
 }
@@ -76,8 +80,7 @@ std::string instructions(const Report& r) {
     std::string nodes;
     for (const auto& n : v.nodes)
       if (n.instructions_per_request) nodes += fmt::format(" · {} {:.0f}", n.name, *n.instructions_per_request);
-    out += fmt::format("  {} {} hops TLS {} {} {}: {:.0f}{}{}\n", v.topology, v.hops, v.tls, v.conn, v.placement,
-                       *v.instructions_per_request, nodes,
+    out += fmt::format("  {}: {:.0f}{}{}\n", v.label(), *v.instructions_per_request, nodes,
                        v.handshake_instructions ? fmt::format("; handshake {:.0f}", *v.handshake_instructions) : "");
   }
   return out;
@@ -125,7 +128,11 @@ class ConsoleReporter final : public Reporter {
     out += headline(r);
 
     // The cheapest CPU and p50 among variants of the same placement, TLS version and policy.
-    auto group_of = [](const VariantResult& v) { return v.placement + "/" + v.tls + "/" + v.conn; };
+    // Comparable variants differ only in topology and hops.
+    auto group_of = [](const VariantResult& v) {
+      return fmt::format("{}/{}/{}/{}/{}", v.placement, v.tls, v.conn, v.upstream.value_or("1:1"),
+                         v.rtt_us ? fmt::format("{}", *v.rtt_us) : "mixed");
+    };
     std::map<std::string, std::pair<double, double>> best;
     for (const auto& v : r.variants) {
       if (v.requests == 0 || v.failure) continue;
@@ -141,17 +148,22 @@ class ConsoleReporter final : public Reporter {
       const auto b = best.count(group_of(v)) ? best.at(group_of(v)) : std::pair{0.0, 0.0};
       const bool ok = v.requests > 0;
       std::string tls = v.tls_version.value_or(v.has_tls_links() ? "?" : "none");
+      const std::string upstream = v.upstream.value_or("-");
+      const std::string rtt = v.rtt_us ? fmt::format("{:g}", *v.rtt_us) : "per link";
       if (v.failure) {  // its figures are partial: none is shown
-        rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "FAILED"});
+        rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, upstream, rtt, "-", "-", "-", "-", "-",
+                        "-", "-", "-", "-", "-", "-", "FAILED"});
         continue;
       }
-      rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, fmt::format("{:.0f}", v.throughput_rps),
+      rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, upstream, rtt,
+                      fmt::format("{:.0f}", v.throughput_rps),
                       ok ? fmt::format("{:.0f}", v.latency_us.p50) : "-", ok ? fmt::format("{:.0f}", v.latency_us.p99) : "-",
                       ok ? fmt::format("{:.0f}", v.latency_us.p999) : "-", fmt::format("{:.2f}", v.handshakes_per_request),
                       v.handshake_cpu_us > 0 ? fmt::format("{:.0f}", v.handshake_cpu_us) : "-",
                       ok ? fmt::format("{:.0f}", v.cpu_us_per_request) : "-",
                       ok ? fmt::format("{:.0f}%", 100 * v.tls_cpu_share) : "-",
                       ok ? ratio(v.cpu_us_per_request, b.first) : "-", ok ? ratio(v.latency_us.p50, b.second) : "-",
+                      v.latency_vs_network_floor ? fmt::format("{:.2f}", *v.latency_vs_network_floor) : "-",
                       std::to_string(v.errors.total())});
     }
     std::array<size_t, kColumnCount> widths{};
@@ -177,8 +189,7 @@ class ConsoleReporter final : public Reporter {
 
     for (const auto& v : r.variants)
       if (v.failure)
-        out += fmt::format("\nFAILED: {} {} hops TLS {} {} {}: {}\n", v.topology, v.hops, v.tls, v.conn, v.placement,
-                           *v.failure);
+        out += fmt::format("\nFAILED: {}: {}\n", v.label(), *v.failure);
 
     out += per_hop(r);
     out += instructions(r);
@@ -189,7 +200,7 @@ class ConsoleReporter final : public Reporter {
         for (const auto& [kind, text] : n.first_errors) {
           if (!any_errors) out += "\nErrors (the first of each kind, where it was counted):\n";
           any_errors = true;
-          out += fmt::format("  {} {} hops TLS {} {}: {} {}: {}\n", v.topology, v.hops, v.tls, v.conn, n.name, kind, text);
+          out += fmt::format("  {}: {} {}: {}\n", v.label(), n.name, kind, text);
         }
       }
     }
@@ -197,7 +208,8 @@ class ConsoleReporter final : public Reporter {
         "\nlatency: client side, request start to last response byte (with conn=new it includes connect and "
         "handshakes).\nhs/req: TLS handshakes per request over all links. hs CPU µs: one link's handshake, both "
         "sides. CPU µs/req: all nodes, client included. TLS CPU: its share spent in TLS.\n×CPU, ×p50: ratio to the cheapest variant of the same "
-        "placement, TLS version and connection policy.\n";
+        "placement, TLS version, connection policy, upstream policy and rtt. ×net: p50 over the network floor (the round trips "
+        "an infinitely fast chain would wait, at the links' rtt).\n";
     return out;
   }
   std::string_view file_name() const override { return ""; }

@@ -59,6 +59,7 @@ Json link_json(const LinkResult& l) {
   Json j;
   j["link"] = l.link;
   j["kind"] = l.kind;
+  j["rtt_us"] = r3(l.rtt_us);
   j["added_latency_us"] = percentiles_json(l.added_latency_us);
   j["added_latency_own_us"] = percentiles_json(l.added_latency_own_us);
   j["handshake_cpu_us"] = Json{{"client", r3(l.handshake_cpu_us_client)}, {"server", r3(l.handshake_cpu_us_server)}};
@@ -74,6 +75,8 @@ Json marginal_json(const Marginal& m) {
   j["placement"] = m.placement;
   j["tls"] = m.tls;
   j["conn"] = m.conn;
+  j["upstream"] = optional_text(m.upstream);
+  j["rtt_us"] = optional_number(m.rtt_us);
   auto figure = [](const MarginalFigure& f) { return Json{{"value", r3(f.value)}, {"ci95", interval_json(f.ci95)}}; };
   j["latency_us_p50"] = figure(m.latency_us_p50);
   j["latency_us_p99"] = figure(m.latency_us_p99);
@@ -87,15 +90,14 @@ Json marginal_json(const Marginal& m) {
 
 Json variant_json(const VariantResult& v) {
   Json j;
-  j["topology"] = v.topology;
+  write_key(j, v);
   j["links"] = v.links;
-  j["hops"] = v.hops;
-  j["tls"] = v.tls;
+  Json rtts = Json::array();
+  for (double r : v.link_rtt_us) rtts.push_back(r3(r));
+  j["link_rtt_us"] = rtts;
   j["tls_version"] = optional_text(v.tls_version);
   j["tls_cipher"] = optional_text(v.tls_cipher);
   j["tls_group"] = optional_text(v.tls_group);
-  j["conn"] = v.conn;
-  j["placement"] = v.placement;
   j["cpu_policy"] = v.cpu_policy;
   j["connections"] = v.connections;
   j["requests"] = v.requests;
@@ -109,6 +111,8 @@ Json variant_json(const VariantResult& v) {
   j["throughput_rps"] = r3(v.throughput_rps);
   j["requested_rps"] = optional_number(v.requested_rps);
   j["latency_us"] = latency_json(v.latency_us);
+  j["network_floor_us"] = optional_number(v.network_floor_us);
+  j["latency_vs_network_floor"] = optional_number(v.latency_vs_network_floor);
   j["uncorrected_latency_us"] = v.uncorrected_latency_us ? latency_json(*v.uncorrected_latency_us) : Json(nullptr);
   j["latency_out_of_range"] = v.latency_out_of_range;
   j["handshakes_per_request"] = r3(v.handshakes_per_request);

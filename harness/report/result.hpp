@@ -11,6 +11,7 @@
 #include "metrics/attribution.hpp"
 #include "metrics/errors.hpp"
 #include "metrics/statistics.hpp"
+#include "report/variant_key.hpp"
 #include "scenario/scenario.hpp"
 
 namespace hopcost {
@@ -44,6 +45,7 @@ struct NodeResult {
 struct LinkResult {
   int link = 0;                       // 0 is the client's link
   std::string kind;                   // tls, tcp, uds, tls+uds
+  double rtt_us = 0;                  // its emulated round-trip time (0: none)
   Percentiles added_latency_us;       // this hop's share of the p50 and of the p99 request (they add up)
   Percentiles added_latency_own_us;   // the percentiles of this hop's own shares
   double handshake_cpu_us_client = 0;  // per full handshake on this link, client end
@@ -77,6 +79,8 @@ struct MarginalFigure {
 };
 struct Marginal {
   std::string placement, tls, conn;
+  std::optional<std::string> upstream;  // the group's relay policy (none: no relays)
+  std::optional<double> rtt_us;         // the group's round-trip time (none: per link)
   MarginalFigure latency_us_p50, latency_us_p99, cpu_us_per_request, handshake_cpu_us;
   int points = 0;                 // variant runs (repeats included) in the fit
   bool hops_held_equal = false;   // hops varied and were held equal by the regression
@@ -89,15 +93,17 @@ inline constexpr const char* kHeadlineFigures[] = {"throughput_rps",     "latenc
                                                    "cpu_us_per_request", "handshake_cpu_us", "handshakes_per_request",
                                                    "tls_cpu_share"};
 
-struct VariantResult {
-  std::string topology;            // preset name, or the explicit list
+// A variant's figures, keyed by its identity (the VariantKey it extends: topology, hops,
+// tls, conn, placement, upstream, rtt_us).
+struct VariantResult : VariantKey {
   std::vector<std::string> links;  // link kinds, client first
-  int hops = 0;
-  std::string tls;                 // as asked: "1.2", "1.3"
+  std::vector<double> link_rtt_us;  // each link's emulated round-trip time, client first
   std::optional<std::string> tls_version, tls_cipher, tls_group;  // as negotiated; empty without TLS
-  std::string conn;                // "new", "keepalive"
-  std::string placement = "inproc";
   int connections = 0;
+  // With an emulated network: the latency an infinitely fast chain would have at these
+  // round-trip times (docs/report-format.md says how the round trips are counted), and
+  // the p50 as a multiple of it. None when every link has rtt 0.
+  std::optional<double> network_floor_us, latency_vs_network_floor;
 
   std::string cpu_policy = "spread";
 

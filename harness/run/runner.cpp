@@ -12,6 +12,7 @@
 #include <numeric>
 
 #include "metrics/cpu_clock.hpp"
+#include "run/network_floor.hpp"
 #include "topologies/chain.hpp"
 #include "topologies/cpu_policy.hpp"
 #include "util/check.hpp"
@@ -40,10 +41,6 @@ double& figure(VariantResult& v, std::string_view name) {
   HOPCOST_CHECK(false && "a headline figure without an accessor");
 }
 
-std::string label(const VariantResult& v) {
-  return fmt::format("{} {} hops TLS {} {} {}", v.topology, v.hops, v.tls, v.conn, v.placement);
-}
-
 int tls_links(const VariantResult& v) {
   return static_cast<int>(std::count_if(v.links.begin(), v.links.end(), [](const std::string& k) {
     const auto kind = parse_link_kind(k);
@@ -57,7 +54,8 @@ int tls_links(const VariantResult& v) {
 void compare_with_floors(VariantResult& v, const std::optional<FloorFigures>& floors) {
   v.handshake_cpu_vs_floor.reset();
   if (!floors || v.handshake_cpu_us <= 0) return;
-  const double floor = v.tls == "1.2" ? floors->handshake_tls12_cpu_us : floors->handshake_tls13_cpu_us;
+  const double floor =
+      parse_tls_version(v.tls) == TlsVersion::v1_2 ? floors->handshake_tls12_cpu_us : floors->handshake_tls13_cpu_us;
   if (floor > 0) v.handshake_cpu_vs_floor = v.handshake_cpu_us / floor;
 }
 
@@ -66,12 +64,12 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
                         const Attribution& attribution, const std::optional<FloorFigures>& floors) {
   HOPCOST_CHECK(before.size() == after.size());
   VariantResult v;
-  v.topology = variant.topology.name();
-  for (auto kind : variant.links) v.links.emplace_back(to_string(kind));
-  v.hops = variant.hops();
-  v.tls = std::string(to_string(variant.tls));
-  v.conn = std::string(to_string(variant.conn));
-  v.placement = std::string(to_string(variant.placement));
+  const ChainPlan plan = make_plan(variant, scenario);
+  static_cast<VariantKey&>(v) = variant_key(variant, plan);
+  for (const auto& l : plan.links) {
+    v.links.emplace_back(to_string(l.kind));
+    v.link_rtt_us.push_back(std::chrono::duration<double, std::micro>(l.rtt).count());
+  }
   v.cpu_policy = scenario.cpu_policy.text();
   v.connections = scenario.connections;
 
@@ -82,6 +80,8 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   const double rate_window_s = std::chrono::duration<double>(load.rate_window).count();
   v.throughput_rps = rate_window_s > 0 ? static_cast<double>(load.requests) / rate_window_s : 0.0;
   v.latency_us = summary_us(load.latency_ns);
+  v.network_floor_us = network_floor_us(plan, variant.conn);
+  if (v.network_floor_us && load.requests > 0) v.latency_vs_network_floor = v.latency_us.p50 / *v.network_floor_us;
   v.latency_out_of_range = load.latency_ns.out_of_range();
   if (scenario.rate) {
     v.requested_rps = *scenario.rate;
@@ -90,7 +90,8 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
 
   std::vector<NodeCounters> d;
   uint64_t link_handshakes = 0, handshake_cpu_ns = 0, tls_cpu_ns = 0, cpu_ns = 0;
-  const auto cpus = assign_cpus(scenario.cpu_policy, after.size());
+  // Snapshots are client first, then chain order, as the plan's CPUs.
+  auto cpu_of = [&](size_t i) { return i == 0 ? plan.client_cpu : i - 1 < plan.nodes.size() ? plan.nodes[i - 1].cpu : std::nullopt; };
   for (size_t i = 0; i < after.size(); ++i) {
     d.push_back(after[i].counters - before[i].counters);
     for (int k = 0; k < kErrorKinds; ++k) {
@@ -109,7 +110,7 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
     r.cpu_us = us(node_cpu_ns);
     r.cpu_us_per_request = per(r.cpu_us, load.requests);
     r.bytes_per_request = per(static_cast<double>(d[i].wire_bytes()), load.requests);
-    r.cpu = cpus[i];
+    r.cpu = cpu_of(i);
     r.errors = d[i].errors;
     for (int k = 0; k < kErrorKinds; ++k)
       if (d[i].errors.by_kind[k] > 0) r.first_errors[std::string(kErrorKindNames[k])] = after[i].first_errors[k];
@@ -140,6 +141,7 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
       LinkResult l;
       l.link = static_cast<int>(i);
       l.kind = std::string(to_string(variant.links[i]));
+      l.rtt_us = v.link_rtt_us[i];
       if (i < attribution.added_us.size()) l.added_latency_us = attribution.added_us[i];
       if (i < attribution.added_own_us.size()) l.added_latency_own_us = attribution.added_own_us[i];
       l.handshake_cpu_us_client = per(us(client.handshake_cpu_ns), client.handshakes);
@@ -223,9 +225,23 @@ VariantResult aggregate(std::vector<VariantResult> runs) {
 }
 
 std::vector<Marginal> marginal_tls_hop(const std::vector<VariantResult>& variants) {
-  std::map<std::tuple<std::string, std::string, std::string>, std::vector<const VariantResult*>> groups;
+  // Groups: variants that differ only in topology and hops.
+  using Group = std::tuple<std::string, std::string, std::string, std::optional<std::string>, std::optional<double>>;
+  std::map<Group, std::vector<const VariantResult*>> groups;
   for (const auto& v : variants)
-    if (!v.failure && v.requests > 0) groups[{v.placement, v.tls, v.conn}].push_back(&v);
+    if (!v.failure && v.requests > 0 && v.upstream) groups[{v.placement, v.tls, v.conn, v.upstream, v.rtt_us}].push_back(&v);
+  // A chain without relays is the same under every upstream policy: it belongs to each group.
+  for (const auto& v : variants) {
+    if (v.failure || v.requests == 0 || v.upstream) continue;
+    bool placed = false;
+    for (auto& [key, members] : groups)
+      if (std::get<0>(key) == v.placement && std::get<1>(key) == v.tls && std::get<2>(key) == v.conn &&
+          std::get<4>(key) == v.rtt_us) {
+        members.push_back(&v);
+        placed = true;
+      }
+    if (!placed) groups[{v.placement, v.tls, v.conn, std::nullopt, v.rtt_us}].push_back(&v);
+  }
   std::vector<Marginal> out;
   for (const auto& [key, members] : groups) {
     // One point per run: per repeat when there are repeats.
@@ -249,7 +265,7 @@ std::vector<Marginal> marginal_tls_hop(const std::vector<VariantResult>& variant
       return at(v, "handshake_cpu_us", r, v.handshake_cpu_us) * at(v, "handshakes_per_request", r, v.handshakes_per_request);
     });
     Marginal m;
-    std::tie(m.placement, m.tls, m.conn) = key;
+    std::tie(m.placement, m.tls, m.conn, m.upstream, m.rtt_us) = key;
     auto put = [](MarginalFigure& f, const std::optional<Slope>& s) {
       if (s) f = {s->value, s->ci95};
     };
@@ -289,7 +305,7 @@ std::vector<std::string> report_warnings(const Report& report) {
   // First: nodes that ran out of file descriptors or memory make every figure suspect.
   for (const auto& v : report.variants)
     if (v.exhausted > 0)
-      w.insert(w.begin(), fmt::format("{}: nodes ran out of file descriptors or memory: {} errors, the first: {}", label(v),
+      w.insert(w.begin(), fmt::format("{}: nodes ran out of file descriptors or memory: {} errors, the first: {}", v.label(),
                                       v.exhausted, v.first_exhausted.value_or("?")));
   for (const auto& v : report.variants) {
     if (v.warmup_errors.total() > 0) {
@@ -297,34 +313,34 @@ std::vector<std::string> report_warnings(const Report& report) {
       for (int k = 0; k < kErrorKinds; ++k)
         if (v.warmup_errors.by_kind[k])
           kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", kErrorKindNames[k], v.warmup_errors.by_kind[k]);
-      w.push_back(fmt::format("{}: {} errors during warm-up ({}), not counted in the figures", label(v),
+      w.push_back(fmt::format("{}: {} errors during warm-up ({}), not counted in the figures", v.label(),
                               v.warmup_errors.total(), kinds));
     }
     if (v.connections_established && *v.connections_established < v.connections)
       w.push_back(fmt::format("{}: only {} of {} keep-alive connections were open when the window opened (the others "
                               "had failed): the window includes reconnections and their handshakes",
-                              label(v), *v.connections_established, v.connections));
+                              v.label(), *v.connections_established, v.connections));
     if (v.failure) continue;
     if (v.handshake_cpu_vs_floor && *v.handshake_cpu_vs_floor < 1.0)
       w.push_back(fmt::format("{}: handshake CPU is {:.2f}x its floor, below 1: a handshake in the chain does at least "
                               "the floor's work, so the machine was slower while the floor was measured than during "
                               "the run",
-                              label(v), *v.handshake_cpu_vs_floor));
+                              v.label(), *v.handshake_cpu_vs_floor));
     // Failed requests are the client's errors; the relays' and the origin's count the same
     // failures again where they happened.
     const uint64_t failed = v.nodes.empty() ? v.errors.total() : v.nodes.front().errors.total();
     const uint64_t attempts = v.requests + failed;
     if (attempts > 0 && failed * 100 > attempts)
-      w.push_back(fmt::format("{}: {:.1f}% of requests failed", label(v),
+      w.push_back(fmt::format("{}: {:.1f}% of requests failed", v.label(),
                               100.0 * static_cast<double>(failed) / static_cast<double>(attempts)));
     if (v.attribution_negative > 0)
       w.push_back(fmt::format("{}: {} per-hop shares were below zero and counted as 0: the per-hop figures do not add "
                               "up exactly",
-                              label(v), v.attribution_negative));
+                              v.label(), v.attribution_negative));
     if (v.requested_rps && v.throughput_rps < 0.95 * *v.requested_rps)
       w.push_back(fmt::format("{}: achieved {:.0f} req/s, below 95% of the {:.0f} req/s asked for: the chain could not "
                               "keep up, and latency from the intended send times shows the backlog",
-                              label(v), v.throughput_rps, *v.requested_rps));
+                              v.label(), v.throughput_rps, *v.requested_rps));
     std::string wide;
     for (const auto& [name, ci] : v.ci95) {
       const auto it = v.repeat_values.find(name);
@@ -334,18 +350,16 @@ std::vector<std::string> report_warnings(const Report& report) {
     if (!wide.empty())
       w.push_back(fmt::format("{}: 95% intervals wider than 20% of the median ({}): more repeats or a longer duration "
                               "would narrow them",
-                              label(v), wide));
+                              v.label(), wide));
   }
   return w;
 }
 
 VariantResult run_variant(const Variant& variant, const Scenario& scenario, const Pki& pki,
                           const std::optional<FloorFigures>& floors, const Notice& notice) {
-  auto cpus = assign_cpus(scenario.cpu_policy, variant.links.size() + 1);  // client first
-  const ScopedCpuPin client_pin(cpus.front());  // the driver runs on this thread
-  const std::vector<std::optional<int>> node_cpus(cpus.begin() + 1, cpus.end());
-  const auto chain =
-      build_chain(ChainSpec{variant.links, variant.tls, scenario.response_bytes, node_cpus, scenario.tickets}, variant.placement, pki);
+  const ChainPlan plan = make_plan(variant, scenario);
+  const ScopedCpuPin client_pin(plan.client_cpu);  // the driver runs on this thread
+  const auto chain = build_chain(plan, variant.placement, pki);
   NodeStats client;
   const auto client_cpu = ThreadCpuClock::of_this_thread();
   auto snapshot = [&] {

@@ -13,7 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
+#include "report/variant_key.hpp"
 #include "tls/tickets.hpp"
+#include "util/duration.hpp"
 #include "util/check.hpp"
 #include "util/errors.hpp"
 
@@ -32,6 +34,14 @@ constexpr std::array kKeys{
     ScenarioKey{"placement", ValueType::list, "LIST",
                 "Where nodes run: inproc (each node a thread of this process) or process (each node its own "
                 "process, across loopback); a comma list compares"},
+    ScenarioKey{"upstream", ValueType::list, "LIST",
+                "Relays' upstream connections: 1:1 (one per downstream connection, an L4 proxy) or pool (kept and "
+                "reused by any downstream connection, as HAProxy http-reuse and Nginx upstream keepalive); a comma "
+                "list compares. A link of an explicit topology may set its own: tcp/upstream=pool"},
+    ScenarioKey{"rtt", ValueType::list, "LIST",
+                "Emulated network round-trip time of every link, with a unit: 0, 200us, 0.5ms, 1ms (up to 1s; a "
+                "comma list sweeps). Each chunk is delivered rtt/2 after it is written, a new connection's first "
+                "bytes one rtt later. A link of an explicit topology may set its own: tls/rtt=1ms"},
     ScenarioKey{"tickets", ValueType::text, "on|off",
                 "Whether every TLS server node issues session tickets and keeps a session cache: on (as stock "
                 "servers do), or off, so that real clients in front of the chain do full handshakes on reconnect"},
@@ -150,6 +160,16 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
       if (!p) throw ConfigError(fmt::format("unknown placement '{}'; accepted: inproc, process", v));
       push_unique(s.placement, *p);
     }
+  } else if (key == "upstream") {
+    s.upstream.clear();
+    for (const auto& v : split_commas(values)) {
+      const auto policy = parse_upstream_policy(v);
+      if (!policy) throw ConfigError(fmt::format("unknown upstream policy '{}'; accepted: {}", v, kUpstreamPoliciesAccepted));
+      push_unique(s.upstream, *policy);
+    }
+  } else if (key == "rtt") {
+    s.rtt.clear();
+    for (const auto& v : split_commas(values)) push_unique(s.rtt, parse_rtt(v));
   } else if (key == "tickets") {
     const auto tickets = parse_tickets(single(values));
     if (!tickets) throw ConfigError(fmt::format("unknown value '{}'; accepted: {}", single(values), kTicketsAccepted));
@@ -285,6 +305,8 @@ std::string scenario_value_text(const Scenario& s, std::string_view key) {
   if (key == "tls") return join(s.tls, [](TlsVersion v) { return to_string(v); });
   if (key == "conn") return join(s.conn, [](ConnPolicy c) { return to_string(c); });
   if (key == "placement") return join(s.placement, [](Placement p) { return to_string(p); });
+  if (key == "upstream") return join(s.upstream, [](UpstreamPolicy p) { return to_string(p); });
+  if (key == "rtt") return join(s.rtt, [](std::chrono::nanoseconds r) { return format_rtt(r); });
   if (key == "tickets") return std::string(tickets_text(s.tickets));
   if (key == "duration") return format_seconds(s.duration);
   if (key == "warmup") return format_seconds(s.warmup);
@@ -316,6 +338,10 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   j["tls"] = names(s.tls);
   j["conn"] = names(s.conn);
   j["placement"] = names(s.placement);
+  j["upstream"] = names(s.upstream);
+  nlohmann::ordered_json rtts = nlohmann::ordered_json::array();
+  for (auto r : s.rtt) rtts.push_back(format_rtt(r));
+  j["rtt"] = rtts;
   j["tickets"] = std::string(tickets_text(s.tickets));
   j["duration"] = s.duration.count();
   j["warmup"] = s.warmup.count();
@@ -333,25 +359,40 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   return j;
 }
 
-bool Variant::has_tls() const {
-  return std::any_of(links.begin(), links.end(), [](LinkKind k) { return traits(k).tls; });
-}
-
 std::string Variant::label() const {
-  return fmt::format("{} {} hop{} TLS {} {} {}", topology.name(), hops(), hops() == 1 ? "" : "s", to_string(tls),
-                     to_string(conn), to_string(placement));
+  VariantKey k;
+  k.topology = topology.name();
+  k.hops = hops();
+  k.tls = std::string(to_string(tls));
+  k.conn = std::string(to_string(conn));
+  k.placement = std::string(to_string(placement));
+  if (upstream) k.upstream = std::string(to_string(*upstream));
+  const auto overrides = topology.overrides_for(hops());
+  if (std::none_of(overrides.begin(), overrides.end(), [](const LinkOverride& o) { return o.rtt.has_value(); }))
+    k.rtt_us = std::chrono::duration<double, std::micro>(rtt).count();
+  return k.label();
 }
 
 std::vector<Variant> expand(const Scenario& s) {
   std::vector<Variant> out;
+  bool any_relay = false;
   for (auto placement : s.placement)
     for (auto tls : s.tls)
       for (auto conn : s.conn)
-        for (size_t h = 0; h < s.hops.size(); ++h)
-          for (const auto& topology : s.topologies) {
-            if (topology.is_explicit() && h > 0) continue;  // its length is its own
-            out.push_back(Variant{topology, topology.links_for(s.hops[h]), tls, conn, placement});
-          }
+        for (size_t u = 0; u < s.upstream.size(); ++u)
+          for (auto rtt : s.rtt)
+            for (size_t h = 0; h < s.hops.size(); ++h)
+              for (const auto& topology : s.topologies) {
+                if (topology.is_explicit() && h > 0) continue;  // its length is its own
+                auto links = topology.links_for(s.hops[h]);
+                const bool relays = links.size() > 1;
+                any_relay |= relays;
+                if (!relays && u > 0) continue;  // no relay: the upstream policy changes nothing
+                out.push_back(Variant{topology, std::move(links), tls, conn, placement,
+                                      relays ? std::optional(s.upstream[u]) : std::nullopt, rtt});
+              }
+  if (!any_relay && std::find(s.upstream.begin(), s.upstream.end(), UpstreamPolicy::pool) != s.upstream.end())
+    throw ConfigError("--upstream pool: no chain of this run has a relay (every chain has 1 hop); pooling is a relay's");
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "load/conn_policy.hpp"
+#include "node/upstream_policy.hpp"
 #include "tls/version.hpp"
 #include "topologies/cpu_policy.hpp"
 #include "topologies/placement.hpp"
@@ -29,6 +30,8 @@ struct Scenario {
   std::vector<TlsVersion> tls = {TlsVersion::v1_2, TlsVersion::v1_3};
   std::vector<ConnPolicy> conn = {ConnPolicy::new_connection, ConnPolicy::keepalive};
   std::vector<Placement> placement = {Placement::inproc};
+  std::vector<UpstreamPolicy> upstream = {UpstreamPolicy::one_to_one};  // the relays' (--upstream)
+  std::vector<std::chrono::nanoseconds> rtt = {std::chrono::nanoseconds(0)};  // every link's, unless a link sets its own
   bool tickets = true;  // servers issue session tickets and keep a session cache (--tickets on|off)
   Seconds duration{3.0};
   Seconds warmup{0.5};
@@ -53,10 +56,11 @@ struct Variant {
   TlsVersion tls = TlsVersion::v1_3;
   ConnPolicy conn = ConnPolicy::keepalive;
   Placement placement = Placement::inproc;
+  std::optional<UpstreamPolicy> upstream;  // the relays' policy; none for a chain without relays
+  std::chrono::nanoseconds rtt{0};         // the links' round-trip time, where a link sets none
 
   int hops() const { return static_cast<int>(links.size()); }
-  bool has_tls() const;
-  std::string label() const;  // "tls-everywhere 5 hops TLS 1.3 new inproc"
+  std::string label() const;  // "tls-everywhere 5 hops TLS 1.3 new inproc", as VariantKey::label()
 };
 
 enum class ValueType { list, number, integer, text, boolean };
@@ -86,8 +90,11 @@ nlohmann::ordered_json scenario_to_json(const Scenario& scenario);
 std::string scenario_value_text(const Scenario& scenario, std::string_view key);
 
 // The matrix, in report order: placement, then TLS version, then connection policy, then
-// hops, then topology. An explicit chain has its own length, so it appears once per TLS version and
-// connection policy, whatever the hops list says.
+// upstream policy, then round-trip time, then hops, then topology. An explicit chain has
+// its own length, so it appears once per TLS version and connection policy, whatever the
+// hops list says; a chain without relays appears once, whatever the upstream list says.
+// Throws ConfigError for a matrix that asks for something no variant can have
+// (--upstream pool with no relay in any chain).
 std::vector<Variant> expand(const Scenario& scenario);
 
 }  // namespace hopcost

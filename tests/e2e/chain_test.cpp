@@ -102,7 +102,7 @@ TEST_CASE("the negotiated version and suite match --tls") {
 
 TEST_CASE("a client that trusts another CA fails its handshakes, and they are counted") {
   const Pki pki, stranger;
-  InprocChain chain(ChainSpec{{LinkKind::tls, LinkKind::tcp}, TlsVersion::v1_3, 1024, {}}, pki);
+  InprocChain chain(simple_plan({LinkKind::tls, LinkKind::tcp}, TlsVersion::v1_3, 1024), pki);
   chain.start();
   LinkEnds entry = chain.entry();
   const auto wrong_trust = make_client_ctx(TlsSettings{TlsVersion::v1_3}, stranger.ca_cert());
@@ -123,7 +123,7 @@ TEST_CASE("a client that trusts another CA fails its handshakes, and they are co
 
 TEST_CASE("an upstream that is gone gives 502s counted at the relay, and the run finishes") {
   const Pki pki;
-  InprocChain chain(ChainSpec{{LinkKind::tls, LinkKind::tcp, LinkKind::tcp}, TlsVersion::v1_3, 1024, {}}, pki);
+  InprocChain chain(simple_plan({LinkKind::tls, LinkKind::tcp, LinkKind::tcp}, TlsVersion::v1_3, 1024), pki);
   chain.start();
   chain.nodes()[2]->stop();  // the origin goes away
   NodeStats client;
@@ -143,7 +143,7 @@ TEST_CASE("an upstream that is gone gives 502s counted at the relay, and the run
 
 TEST_CASE("an origin that dies under load mid-interval: 502s and errors, no crash, an honest interval") {
   const Pki pki;
-  InprocChain chain(ChainSpec{{LinkKind::tls, LinkKind::tcp, LinkKind::tcp}, TlsVersion::v1_3, 1024, {}}, pki);
+  InprocChain chain(simple_plan({LinkKind::tls, LinkKind::tcp, LinkKind::tcp}, TlsVersion::v1_3, 1024), pki);
   chain.start();
   NodeStats client;
   LoadSettings settings;
@@ -188,7 +188,7 @@ TEST_CASE("teardown leaves no thread, socket or socket file behind") {
   const size_t threads_before = count_entries("/proc/self/task");
   std::string socket_dir;
   {
-    InprocChain chain(ChainSpec{parse_topologies("unix-socket")[0].links_for(4), TlsVersion::v1_3, 1024, {}}, pki);
+    InprocChain chain(simple_plan(parse_topologies("unix-socket")[0].links_for(4), TlsVersion::v1_3, 1024), pki);
     socket_dir = chain.socket_dir();
     REQUIRE(std::filesystem::exists(socket_dir + "/link1.sock"));
     chain.start();

@@ -19,7 +19,7 @@ TEST_CASE("a process chain of every preset carries requests, and its nodes repor
   for (std::string_view topology : {"tls-everywhere", "terminate-once", "unix-socket", "tls,tls+uds,tcp"}) {
     INFO(topology);
     const auto links = parse_topologies(topology).at(0).links_for(3);
-    ProcessChain chain(ChainSpec{links, TlsVersion::v1_3, 1024, {}}, pki, HOPCOST_BINARY);
+    ProcessChain chain(simple_plan(links, TlsVersion::v1_3, 1024), pki, HOPCOST_BINARY);
     NodeStats client;
     LoadSettings settings;
     settings.conn = ConnPolicy::new_connection;

@@ -26,6 +26,9 @@ Report fixed_report() {
     v.topology = std::move(topology);
     v.links = std::move(links);
     v.hops = static_cast<int>(v.links.size());
+    if (v.hops > 1) v.upstream = "1:1";
+    v.rtt_us = 0.0;
+    v.link_rtt_us.assign(v.links.size(), 0.0);
     v.tls = "1.3";
     v.tls_version = "TLSv1.3";
     v.tls_cipher = "TLS_AES_128_GCM_SHA256";
@@ -43,7 +46,7 @@ Report fixed_report() {
     NodeResult origin{"origin", "origin", 10, 150.25, 2000, 66.6667, 3666.667, 1, std::nullopt, std::nullopt, {}, {}};
     for (size_t i = 0; i < v.links.size(); ++i) {
       const bool tls = v.links[i] == "tls";
-      v.per_hop.push_back(LinkResult{static_cast<int>(i), v.links[i], {30 * scale * (i + 1), 90 * scale * (i + 1)},
+      v.per_hop.push_back(LinkResult{static_cast<int>(i), v.links[i], 0, {30 * scale * (i + 1), 90 * scale * (i + 1)},
                                      {25 * scale * (i + 1), 80 * scale * (i + 1)}, tls ? 400.25 : 0, tls ? 150.25 : 0, tls ? 1321.0 : 0, 2400.5, tls ? 260.5 : 0,
                                      tls ? std::nullopt : std::optional<double>(3.25)});
     }
@@ -78,7 +81,7 @@ Report fixed_report() {
   r.floors = FloorFigures{530.25, 551.5, 67.125, 46.0, std::nullopt, std::nullopt, {}, 5, 0};
   r.floors->spread = {{"handshake_tls12_cpu_us", 0.031}, {"handshake_tls13_cpu_us", 0.042},
                       {"loopback_tcp_rtt_us", 0.12}, {"loopback_uds_rtt_us", 0.08}};
-  r.marginal_tls_hop = {Marginal{"inproc", "1.3", "new", {150, Interval{120, 180}}, {450, Interval{300, 600}},
+  r.marginal_tls_hop = {Marginal{"inproc", "1.3", "new", "1:1", 0.0, {150, Interval{120, 180}}, {450, Interval{300, 600}},
                                  {300, std::nullopt}, {550.5, Interval{540, 561}}, 6, false, false}};
   VariantResult failed = variant("terminate-once", {"tls", "tcp"}, "new", 1.0);
   failed.placement = "process";

@@ -158,8 +158,8 @@ TEST_CASE("a chain built with tickets off, in either placement, gives a real cli
   hopcost::write_certificate(dir / "ca.pem", pki.ca_cert());
   const auto placement = GENERATE(hopcost::Placement::inproc, hopcost::Placement::process);
   INFO(hopcost::to_string(placement));
-  hopcost::ChainSpec spec{{hopcost::LinkKind::tls, hopcost::LinkKind::tls}, hopcost::TlsVersion::v1_3, 1024, {}};
-  spec.tickets = false;
+  auto spec = hopcost::simple_plan({hopcost::LinkKind::tls, hopcost::LinkKind::tls});
+  for (auto& link : spec.links) link.tickets = false;
   std::unique_ptr<hopcost::Chain> chain;
   if (placement == hopcost::Placement::process) {
     chain = std::make_unique<hopcost::ProcessChain>(spec, pki, HOPCOST_BINARY);  // children get --tickets off

@@ -8,6 +8,7 @@
 
 #include "net/link_kind.hpp"
 #include "report/reporter.hpp"
+#include "node/upstream_policy.hpp"
 #include "topologies/topology.hpp"
 
 using namespace hopcost;
@@ -43,4 +44,15 @@ TEST_CASE("every reporter exists, and every file reporter has a golden file") {
     CHECK(std::filesystem::exists(golden));
   }
   CHECK(make_reporter("yaml") == nullptr);
+}
+
+TEST_CASE("every upstream policy parses back, prints its name, and is accepted by --upstream and upstream=") {
+  for (const auto& [policy, text] : kUpstreamPolicies) {
+    CHECK(parse_upstream_policy(text) == policy);
+    CHECK(to_string(policy) == text);
+    CHECK_THAT(std::string(kUpstreamPoliciesAccepted), Catch::Contains(std::string(text)));
+    const auto chain = parse_topologies("tls,tcp/upstream=" + std::string(text));
+    REQUIRE(chain.size() == 1);
+    CHECK(chain[0].overrides.at(1).upstream == policy);
+  }
 }

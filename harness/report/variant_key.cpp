@@ -1,0 +1,54 @@
+#include "report/variant_key.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+namespace hopcost {
+
+std::string VariantKey::label() const {
+  std::string out = fmt::format("{} {} hop{} TLS {} {} {}", topology, hops, hops == 1 ? "" : "s", tls, conn, placement);
+  if (upstream && *upstream != "1:1") out += " " + *upstream;
+  if (!rtt_us)
+    out += " rtt per link";
+  else if (*rtt_us > 0)
+    out += fmt::format(" rtt {:g} µs", *rtt_us);
+  return out;
+}
+
+VariantKey VariantKey::with_topology(std::string other) const {
+  VariantKey k = *this;
+  k.topology = std::move(other);
+  return k;
+}
+
+void write_key(nlohmann::ordered_json& j, const VariantKey& k) {
+  j["topology"] = k.topology;
+  j["hops"] = k.hops;
+  j["tls"] = k.tls;
+  j["conn"] = k.conn;
+  j["placement"] = k.placement;
+  j["upstream"] = k.upstream ? nlohmann::ordered_json(*k.upstream) : nlohmann::ordered_json(nullptr);
+  j["rtt_us"] = k.rtt_us ? nlohmann::ordered_json(*k.rtt_us) : nlohmann::ordered_json(nullptr);
+}
+
+VariantKey read_key(const nlohmann::json& j) {
+  VariantKey k;
+  k.topology = j.at("topology").get<std::string>();
+  k.hops = j.at("hops").get<int>();
+  k.tls = j.at("tls").get<std::string>();
+  k.conn = j.at("conn").get<std::string>();
+  k.placement = j.at("placement").get<std::string>();
+  if (!j.contains("upstream")) {
+    if (k.hops > 1) k.upstream = "1:1";
+  } else if (!j["upstream"].is_null()) {
+    k.upstream = j["upstream"].get<std::string>();
+  }
+  if (!j.contains("rtt_us"))
+    k.rtt_us = 0.0;
+  else if (!j["rtt_us"].is_null())
+    k.rtt_us = j["rtt_us"].get<double>();
+  return k;
+}
+
+}  // namespace hopcost

@@ -1,0 +1,39 @@
+// A variant's identity (DESIGN.md, "The flow"): one type, made from the chain plan, with
+// one label and one JSON form that the console, report.json, report.csv, the gate and
+// compare all share. Plain data.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <optional>
+#include <string>
+
+namespace hopcost {
+
+struct VariantKey {
+  std::string topology;   // preset name, or the explicit list as written
+  int hops = 0;
+  std::string tls;        // as asked: "1.2", "1.3"
+  std::string conn;       // "new", "keepalive"
+  std::string placement = "inproc";
+  std::optional<std::string> upstream;  // the relays' upstream policy, "1:1" or "pool"; none without relays
+  std::optional<double> rtt_us;         // the round-trip time every link has; none when links differ
+
+  bool operator==(const VariantKey&) const = default;
+
+  // "tls-everywhere 5 hops TLS 1.3 new inproc", then " pool" for pooling relays and
+  // " rtt 1000 µs" (" rtt per link") for an emulated network.
+  std::string label() const;
+  // The same key, another topology (the gate's ratios pair variants that differ in it).
+  VariantKey with_topology(std::string other) const;
+};
+
+// Writes the key's fields into a variant's JSON object: topology, hops, tls, conn,
+// placement, upstream (null without relays), rtt_us (null when links differ).
+void write_key(nlohmann::ordered_json& variant, const VariantKey& key);
+// Reads them back. Reports older than `upstream` and `rtt_us` had neither: their relays
+// were 1:1 and their links had no delay. Throws nlohmann::json::exception when a field
+// is missing or mistyped.
+VariantKey read_key(const nlohmann::json& variant);
+
+}  // namespace hopcost

@@ -1,0 +1,34 @@
+#include "run/network_floor.hpp"
+
+#include "util/check.hpp"
+
+namespace hopcost {
+
+int round_trips(const ChainPlan& plan, ConnPolicy conn, size_t link) {
+  HOPCOST_CHECK(link < plan.links.size());
+  bool fresh = conn == ConnPolicy::new_connection;
+  // Relay i (node i - 1) is the client end of link i.
+  for (size_t i = 1; i <= link && fresh; ++i) fresh = plan.nodes[i - 1].upstream == UpstreamPolicy::one_to_one;
+  const LinkSpec& l = plan.links[link];
+  int trips = 1;  // the request
+  if (fresh) {
+    trips += 1;  // TCP connect
+    if (traits(l.kind).tls) trips += l.tls == TlsVersion::v1_2 ? 2 : 1;
+  }
+  return trips;
+}
+
+std::optional<double> network_floor_us(const ChainPlan& plan, ConnPolicy conn) {
+  double total = 0;
+  bool any = false;
+  for (size_t i = 0; i < plan.links.size(); ++i) {
+    const auto rtt = plan.links[i].rtt;
+    if (rtt.count() == 0) continue;
+    any = true;
+    total += round_trips(plan, conn, i) * std::chrono::duration<double, std::micro>(rtt).count();
+  }
+  if (!any) return std::nullopt;
+  return total;
+}
+
+}  // namespace hopcost

@@ -1,0 +1,147 @@
+// The chain plan, the variant key and the network floor: pure data in, pure data out.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "run/network_floor.hpp"
+#include "topologies/plan.hpp"
+#include "util/duration.hpp"
+#include "util/errors.hpp"
+
+using namespace hopcost;
+using namespace std::chrono_literals;
+
+namespace {
+
+Variant variant_of(std::string_view topology, int hops, ConnPolicy conn = ConnPolicy::new_connection,
+                   std::optional<UpstreamPolicy> upstream = UpstreamPolicy::one_to_one, std::chrono::nanoseconds rtt = {}) {
+  const Topology t = parse_topologies(topology).at(0);
+  auto links = t.links_for(hops);
+  if (links.size() == 1) upstream.reset();
+  return Variant{t, std::move(links), TlsVersion::v1_3, conn, Placement::inproc, upstream, rtt};
+}
+
+}  // namespace
+
+TEST_CASE("rtt: a unit is required, the cap is 1 s, and the shortest exact form prints back") {
+  CHECK(parse_rtt("0") == 0ns);
+  CHECK(parse_rtt("200us") == 200us);
+  CHECK(parse_rtt("200µs") == 200us);
+  CHECK(parse_rtt("0.2ms") == 200us);
+  CHECK(parse_rtt("1s") == 1s);
+  for (const char* bad : {"-1ms", "abc", "5", "2s", "1.5 ms", "ms"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(parse_rtt(bad), ConfigError);
+  }
+  CHECK_THROWS_WITH(parse_rtt("5"), Catch::Contains("no unit"));
+  CHECK_THROWS_WITH(parse_rtt("2s"), Catch::Contains("out of range"));
+  CHECK(format_rtt(200us) == "200us");
+  CHECK(format_rtt(1ms) == "1ms");
+  CHECK(format_rtt(1500us) == "1500us");
+  CHECK(format_rtt(0ns) == "0");
+}
+
+TEST_CASE("topology: per-link settings parse, print back, and bad ones name the key and value") {
+  const auto t = parse_topologies("tls/rtt=1ms,tcp/rtt=200us/upstream=pool,uds").at(0);
+  REQUIRE(t.links == std::vector{LinkKind::tls, LinkKind::tcp, LinkKind::uds});
+  CHECK(t.overrides[0].rtt == 1ms);
+  CHECK_FALSE(t.overrides[0].upstream);
+  CHECK(t.overrides[1].rtt == 200us);
+  CHECK(t.overrides[1].upstream == UpstreamPolicy::pool);
+  CHECK(t.overrides[2] == LinkOverride{});
+  CHECK(t.name() == "tls/rtt=1ms,tcp/rtt=200us/upstream=pool,uds");
+  CHECK(parse_topologies(t.name()).at(0) == t);
+  CHECK_THROWS_WITH(parse_topologies("tls/speed=3"), Catch::Contains("unknown key 'speed'") && Catch::Contains("rtt="));
+  CHECK_THROWS_WITH(parse_topologies("tls/rtt=fast"), Catch::Contains("rtt:") && Catch::Contains("'fast'"));
+  CHECK_THROWS_WITH(parse_topologies("tls,tcp/upstream=2:1"), Catch::Contains("unknown value '2:1'"));
+  CHECK_THROWS_WITH(parse_topologies("tls/upstream=pool,tcp"), Catch::Contains("load driver"));
+  CHECK_THROWS_WITH(parse_topologies("tls/rtt"), Catch::Contains("not key=value"));
+}
+
+TEST_CASE("plan: one LinkSpec per link and one NodeSpec per node, from the variant and the scenario") {
+  Scenario s;
+  s.tickets = false;
+  s.response_bytes = 4321;
+  s.cpu_policy = parse_cpu_policy("pin:0,1");
+  const auto plan = make_plan(variant_of("tls/rtt=1ms,tcp/upstream=pool,tcp", 3, ConnPolicy::new_connection,
+                                         UpstreamPolicy::one_to_one, 500us),
+                              s);
+  REQUIRE(plan.hops() == 3);
+  CHECK(plan.links[0] == LinkSpec{LinkKind::tls, TlsVersion::v1_3, false, 1ms});
+  CHECK(plan.links[1].rtt == 500us);  // the chain-wide rtt, where a link sets none
+  REQUIRE(plan.nodes.size() == 3);
+  CHECK(plan.nodes[0].name == "relay1");
+  CHECK(plan.nodes[0].upstream == UpstreamPolicy::pool);        // set on link 1, whose client it is
+  CHECK(plan.nodes[1].upstream == UpstreamPolicy::one_to_one);  // the chain-wide policy
+  CHECK(plan.nodes[2].role == Role::origin);
+  CHECK(plan.nodes[2].response_bytes == 4321);
+  CHECK(plan.client_cpu == 0);
+  CHECK(plan.nodes[0].cpu == 1);
+  CHECK(plan.nodes[1].cpu == 0);
+  CHECK(make_plan(variant_of("tls,tcp", 2), Scenario{}) == make_plan(variant_of("tls,tcp", 2), Scenario{}));
+}
+
+TEST_CASE("variant key: one label and one JSON form, read back the same, and old reports read as 1:1 without delay") {
+  const auto v = variant_of("tls-everywhere", 5, ConnPolicy::new_connection, UpstreamPolicy::pool, 1ms);
+  const auto key = variant_key(v, make_plan(v, Scenario{}));
+  CHECK(key.label() == "tls-everywhere 5 hops TLS 1.3 new inproc pool rtt 1000 µs");
+  CHECK(key.label() == v.label());
+  nlohmann::ordered_json j;
+  write_key(j, key);
+  CHECK(j["upstream"] == "pool");
+  CHECK(j["rtt_us"] == 1000.0);
+  CHECK(read_key(nlohmann::json::parse(j.dump())) == key);
+  const auto old = read_key(nlohmann::json::parse(
+      R"({"topology": "terminate-once", "hops": 3, "tls": "1.3", "conn": "new", "placement": "inproc"})"));
+  CHECK(old.upstream == "1:1");
+  CHECK(old.rtt_us == 0.0);
+  CHECK(old.label() == "terminate-once 3 hops TLS 1.3 new inproc");
+  const auto single = variant_of("tcp", 1, ConnPolicy::keepalive);
+  CHECK_FALSE(variant_key(single, make_plan(single, Scenario{})).upstream);
+  const auto mixed = variant_of("tcp/rtt=1ms,tcp", 2);
+  CHECK_FALSE(variant_key(mixed, make_plan(mixed, Scenario{})).rtt_us);
+  CHECK_THAT(variant_key(mixed, make_plan(mixed, Scenario{})).label(), Catch::EndsWith("rtt per link"));
+}
+
+TEST_CASE("expand: upstream and rtt are matrix dimensions, and a chain without relays appears once") {
+  Scenario s;
+  s.topologies = parse_topologies("tls-everywhere");
+  s.hops = {1, 3};
+  s.tls = {TlsVersion::v1_3};
+  s.conn = {ConnPolicy::new_connection};
+  s.upstream = {UpstreamPolicy::one_to_one, UpstreamPolicy::pool};
+  s.rtt = {0ns, 1ms};
+  const auto variants = expand(s);
+  // rtt × (1 hop once + 3 hops × 2 policies)
+  CHECK(variants.size() == 2 * (1 + 2));
+  for (const auto& v : variants) CHECK(v.upstream.has_value() == (v.hops() > 1));
+  s.hops = {1};
+  CHECK_THROWS_WITH(expand(s), Catch::Contains("--upstream pool") && Catch::Contains("relay"));
+}
+
+TEST_CASE("network floor: round trips per link, and what a pool takes away") {
+  Scenario s;
+  s.rtt = {1ms};
+  auto plan_of = [&](std::string_view topology, ConnPolicy conn, UpstreamPolicy upstream, TlsVersion tls) {
+    auto v = variant_of(topology, 4, conn, upstream, 1ms);
+    v.tls = tls;
+    return make_plan(v, s);
+  };
+  // New connections through 1:1 relays: every link connects (1), handshakes (TLS 1.3: 1) and carries the request (1).
+  const auto fresh = plan_of("tls-everywhere", ConnPolicy::new_connection, UpstreamPolicy::one_to_one, TlsVersion::v1_3);
+  CHECK(round_trips(fresh, ConnPolicy::new_connection, 0) == 3);
+  CHECK(network_floor_us(fresh, ConnPolicy::new_connection) == Approx(4 * 3 * 1000.0));
+  // TLS 1.2: one more round trip per TLS link (no False Start).
+  const auto v12 = plan_of("tls-everywhere", ConnPolicy::new_connection, UpstreamPolicy::one_to_one, TlsVersion::v1_2);
+  CHECK(network_floor_us(v12, ConnPolicy::new_connection) == Approx(4 * 4 * 1000.0));
+  // Plaintext links connect but do not handshake.
+  const auto plain = plan_of("terminate-once", ConnPolicy::new_connection, UpstreamPolicy::one_to_one, TlsVersion::v1_3);
+  CHECK(network_floor_us(plain, ConnPolicy::new_connection) == Approx((3 + 3 * 2) * 1000.0));
+  // Pooling relays: only the first link is new; behind it, the request's round trip alone.
+  const auto pooled = plan_of("tls-everywhere", ConnPolicy::new_connection, UpstreamPolicy::pool, TlsVersion::v1_3);
+  CHECK(network_floor_us(pooled, ConnPolicy::new_connection) == Approx((3 + 3 * 1) * 1000.0));
+  // Keep-alive: one round trip per link.
+  CHECK(network_floor_us(fresh, ConnPolicy::keepalive) == Approx(4 * 1000.0));
+  // No delay anywhere: no floor.
+  CHECK_FALSE(network_floor_us(make_plan(variant_of("tls-everywhere", 4), Scenario{}), ConnPolicy::new_connection));
+}

@@ -1,0 +1,74 @@
+#include "topologies/plan.hpp"
+
+#include <algorithm>
+
+#include "topologies/chain.hpp"
+#include "topologies/cpu_policy.hpp"
+#include "util/check.hpp"
+
+namespace hopcost {
+
+std::string_view to_string(Implementation implementation) {
+  switch (implementation) {
+    case Implementation::hopcost:
+      return "hopcost";
+  }
+  return "?";
+}
+
+ChainPlan make_plan(const Variant& v, const Scenario& s) {
+  ChainPlan plan;
+  const auto overrides = v.topology.overrides_for(v.hops());
+  HOPCOST_CHECK(overrides.size() == v.links.size());
+  for (size_t i = 0; i < v.links.size(); ++i)
+    plan.links.push_back(LinkSpec{v.links[i], v.tls, s.tickets, overrides[i].rtt.value_or(v.rtt)});
+  const auto cpus = assign_cpus(s.cpu_policy, v.links.size() + 1);  // client first
+  plan.client_cpu = cpus.front();
+  const auto names = node_names(v.hops());
+  for (size_t i = 0; i < names.size(); ++i) {
+    NodeSpec n;
+    n.name = names[i];
+    n.role = i + 1 < names.size() ? Role::relay : Role::origin;
+    n.cpu = cpus[i + 1];
+    n.response_bytes = s.response_bytes;
+    if (n.role == Role::relay)
+      n.upstream = overrides[i + 1].upstream.value_or(v.upstream.value_or(UpstreamPolicy::one_to_one));
+    plan.nodes.push_back(std::move(n));
+  }
+  return plan;
+}
+
+ChainPlan simple_plan(const std::vector<LinkKind>& links, TlsVersion tls, uint64_t response_bytes) {
+  ChainPlan plan;
+  const auto names = node_names(static_cast<int>(links.size()));
+  for (size_t i = 0; i < links.size(); ++i) {
+    plan.links.push_back(LinkSpec{links[i], tls, true, {}});
+    NodeSpec n;
+    n.name = names[i];
+    n.role = i + 1 < links.size() ? Role::relay : Role::origin;
+    n.response_bytes = response_bytes;
+    plan.nodes.push_back(std::move(n));
+  }
+  return plan;
+}
+
+VariantKey variant_key(const Variant& v, const ChainPlan& plan) {
+  VariantKey k;
+  k.topology = v.topology.name();
+  k.hops = plan.hops();
+  k.tls = std::string(to_string(v.tls));
+  k.conn = std::string(to_string(v.conn));
+  k.placement = std::string(to_string(v.placement));
+  // Relays that all share one policy are keyed by it; per-relay policies by "mixed".
+  for (const auto& n : plan.nodes) {
+    if (n.role != Role::relay) continue;
+    const std::string policy(to_string(n.upstream));
+    k.upstream = !k.upstream || *k.upstream == policy ? policy : "mixed";
+  }
+  const auto rtt = plan.links.front().rtt;
+  if (std::all_of(plan.links.begin(), plan.links.end(), [&](const LinkSpec& l) { return l.rtt == rtt; }))
+    k.rtt_us = std::chrono::duration<double, std::micro>(rtt).count();
+  return k;
+}
+
+}  // namespace hopcost

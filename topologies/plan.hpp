@@ -1,0 +1,66 @@
+// The chain plan (DESIGN.md, "Words"): the typed description of one chain, a LinkSpec per
+// link and a NodeSpec per node, made by one pure function from a variant. Every placement
+// (and, later, every launcher of a real program) consumes it; nothing downstream reads the
+// variant or the scenario again. The plan knows nothing of placement. Plain data.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/link_kind.hpp"
+#include "node/snapshot.hpp"
+#include "node/upstream_policy.hpp"
+#include "report/variant_key.hpp"
+#include "scenario/scenario.hpp"
+#include "tls/version.hpp"
+
+namespace hopcost {
+
+// What a link is made of: its kind, its TLS settings (TLS kinds), its network.
+struct LinkSpec {
+  LinkKind kind = LinkKind::tcp;
+  TlsVersion tls = TlsVersion::v1_3;
+  bool tickets = true;                 // its server end issues session tickets
+  std::chrono::nanoseconds rtt{0};     // emulated round-trip time (0: none)
+  bool operator==(const LinkSpec&) const = default;
+};
+
+enum class Implementation { hopcost };  // what program a node is; real proxies come later
+std::string_view to_string(Implementation implementation);
+
+// One node of the chain. Node i is the server end of link i and, for a relay, the
+// client end of link i + 1.
+struct NodeSpec {
+  std::string name;  // relay1 …, origin
+  Role role = Role::relay;
+  Implementation implementation = Implementation::hopcost;
+  UpstreamPolicy upstream = UpstreamPolicy::one_to_one;  // relays: how they reuse link i + 1
+  std::optional<int> cpu;          // the CPU it is pinned to (none: the OS places it)
+  uint64_t response_bytes = 1024;  // the origin's response body
+  bool operator==(const NodeSpec&) const = default;
+};
+
+struct ChainPlan {
+  std::vector<LinkSpec> links;  // client first
+  std::vector<NodeSpec> nodes;  // chain order, one per link
+  std::optional<int> client_cpu;  // the load driver's CPU
+  int hops() const { return static_cast<int>(links.size()); }
+  bool operator==(const ChainPlan&) const = default;
+};
+
+// Pure: the plan of `variant` under `scenario` (its TLS settings, network, relays'
+// policy, CPU policy, response size).
+ChainPlan make_plan(const Variant& variant, const Scenario& scenario);
+
+// A plan for tests and standalone use: these links, all on one TLS version, 1:1 relays,
+// no delay, no pinning.
+ChainPlan simple_plan(const std::vector<LinkKind>& links, TlsVersion tls = TlsVersion::v1_3,
+                      uint64_t response_bytes = 1024);
+
+// Pure: the variant's identity, from its topology's name and its plan.
+VariantKey variant_key(const Variant& variant, const ChainPlan& plan);
+
+}  // namespace hopcost
