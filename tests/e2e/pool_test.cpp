@@ -2,12 +2,16 @@
 // node/relay.hpp), on chains built here by hand (relays constructed with their policy),
 // driven by the real load driver. Counts, never times.
 #include <catch2/catch.hpp>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
 
 #include "load/driver.hpp"
 #include "node/origin.hpp"
 #include "node/relay.hpp"
 #include "tls/context.hpp"
 #include "topologies/chain.hpp"
+#include "support/process.hpp"
 
 using namespace hopcost;
 using namespace std::chrono_literals;
@@ -216,4 +220,25 @@ TEST_CASE("a pooled relay drops the client's Connection: close upstream, so new 
   CHECK(relay.upstream_opened == 1);
   CHECK(relay.upstream_pool_peak == 1);
   CHECK(relay.upstream_reuses + 1 >= m.load.requests);
+}
+
+TEST_CASE("hopcost hop --upstream-policy pool reuses one upstream connection for successive clients, and a bad value exits 2") {
+  auto origin = test::start_node({"origin", "--listen", "tcp://127.0.0.1:0"});
+  auto relay = test::start_node({"hop", "--listen", "tcp://127.0.0.1:0", "--upstream", origin.url, "--upstream-policy", "pool"});
+  const std::string curl = "curl -s -o /dev/null -w '%{http_code}' http://" + test::host_port(relay.url) + "/";
+  for (int i = 0; i < 3; ++i) CHECK(test::run_command(curl).output == "200");  // three client connections, one after another
+  relay.process->signal(SIGUSR1);
+  const auto line = relay.process->read_line(5s);
+  REQUIRE(line);
+  const auto stats = nlohmann::json::parse(*line);
+  CHECK(stats["messages"] == 3);
+  CHECK(stats["upstream_opened"] == 1);
+  CHECK(stats["upstream_reuses"] == 2);
+  CHECK(stats["upstream_retries"] == 0);
+  CHECK(stats["upstream_pool_peak"] == 1);
+
+  const auto bad = test::run_hopcost("hop --listen tcp://127.0.0.1:0 --upstream " + origin.url + " --upstream-policy 2:1");
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.output, Catch::Contains("--upstream-policy") && Catch::Contains("'2:1'") && Catch::Contains("1:1, pool"));
+  CHECK_THAT(test::run_hopcost("hop --help").output, Catch::Contains("--upstream-policy 1:1|pool"));
 }
