@@ -37,7 +37,8 @@
 namespace hopcost {
 namespace {
 
-constexpr size_t kReadChunk = 32 * 1024;
+constexpr size_t kReadChunk = 32 * 1024;  // per thread (see fill())
+constexpr size_t kWaitChunk = 2 * 1024;   // per stream: one record of a small message
 constexpr size_t kMaxRecordPayload = 16 * 1024;
 constexpr uint64_t kRecordSampleEvery = 16;
 
@@ -215,26 +216,37 @@ class TlsStream final : public Stream {
     co_return ec;
   }
 
-  // Reads what the socket has into the read BIO. The read chunk is one per thread, not
-  // one per stream (an idle connection holds no read buffer of its own): it is filled
-  // by a synchronous non-blocking read and emptied into the BIO before any suspension,
-  // so no other stream of the thread can write into it in between. When the socket has
-  // nothing, the stream waits for readiness and reads again.
+  // Reads what the socket has into the read BIO, with the system calls Asio's own reads
+  // make, and without a large buffer per stream (an idle connection holds only its
+  // small wait buffer):
+  // - when the socket is expected to be drained (the last read returned less than it
+  //   asked for), Asio reads into this stream's wait buffer (kWaitChunk, enough for the
+  //   record of a small message), waiting for readiness without an extra system call;
+  // - when more is expected (the last read filled its buffer), a synchronous
+  //   non-blocking read goes into the thread's read chunk, emptied into the BIO before
+  //   any suspension, so no other stream of the thread can write into it in between.
   asio::awaitable<error_code> fill() {
     static thread_local const std::unique_ptr<char[]> chunk(new char[kReadChunk]);
-    while (true) {
+    if (more_) {
       error_code ec;
       const size_t n = pipe_->try_read(std::span<char>(chunk.get(), kReadChunk), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        auto [wec] = co_await pipe_->wait_readable();
-        if (wec) co_return wec;
-        continue;
+      if (ec != asio::error::would_block && ec != asio::error::try_again) {
+        if (ec) co_return ec;
+        more_ = n == kReadChunk;
+        take(chunk.get(), n);
+        co_return error_code{};
       }
-      if (ec) co_return ec;
-      count_wire(n);
-      HOPCOST_CHECK(BIO_write(rbio_, chunk.get(), static_cast<int>(n)) == static_cast<int>(n));
-      co_return error_code{};
     }
+    auto [ec, n] = co_await pipe_->read_some(std::span<char>(wait_, kWaitChunk));
+    if (ec) co_return ec;
+    more_ = n == kWaitChunk;
+    take(wait_, n);
+    co_return error_code{};
+  }
+
+  void take(const char* data, size_t n) {
+    count_wire(n);
+    HOPCOST_CHECK(BIO_write(rbio_, data, static_cast<int>(n)) == static_cast<int>(n));
   }
 
   std::unique_ptr<BytePipe> pipe_;
@@ -244,6 +256,8 @@ class TlsStream final : public Stream {
   TlsSide side_;
   StatsSink& stats_;
   std::string scratch_;
+  bool more_ = false;     // the last read filled its buffer: more may be waiting
+  char wait_[kWaitChunk];  // what Asio reads into (see fill())
   uint64_t handshake_bytes_ = 0;
   bool in_handshake_ = false;
 };
