@@ -1,0 +1,161 @@
+#include "run/summarize.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "run/network_floor.hpp"
+#include "topologies/plan.hpp"
+#include "util/check.hpp"
+
+namespace hopcost {
+namespace {
+
+double per(double total, uint64_t count) { return count ? total / static_cast<double>(count) : 0.0; }
+double us(uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
+
+LatencySummary summary_us(const Histogram& h) {
+  return {us(h.value_at_percentile(50)), us(h.value_at_percentile(90)), us(h.value_at_percentile(99)),
+          us(h.value_at_percentile(99.9)), us(h.max()), h.mean() / 1000.0};
+}
+
+}  // namespace
+
+void compare_with_floors(VariantResult& v, const std::optional<FloorFigures>& floors) {
+  v.handshake_cpu_vs_floor.reset();
+  if (!floors || v.handshake_cpu_us <= 0) return;
+  const double floor =
+      parse_tls_version(v.tls) == TlsVersion::v1_2 ? floors->handshake_tls12_cpu_us : floors->handshake_tls13_cpu_us;
+  if (floor > 0) v.handshake_cpu_vs_floor = v.handshake_cpu_us / floor;
+}
+
+VariantResult summarize(const Variant& variant, const Scenario& scenario, const LoadResult& load,
+                        const std::vector<NodeSnapshot>& before, const std::vector<NodeSnapshot>& after,
+                        const Attribution& attribution, const std::optional<FloorFigures>& floors) {
+  HOPCOST_CHECK(before.size() == after.size());
+  VariantResult v;
+  const ChainPlan plan = make_plan(variant, scenario);
+  static_cast<VariantKey&>(v) = variant_key(variant, plan);
+  for (const auto& l : plan.links) {
+    v.links.emplace_back(to_string(l.kind));
+    v.link_rtt_us.push_back(std::chrono::duration<double, std::micro>(l.rtt).count());
+  }
+  v.cpu_policy = scenario.cpu_policy.text();
+  v.connections = scenario.connections;
+
+  v.requests = load.requests;
+  v.warmup_extended_s = std::chrono::duration<double>(load.warmup_extension).count();
+  v.connections_established = load.established_at_open;
+  v.measured_s = std::chrono::duration<double>(load.measured).count();
+  const double rate_window_s = std::chrono::duration<double>(load.rate_window).count();
+  v.throughput_rps = rate_window_s > 0 ? static_cast<double>(load.requests) / rate_window_s : 0.0;
+  v.latency_us = summary_us(load.latency_ns);
+  v.network_floor_us = network_floor_us(plan, variant.conn);
+  if (v.network_floor_us && load.requests > 0) v.latency_vs_network_floor = v.latency_us.p50 / *v.network_floor_us;
+  v.latency_out_of_range = load.latency_ns.out_of_range();
+  if (scenario.rate) {
+    v.requested_rps = *scenario.rate;
+    v.uncorrected_latency_us = summary_us(load.uncorrected_ns);
+  }
+
+  std::vector<NodeCounters> d;
+  uint64_t link_handshakes = 0, handshake_cpu_ns = 0, tls_cpu_ns = 0, cpu_ns = 0;
+  // Snapshots are client first, then chain order, as the plan's CPUs.
+  auto cpu_of = [&](size_t i) { return i == 0 ? plan.client_cpu : i - 1 < plan.nodes.size() ? plan.nodes[i - 1].cpu : std::nullopt; };
+  for (size_t i = 0; i < after.size(); ++i) {
+    d.push_back(after[i].counters - before[i].counters);
+    for (int k = 0; k < kErrorKinds; ++k) {
+      v.errors.by_kind[k] += d[i].errors.by_kind[k];
+      v.warmup_errors.by_kind[k] += before[i].counters.errors.by_kind[k];
+    }
+    v.exhausted += after[i].counters.exhausted;
+    if (!v.first_exhausted && !after[i].first_exhausted.empty())
+      v.first_exhausted = fmt::format("{}: {}", after[i].name, after[i].first_exhausted);
+    const uint64_t node_cpu_ns = after[i].cpu_ns - before[i].cpu_ns;
+    NodeResult r;
+    r.name = after[i].name;
+    r.role = std::string(to_string(after[i].role));
+    r.handshakes = d[i].handshakes();
+    r.handshake_cpu_us = per(us(d[i].handshake_cpu_ns()), r.handshakes);
+    r.cpu_us = us(node_cpu_ns);
+    r.cpu_us_per_request = per(r.cpu_us, load.requests);
+    r.bytes_per_request = per(static_cast<double>(d[i].wire_bytes()), load.requests);
+    r.cpu = cpu_of(i);
+    r.errors = d[i].errors;
+    for (int k = 0; k < kErrorKinds; ++k)
+      if (d[i].errors.by_kind[k] > 0) r.first_errors[std::string(kErrorKindNames[k])] = after[i].first_errors[k];
+    v.nodes.push_back(std::move(r));
+    // Every link handshake has exactly one server end: counting those counts links.
+    link_handshakes += d[i].server.handshakes;
+    handshake_cpu_ns += d[i].handshake_cpu_ns();
+    tls_cpu_ns += d[i].handshake_cpu_ns() + d[i].record_cpu_ns();
+    cpu_ns += node_cpu_ns;
+    // As negotiated on the first TLS link: the first node that served a handshake.
+    if (!v.tls_version && after[i].negotiated) {
+      v.tls_version = after[i].negotiated->version;
+      v.tls_cipher = after[i].negotiated->cipher;
+      v.tls_group = after[i].negotiated->group;
+    }
+  }
+  v.handshakes_per_request = per(static_cast<double>(link_handshakes), load.requests);
+  v.handshake_cpu_us = per(us(handshake_cpu_ns), link_handshakes);
+  v.cpu_us_per_request = per(us(cpu_ns), load.requests);
+  v.tls_cpu_share = cpu_ns ? static_cast<double>(tls_cpu_ns) / static_cast<double>(cpu_ns) : 0.0;
+  compare_with_floors(v, floors);
+
+  // Link i: the client end is node i (the client for link 0), the server end node i + 1.
+  if (after.size() == variant.links.size() + 1) {
+    for (size_t i = 0; i < variant.links.size(); ++i) {
+      const SideCounters& client = d[i].client;
+      const SideCounters& server = d[i + 1].server;
+      LinkResult l;
+      l.link = static_cast<int>(i);
+      l.kind = std::string(to_string(variant.links[i]));
+      l.rtt_us = v.link_rtt_us[i];
+      if (i < attribution.added_us.size()) l.added_latency_us = attribution.added_us[i];
+      if (i < attribution.added_own_us.size()) l.added_latency_own_us = attribution.added_own_us[i];
+      l.handshake_cpu_us_client = per(us(client.handshake_cpu_ns), client.handshakes);
+      l.handshake_cpu_us_server = per(us(server.handshake_cpu_ns), server.handshakes);
+      l.handshake_bytes = per(static_cast<double>(server.handshake_bytes), server.handshakes);
+      l.bytes_per_request = per(static_cast<double>(server.wire_bytes), load.requests);
+      l.overhead_bytes_per_request = per(static_cast<double>(server.wire_bytes - server.app_bytes), load.requests);
+      if (floors && !traits(variant.links[i]).tls && attribution.samples > 0) {
+        const double rtt = traits(variant.links[i]).transport == Transport::tcp ? floors->loopback_tcp_rtt_us
+                                                                                 : floors->loopback_uds_rtt_us;
+        if (rtt > 0) l.added_latency_vs_floor = l.added_latency_us.p50 / rtt;
+      }
+      v.per_hop.push_back(std::move(l));
+    }
+  }
+  v.origin_us = attribution.origin_us;
+  v.attribution_samples = attribution.samples;
+  v.attribution_negative = attribution.negative;
+  const uint64_t minimum = scenario.requests ? std::min(scenario.requests, kMinMeasuredRequests) : kMinMeasuredRequests;
+  if (v.requests < minimum || v.measured_s <= 0)
+    v.failure = fmt::format("{} requests succeeded in the measured interval ({:.3f} s), fewer than the minimum of {}{}",
+                            v.requests, v.measured_s, minimum,
+                            v.errors.total() ? fmt::format("; {} errors were counted in it", v.errors.total()) : "");
+  return v;
+}
+
+void add_instructions(VariantResult& v, const std::map<std::string, InstructionCounts>& counts) {
+  if (counts.empty()) return;
+  uint64_t total = 0, handshake = 0, link_handshakes = 0;
+  for (auto& n : v.nodes) {
+    const auto it = counts.find(n.name);
+    if (it == counts.end()) continue;
+    n.instructions_per_request = per(static_cast<double>(it->second.total), v.requests);
+    if (n.handshakes) n.instructions_per_handshake = per(static_cast<double>(it->second.handshake), n.handshakes);
+    total += it->second.total;
+    handshake += it->second.handshake;
+  }
+  v.instructions_per_request = per(static_cast<double>(total), v.requests);
+  // As for handshake CPU: every link handshake has one server end and one client end.
+  // handshakes_per_request was computed as link handshakes / requests: this recovers the
+  // count exactly (llround absorbs the division's rounding).
+  link_handshakes = static_cast<uint64_t>(std::llround(v.handshakes_per_request * static_cast<double>(v.requests)));
+  if (link_handshakes) v.handshake_instructions = per(static_cast<double>(handshake), link_handshakes);
+}
+
+}  // namespace hopcost

@@ -1,0 +1,32 @@
+// What one run of a variant measured, as a VariantResult: the differences of the nodes'
+// snapshots over the measured interval, per request, per node and per link. Pure.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "load/driver.hpp"
+#include "metrics/attribution.hpp"
+#include "metrics/instructions.hpp"
+#include "node/snapshot.hpp"
+#include "report/result.hpp"
+#include "scenario/scenario.hpp"
+
+namespace hopcost {
+
+// Pure: the figures of one run of a variant from its load result, the nodes' snapshots
+// at the start and the end of the measured interval (client first, then chain order),
+// and the per-hop attribution. `floors` (optional) adds the ratios to the floors.
+VariantResult summarize(const Variant& variant, const Scenario& scenario, const LoadResult& load,
+                        const std::vector<NodeSnapshot>& before, const std::vector<NodeSnapshot>& after,
+                        const Attribution& attribution, const std::optional<FloorFigures>& floors = {});
+
+// Pure: sets the ratios of a result's figures to the floors (none without floors).
+void compare_with_floors(VariantResult& v, const std::optional<FloorFigures>& floors);
+
+// Pure: adds instruction counts (by node name, `client` included) to a result.
+void add_instructions(VariantResult& v, const std::map<std::string, InstructionCounts>& counts);
+
+}  // namespace hopcost

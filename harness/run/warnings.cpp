@@ -1,0 +1,85 @@
+#include "run/warnings.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "metrics/statistics.hpp"
+
+namespace hopcost {
+
+std::vector<std::string> report_warnings(const Report& report) {
+  std::vector<std::string> w = context_warnings(report.context);
+  const auto& c = report.context;
+  if (!c.cpu_governor.empty() && c.cpu_governor != "performance")
+    w.push_back(fmt::format("the CPU frequency governor is '{}', not 'performance': clock speed may vary during the run",
+                            c.cpu_governor));
+  if (report.scenario.count_instructions)
+    w.push_back("run under callgrind (--count-instructions): about 50 times slower, so times, rates and CPU figures "
+                "are not representative; instruction counts are");
+  if (report.floors)
+    for (const auto& [name, spread] : report.floors->spread)
+      if (spread > kFloorSpreadWarning)
+        w.push_back(fmt::format("floor {} spread {:.0f}% over its {} rounds (more than {:.0f}%): the machine was noisy "
+                                "while floors were measured, and ratios to this floor are uncertain",
+                                name, 100 * spread, report.floors->rounds, 100 * kFloorSpreadWarning));
+  int most_nodes = 0;
+  for (const auto& v : report.variants) most_nodes = std::max(most_nodes, v.hops + 1);
+  if (report.scenario.cpu_policy.kind == CpuPolicy::Kind::spread && c.cores > 0 && most_nodes > c.cores)
+    w.push_back(fmt::format("up to {} busy node threads (client included) share {} cores: latency includes waiting for "
+                            "a CPU and waking one (docs/cpu-placement.md)",
+                            most_nodes, c.cores));
+  // First: nodes that ran out of file descriptors or memory make every figure suspect.
+  for (const auto& v : report.variants)
+    if (v.exhausted > 0)
+      w.insert(w.begin(), fmt::format("{}: nodes ran out of file descriptors or memory: {} errors, the first: {}", v.label(),
+                                      v.exhausted, v.first_exhausted.value_or("?")));
+  for (const auto& v : report.variants) {
+    if (v.warmup_errors.total() > 0) {
+      std::string kinds;
+      for (int k = 0; k < kErrorKinds; ++k)
+        if (v.warmup_errors.by_kind[k])
+          kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", kErrorKindNames[k], v.warmup_errors.by_kind[k]);
+      w.push_back(fmt::format("{}: {} errors during warm-up ({}), not counted in the figures", v.label(),
+                              v.warmup_errors.total(), kinds));
+    }
+    if (v.connections_established && *v.connections_established < v.connections)
+      w.push_back(fmt::format("{}: only {} of {} keep-alive connections were open when the window opened (the others "
+                              "had failed): the window includes reconnections and their handshakes",
+                              v.label(), *v.connections_established, v.connections));
+    if (v.failure) continue;
+    if (v.handshake_cpu_vs_floor && *v.handshake_cpu_vs_floor < 1.0)
+      w.push_back(fmt::format("{}: handshake CPU is {:.2f}x its floor, below 1: a handshake in the chain does at least "
+                              "the floor's work, so the machine was slower while the floor was measured than during "
+                              "the run",
+                              v.label(), *v.handshake_cpu_vs_floor));
+    // Failed requests are the client's errors; the relays' and the origin's count the same
+    // failures again where they happened.
+    const uint64_t failed = v.nodes.empty() ? v.errors.total() : v.nodes.front().errors.total();
+    const uint64_t attempts = v.requests + failed;
+    if (attempts > 0 && failed * 100 > attempts)
+      w.push_back(fmt::format("{}: {:.1f}% of requests failed", v.label(),
+                              100.0 * static_cast<double>(failed) / static_cast<double>(attempts)));
+    if (v.attribution_negative > 0)
+      w.push_back(fmt::format("{}: {} per-hop shares were below zero and counted as 0: the per-hop figures do not add "
+                              "up exactly",
+                              v.label(), v.attribution_negative));
+    if (v.requested_rps && v.throughput_rps < 0.95 * *v.requested_rps)
+      w.push_back(fmt::format("{}: achieved {:.0f} req/s, below 95% of the {:.0f} req/s asked for: the chain could not "
+                              "keep up, and latency from the intended send times shows the backlog",
+                              v.label(), v.throughput_rps, *v.requested_rps));
+    std::string wide;
+    for (const auto& [name, ci] : v.ci95) {
+      const auto it = v.repeat_values.find(name);
+      const double mid = it == v.repeat_values.end() ? 0 : median(it->second);
+      if (mid > 0 && ci.width() > 0.2 * mid) wide += fmt::format("{}{} {:.0f}%", wide.empty() ? "" : ", ", name, 100 * ci.width() / mid);
+    }
+    if (!wide.empty())
+      w.push_back(fmt::format("{}: 95% intervals wider than 20% of the median ({}): more repeats or a longer duration "
+                              "would narrow them",
+                              v.label(), wide));
+  }
+  return w;
+}
+
+}  // namespace hopcost
