@@ -19,8 +19,9 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Appends to `pieces` the message head `head` (start line through the blank line) without
-// its `Connection` header lines, as views into `head`. Returns whether any was dropped.
+// Appends to `pieces` the message `head` (start line through the blank line, and then
+// whatever follows it, unread) without its `Connection` header lines, as views into
+// `head`. Returns whether any was dropped; if none was, `pieces` is `head` alone.
 bool without_connection(std::string_view head, std::vector<std::string_view>& pieces) {
   size_t kept_from = 0;
   bool dropped = false;
@@ -178,9 +179,9 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
     // here whole is written from the buffer, and can be written again on a new connection.
     const std::string_view here = from_down.buffered_message(request);
     const bool whole = here.size() == request.head_bytes + request.content_length;
+    // The scan stops at the head's blank line: the last piece runs on through the body.
     request_pieces.clear();
-    const bool stripped = without_connection(here.substr(0, request.head_bytes), request_pieces);
-    if (whole && here.size() > request.head_bytes) request_pieces.push_back(here.substr(request.head_bytes));
+    const bool stripped = without_connection(whole ? here : here.substr(0, request.head_bytes), request_pieces);
 
     Borrowed up{*pool_, pool_->take()};
     bool failed = false;  // counted, and answered with a 502 where the client can be told

@@ -222,6 +222,29 @@ TEST_CASE("a pooled relay drops the client's Connection: close upstream, so new 
   CHECK(relay.upstream_reuses + 1 >= m.load.requests);
 }
 
+TEST_CASE("a pooled relay forwards request bodies larger than its buffer, over reused connections") {
+  const Pki pki;
+  HandChain chain(pki, {LinkKind::tls, LinkKind::tls}, UpstreamPolicy::pool);
+  for (auto conn : {ConnPolicy::new_connection, ConnPolicy::keepalive}) {
+    INFO(to_string(conn));
+    LoadSettings settings;
+    settings.conn = conn;
+    settings.connections = 2;
+    settings.requests = 20;
+    settings.duration = 5s;
+    settings.request_bytes = 100 * 1024;  // about 3 buffers: streamed, not held whole
+    const auto before = chain.relays()[0]->stats().snapshot();
+    const auto m = measure(chain, settings);
+    CHECK(m.load.requests == 20);
+    CHECK(m.client.errors.total() == 0);
+    const auto relay = chain.relays()[0]->stats().snapshot() - before;
+    CHECK(relay.errors.total() == 0);
+    CHECK(relay.upstream_reuses + 2 >= relay.messages);
+    // The origin read every body whole.
+    CHECK(m.nodes.back().server.app_bytes > 20 * settings.request_bytes);
+  }
+}
+
 TEST_CASE("hopcost hop --upstream-policy pool reuses one upstream connection for successive clients, and a bad value exits 2") {
   auto origin = test::start_node({"origin", "--listen", "tcp://127.0.0.1:0"});
   auto relay = test::start_node({"hop", "--listen", "tcp://127.0.0.1:0", "--upstream", origin.url, "--upstream-policy", "pool"});
