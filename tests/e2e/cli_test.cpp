@@ -28,6 +28,14 @@ TEST_CASE("bad input exits 2 with one message naming the flag, and leaves no rep
       {"--connections 0", "--connections: 0 is out of range"},
       {"--no-such-flag", "--no-such-flag"},
       {"/nonexistent/scenario.toml", "scenario file '/nonexistent/scenario.toml': no such file"},
+      {"--rtt -1ms", "--rtt: -1ms is out of range; accepted: a time from 0 to 1s"},
+      {"--rtt abc", "--rtt: 'abc' is not a round-trip time"},
+      {"--rtt 5", "--rtt: '5' has no unit"},
+      {"--rtt 2s", "--rtt: 2s is out of range"},
+      {"--upstream 2:1", "--upstream: unknown upstream policy '2:1'; accepted: 1:1, pool"},
+      {"--upstream pool --hops 1", "--upstream pool: no chain of this run has a relay"},
+      {"--topology tls,tcp/speed=3", "--topology: 'tcp/speed=3': unknown key 'speed'; accepted keys: rtt="},
+      {"--topology tls,tcp/rtt=fast", "--topology: 'tcp/rtt=fast': rtt: 'fast' is not a round-trip time"},
   };
   for (const auto& c : cases) {
     const auto r = run_hopcost("run -q --out " + out + " " + c.args);
