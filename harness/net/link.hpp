@@ -12,9 +12,6 @@
 #include "net/endpoint.hpp"
 #include "net/link_kind.hpp"
 #include "net/stream.hpp"
-// Transitional, the last include of node/ in net/: load/driver.hpp uses NodeStats
-// without including node/stats.hpp. Remove once it does.
-#include "node/stats.hpp"
 
 namespace hopcost {
 

@@ -13,6 +13,7 @@
 
 #include "net/link.hpp"
 #include "net/transport.hpp"
+#include "node/stats.hpp"
 #include "tls/context.hpp"
 #include "tls/pki.hpp"
 
