@@ -41,7 +41,7 @@ InprocChain::InprocChain(const ChainPlan& plan, const Pki& pki) {
       const NodeSpec& spec = plan.nodes[i];
       std::unique_ptr<Node> node;
       if (spec.role == Role::relay)
-        node = std::make_unique<Relay>(spec.name, links_[i + 1]);
+        node = std::make_unique<Relay>(spec.name, links_[i + 1], spec.upstream);
       else
         node = std::make_unique<Origin>(spec.name, spec.response_bytes);
       node->listen(links_[i]);

@@ -47,7 +47,8 @@ ProcessChain::ProcessChain(const ChainPlan& plan, const Pki& pki, const std::str
     } else {
       const LinkSpec& up = plan.links[i + 1];
       args.insert(args.end(), {"--upstream", upstream_url, "--upstream-name", dns_name(plan.nodes[i + 1].name),
-                               "--upstream-rtt", format_rtt(up.rtt)});
+                               "--upstream-rtt", format_rtt(up.rtt), "--upstream-policy",
+                               std::string(to_string(node.upstream))});
       if (traits(up.kind).tls) args.insert(args.end(), {"--ca", dir + "/ca.pem"});
     }
     Child& child = children_[static_cast<size_t>(i)];

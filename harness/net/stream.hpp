@@ -19,8 +19,11 @@ class Stream {
   virtual ~Stream() = default;
 
   // TLS: runs the handshake (the side was fixed at construction), counts it and its
-  // thread CPU in the node's stats. Plaintext: completes at once.
+  // thread CPU in the node's stats. Plaintext: completes at once. A server whose peer
+  // closes before sending a byte returns kClosedBeforeHandshake: no handshake was tried
+  // (a TCP health check, such as `hopcost hop`'s probe of its upstream), none failed.
   virtual asio::awaitable<error_code> handshake() = 0;
+  static inline const error_code kClosedBeforeHandshake = asio::error::not_connected;
 
   // Reads at least one byte. End of stream is asio::error::eof.
   virtual asio::awaitable<std::tuple<error_code, size_t>> read_some(std::span<char> into) = 0;

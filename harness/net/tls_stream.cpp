@@ -87,7 +87,10 @@ class TlsStream final : public Stream {
       }
       if ((ec = co_await flush())) co_return ec;
       if (err == SSL_ERROR_NONE) break;
-      if ((ec = co_await fill())) co_return ec;
+      if ((ec = co_await fill())) {
+        if (ec == asio::error::eof && handshake_bytes_ == 0 && side_ == TlsSide::server) ec = kClosedBeforeHandshake;
+        co_return ec;
+      }
     }
     in_handshake_ = false;
     // The last read may have brought the peer's first application data along with its

@@ -102,7 +102,7 @@ asio::awaitable<void> Node::accept_loop() {
 asio::awaitable<void> Node::handle(Socket socket) {
   auto stream = accepted_end(std::move(socket), *downstream_, stats_);
   if (auto ec = co_await stream->handshake()) {
-    stats_.add_error(ErrorKind::handshake, ec.message());
+    if (ec != Stream::kClosedBeforeHandshake) stats_.add_error(ErrorKind::handshake, ec.message());
     co_return;
   }
   co_await serve(std::move(stream));

@@ -41,6 +41,11 @@ Json node_json(const NodeResult& n) {
   Json first = Json::object();
   for (const auto& [kind, text] : n.first_errors) first[kind] = text;
   j["first_errors"] = first;
+  auto count = [](const std::optional<uint64_t>& c) { return c ? Json(*c) : Json(nullptr); };
+  j["upstream_connections_opened"] = count(n.upstream_connections_opened);
+  j["upstream_reuses"] = count(n.upstream_reuses);
+  j["upstream_retries"] = count(n.upstream_retries);
+  j["upstream_pool_peak"] = count(n.upstream_pool_peak);
   return j;
 }
 

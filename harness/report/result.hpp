@@ -39,6 +39,10 @@ struct NodeResult {
   std::optional<double> instructions_per_handshake;  // ... inside SSL_do_handshake, per handshake it took part in
   ErrorCounts errors;
   std::map<std::string, std::string> first_errors;  // kind -> the first error's text
+  // Relays: upstream connections opened, requests sent over an already-used (pooled)
+  // one, requests retried once on a new connection because a pooled one had been closed,
+  // and the pool's peak size (harness/node/upstream_pool.hpp). None for other nodes.
+  std::optional<uint64_t> upstream_connections_opened, upstream_reuses, upstream_retries, upstream_pool_peak;
 };
 
 // One link of the chain, client side first (DESIGN.md, "What is measured, exactly").

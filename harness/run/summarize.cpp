@@ -85,6 +85,12 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
     r.errors = d[i].errors;
     for (int k = 0; k < kErrorKinds; ++k)
       if (d[i].errors.by_kind[k] > 0) r.first_errors[std::string(kErrorKindNames[k])] = after[i].first_errors[k];
+    if (after[i].role == Role::relay) {
+      r.upstream_connections_opened = d[i].upstream_opened;
+      r.upstream_reuses = d[i].upstream_reuses;
+      r.upstream_retries = d[i].upstream_retries;
+      r.upstream_pool_peak = after[i].counters.upstream_pool_peak;
+    }
     v.nodes.push_back(std::move(r));
     // Every link handshake has exactly one server end: counting those counts links.
     link_handshakes += d[i].server.handshakes;

@@ -5,6 +5,7 @@
 #include <dirent.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "run/runner.hpp"
 #include "net/transport.hpp"
@@ -118,6 +119,28 @@ TEST_CASE("a client that trusts another CA fails its handshakes, and they are co
   CHECK_THAT(client.first_error(ErrorKind::handshake), Catch::Contains("certificate verify failed: certificate signature failure"));
   // The relay saw the client give up: counted at its end too, with the alert.
   CHECK(chain.nodes()[0]->stats().snapshot().errors[ErrorKind::handshake] > 0);
+  chain.stop();
+}
+
+TEST_CASE("a connection closed before its first byte is no failed handshake (a health check), one with a bad hello is") {
+  const Pki pki;
+  InprocChain chain(simple_plan({LinkKind::tls}, TlsVersion::v1_3, 1024), pki);
+  chain.start();
+  const std::string to = "exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(chain.entry().endpoint.port) + "; ";
+  auto errors = [&] { return chain.nodes()[0]->stats().snapshot().errors[ErrorKind::handshake]; };
+  auto errors_become = [&](uint64_t n) {
+    for (int i = 0; i < 500 && errors() < n; ++i) std::this_thread::sleep_for(10ms);
+    return errors() == n;
+  };
+  const std::string bad_hello = "bash -c '" + to + "printf \"GET / HTTP/1.1\\r\\n\\r\\n\" >&3; exec 3>&-'";
+  const std::string silent = "bash -c '" + to + "exec 3>&-'";
+  REQUIRE(std::system(bad_hello.c_str()) == 0);
+  CHECK(errors_become(1));
+  REQUIRE(std::system(silent.c_str()) == 0);
+  REQUIRE(std::system(bad_hello.c_str()) == 0);
+  CHECK(errors_become(2));
+  std::this_thread::sleep_for(50ms);
+  CHECK(errors() == 2);  // the silent one in between was not counted
   chain.stop();
 }
 
