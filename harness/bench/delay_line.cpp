@@ -2,9 +2,11 @@
 // late it delivers, and what it costs per chunk.
 //
 // The benchmark's thread runs an io_context with the sending end (a delayed pipe, or at
-// rtt 0 the plain socket pipe) and writes one 16-byte chunk every kInterval, paced by a
-// timer, so that at rtt 1 ms about ten chunks are in the line at once (pipelining, as a
-// busy connection has). Each chunk carries the steady-clock time it was written. A
+// rtt 0 the plain socket pipe) and writes one 16-byte chunk every 50 to 150 µs (100 on
+// average), paced by a timer, so that at rtt 1 ms about five chunks are in the line at
+// once (pipelining, as a busy connection has). The gaps vary (a fixed sequence) so that
+// due times do not fall systematically on the pacing timer's own wake-ups, nor always
+// apart from them: a node's thread also has other work when a chunk falls due. Each chunk carries the steady-clock time it was written. A
 // receiving thread reads them with blocking reads, as a peer node's thread would, and
 // records delivery time minus due time (written + rtt/2) in a Histogram.
 //
@@ -36,7 +38,11 @@ namespace hopcost {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto kInterval = std::chrono::microseconds(100);
+// The gap before the next chunk: 50 to 150 µs, from a fixed pseudo-random sequence.
+std::chrono::nanoseconds next_gap(uint64_t& state) {
+  state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+  return std::chrono::microseconds(50) + std::chrono::nanoseconds((state >> 33) % 100'000);
+}
 constexpr size_t kChunkBytes = 16;  // written_ns, then a sequence number
 
 struct Chunk {
@@ -70,10 +76,10 @@ void receive(int fd, std::chrono::nanoseconds one_way, Histogram* late_ns, uint6
 asio::awaitable<void> send(benchmark::State& state, BytePipe& pipe, uint64_t& cpu_ns) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   Clock::time_point next = Clock::now();
-  uint64_t seq = 0;
+  uint64_t seq = 0, gaps = 1;
   const uint64_t cpu0 = thread_cpu_ns();
   for (auto _ : state) {
-    next += kInterval;
+    next += next_gap(gaps);
     timer.expires_at(next);
     co_await timer.async_wait(nothrow);
     const Chunk c{now_ns(), seq++};
