@@ -48,7 +48,7 @@ std::string headline(const Report& r) {
   for (const auto& m : r.marginal_tls_hop) {
     std::string group = fmt::format("{} TLS {} {}", m.placement, m.tls, m.conn);
     if (m.upstream && *m.upstream != "1:1") group += " " + *m.upstream;
-    if (!m.rtt_us) group += " rtt per link";
+    if (!m.rtt_us) group += " rtt per link";  // a list: the chains' links differ
     else if (*m.rtt_us > 0) group += fmt::format(" rtt {:g} µs", *m.rtt_us);
     out += fmt::format("  {}: p50 {}, p99 {}, CPU {}, handshake CPU {}{}\n", group,
                        with_interval(m.latency_us_p50, "µs"), with_interval(m.latency_us_p99, "µs"),
@@ -130,8 +130,9 @@ class ConsoleReporter final : public Reporter {
     // The cheapest CPU and p50 among variants of the same placement, TLS version and policy.
     // Comparable variants differ only in topology and hops.
     auto group_of = [](const VariantResult& v) {
-      return fmt::format("{}/{}/{}/{}/{}", v.placement, v.tls, v.conn, v.upstream.value_or("1:1"),
-                         v.rtt_us ? fmt::format("{}", *v.rtt_us) : "mixed");
+      std::string rtts;
+      for (double r : v.rtt_us ? std::vector<double>{*v.rtt_us} : v.link_rtt_us) rtts += fmt::format("{},", r);
+      return fmt::format("{}/{}/{}/{}/{}", v.placement, v.tls, v.conn, v.upstream.value_or("1:1"), rtts);
     };
     std::map<std::string, std::pair<double, double>> best;
     for (const auto& v : r.variants) {
@@ -149,7 +150,9 @@ class ConsoleReporter final : public Reporter {
       const bool ok = v.requests > 0;
       std::string tls = v.tls_version.value_or(v.has_tls_links() ? "?" : "none");
       const std::string upstream = v.upstream.value_or("-");
-      const std::string rtt = v.rtt_us ? fmt::format("{:g}", *v.rtt_us) : "per link";
+      std::string rtt = v.rtt_us ? fmt::format("{:g}", *v.rtt_us) : "";
+      if (!v.rtt_us)
+        for (double r : v.link_rtt_us) rtt += fmt::format("{}{:g}", rtt.empty() ? "" : ",", r);
       if (v.failure) {  // its figures are partial: none is shown
         rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, upstream, rtt, "-", "-", "-", "-", "-",
                         "-", "-", "-", "-", "-", "-", "FAILED"});

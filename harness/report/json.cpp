@@ -97,9 +97,6 @@ Json variant_json(const VariantResult& v) {
   Json j;
   write_key(j, v);
   j["links"] = v.links;
-  Json rtts = Json::array();
-  for (double r : v.link_rtt_us) rtts.push_back(r3(r));
-  j["link_rtt_us"] = rtts;
   j["tls_version"] = optional_text(v.tls_version);
   j["tls_cipher"] = optional_text(v.tls_cipher);
   j["tls_group"] = optional_text(v.tls_group);

@@ -101,7 +101,6 @@ inline constexpr const char* kHeadlineFigures[] = {"throughput_rps",     "latenc
 // tls, conn, placement, upstream, rtt_us).
 struct VariantResult : VariantKey {
   std::vector<std::string> links;  // link kinds, client first
-  std::vector<double> link_rtt_us;  // each link's emulated round-trip time, client first
   std::optional<std::string> tls_version, tls_cipher, tls_group;  // as negotiated; empty without TLS
   int connections = 0;
   // With an emulated network: the latency an infinitely fast chain would have at these

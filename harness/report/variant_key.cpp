@@ -4,15 +4,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace hopcost {
 
 std::string VariantKey::label() const {
   std::string out = fmt::format("{} {} hop{} TLS {} {} {}", topology, hops, hops == 1 ? "" : "s", tls, conn, placement);
   if (upstream && *upstream != "1:1") out += " " + *upstream;
-  if (!rtt_us)
-    out += " rtt per link";
-  else if (*rtt_us > 0)
-    out += fmt::format(" rtt {:g} µs", *rtt_us);
+  if (rtt_us) {
+    if (*rtt_us > 0) out += fmt::format(" rtt {:g} µs", *rtt_us);
+  } else {
+    std::string each;
+    for (double r : link_rtt_us) each += fmt::format("{}{:g}", each.empty() ? "" : ",", r);
+    out += fmt::format(" rtt {} µs", each);
+  }
   return out;
 }
 
@@ -30,6 +35,7 @@ void write_key(nlohmann::ordered_json& j, const VariantKey& k) {
   j["placement"] = k.placement;
   j["upstream"] = k.upstream ? nlohmann::ordered_json(*k.upstream) : nlohmann::ordered_json(nullptr);
   j["rtt_us"] = k.rtt_us ? nlohmann::ordered_json(*k.rtt_us) : nlohmann::ordered_json(nullptr);
+  j["link_rtt_us"] = k.link_rtt_us;
 }
 
 VariantKey read_key(const nlohmann::json& j) {
@@ -48,6 +54,10 @@ VariantKey read_key(const nlohmann::json& j) {
     k.rtt_us = 0.0;
   else if (!j["rtt_us"].is_null())
     k.rtt_us = j["rtt_us"].get<double>();
+  if (j.contains("link_rtt_us"))
+    k.link_rtt_us = j["link_rtt_us"].get<std::vector<double>>();
+  else
+    k.link_rtt_us.assign(static_cast<size_t>(std::max(k.hops, 0)), k.rtt_us.value_or(0.0));
   return k;
 }
 

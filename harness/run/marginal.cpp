@@ -22,21 +22,24 @@ int tls_links(const VariantResult& v) {
 
 std::vector<Marginal> marginal_tls_hop(const std::vector<VariantResult>& variants) {
   // Groups: variants that differ only in topology and hops.
-  using Group = std::tuple<std::string, std::string, std::string, std::optional<std::string>, std::optional<double>>;
+  // Round-trip times: the one of every link, or the list when links differ (then only
+  // chains of one length can share a group).
+  using Group = std::tuple<std::string, std::string, std::string, std::optional<std::string>, std::vector<double>>;
+  auto rtts = [](const VariantResult& v) { return v.rtt_us ? std::vector<double>{*v.rtt_us} : v.link_rtt_us; };
   std::map<Group, std::vector<const VariantResult*>> groups;
   for (const auto& v : variants)
-    if (!v.failure && v.requests > 0 && v.upstream) groups[{v.placement, v.tls, v.conn, v.upstream, v.rtt_us}].push_back(&v);
+    if (!v.failure && v.requests > 0 && v.upstream) groups[{v.placement, v.tls, v.conn, v.upstream, rtts(v)}].push_back(&v);
   // A chain without relays is the same under every upstream policy: it belongs to each group.
   for (const auto& v : variants) {
     if (v.failure || v.requests == 0 || v.upstream) continue;
     bool placed = false;
     for (auto& [key, members] : groups)
       if (std::get<0>(key) == v.placement && std::get<1>(key) == v.tls && std::get<2>(key) == v.conn &&
-          std::get<4>(key) == v.rtt_us) {
+          std::get<4>(key) == rtts(v)) {
         members.push_back(&v);
         placed = true;
       }
-    if (!placed) groups[{v.placement, v.tls, v.conn, std::nullopt, v.rtt_us}].push_back(&v);
+    if (!placed) groups[{v.placement, v.tls, v.conn, std::nullopt, rtts(v)}].push_back(&v);
   }
   std::vector<Marginal> out;
   for (const auto& [key, members] : groups) {
@@ -61,7 +64,9 @@ std::vector<Marginal> marginal_tls_hop(const std::vector<VariantResult>& variant
       return at(v, "handshake_cpu_us", r, v.handshake_cpu_us) * at(v, "handshakes_per_request", r, v.handshakes_per_request);
     });
     Marginal m;
-    std::tie(m.placement, m.tls, m.conn, m.upstream, m.rtt_us) = key;
+    std::vector<double> group_rtts;
+    std::tie(m.placement, m.tls, m.conn, m.upstream, group_rtts) = key;
+    if (group_rtts.size() == 1) m.rtt_us = group_rtts.front();
     auto put = [](MarginalFigure& f, const std::optional<Slope>& s) {
       if (s) f = {s->value, s->ci95};
     };

@@ -37,10 +37,7 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   VariantResult v;
   const ChainPlan plan = make_plan(variant, scenario);
   static_cast<VariantKey&>(v) = variant_key(variant, plan);
-  for (const auto& l : plan.links) {
-    v.links.emplace_back(to_string(l.kind));
-    v.link_rtt_us.push_back(std::chrono::duration<double, std::micro>(l.rtt).count());
-  }
+  for (const auto& l : plan.links) v.links.emplace_back(to_string(l.kind));
   v.cpu_policy = scenario.cpu_policy.text();
   v.connections = scenario.connections;
 

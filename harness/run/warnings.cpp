@@ -23,6 +23,11 @@ std::vector<std::string> report_warnings(const Report& report) {
         w.push_back(fmt::format("floor {} spread {:.0f}% over its {} rounds (more than {:.0f}%): the machine was noisy "
                                 "while floors were measured, and ratios to this floor are uncertain",
                                 name, 100 * spread, report.floors->rounds, 100 * kFloorSpreadWarning));
+  if (std::any_of(report.variants.begin(), report.variants.end(), [](const VariantResult& v) {
+        return std::any_of(v.link_rtt_us.begin(), v.link_rtt_us.end(), [](double r) { return r > 0; });
+      }))
+    w.push_back("with an emulated rtt, every node's CPU includes its delay line's timers (about 12-40 µs per chunk "
+                "written, net/delay_line.hpp): compare CPU figures between variants of the same rtt, not across rtts");
   int most_nodes = 0;
   for (const auto& v : report.variants) most_nodes = std::max(most_nodes, v.hops + 1);
   if (report.scenario.cpu_policy.kind == CpuPolicy::Kind::spread && c.cores > 0 && most_nodes > c.cores)

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
-#include "report/variant_key.hpp"
+#include "topologies/plan.hpp"
 #include "tls/tickets.hpp"
 #include "util/duration.hpp"
 #include "util/check.hpp"
@@ -359,19 +359,7 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   return j;
 }
 
-std::string Variant::label() const {
-  VariantKey k;
-  k.topology = topology.name();
-  k.hops = hops();
-  k.tls = std::string(to_string(tls));
-  k.conn = std::string(to_string(conn));
-  k.placement = std::string(to_string(placement));
-  if (upstream) k.upstream = std::string(to_string(*upstream));
-  const auto overrides = topology.overrides_for(hops());
-  if (std::none_of(overrides.begin(), overrides.end(), [](const LinkOverride& o) { return o.rtt.has_value(); }))
-    k.rtt_us = std::chrono::duration<double, std::micro>(rtt).count();
-  return k.label();
-}
+std::string Variant::label() const { return variant_key(*this, make_plan(*this, Scenario{})).label(); }
 
 std::vector<Variant> expand(const Scenario& s) {
   std::vector<Variant> out;
