@@ -66,6 +66,7 @@ VariantKey variant_key(const Variant& v, const ChainPlan& plan) {
     k.upstream = !k.upstream || *k.upstream == policy ? policy : "mixed";
   }
   for (const auto& l : plan.links) k.link_rtt_us.push_back(std::chrono::duration<double, std::micro>(l.rtt).count());
+  k.chain_rtt_us = std::chrono::duration<double, std::micro>(v.rtt).count();
   const auto rtt = plan.links.front().rtt;
   if (std::all_of(plan.links.begin(), plan.links.end(), [&](const LinkSpec& l) { return l.rtt == rtt; }))
     k.rtt_us = std::chrono::duration<double, std::micro>(rtt).count();

@@ -48,8 +48,7 @@ std::string headline(const Report& r) {
   for (const auto& m : r.marginal_tls_hop) {
     std::string group = fmt::format("{} TLS {} {}", m.placement, m.tls, m.conn);
     if (m.upstream && *m.upstream != "1:1") group += " " + *m.upstream;
-    if (!m.rtt_us) group += " rtt per link";  // a list: the chains' links differ
-    else if (*m.rtt_us > 0) group += fmt::format(" rtt {:g} µs", *m.rtt_us);
+    if (m.rtt_us && *m.rtt_us > 0) group += fmt::format(" rtt {:g} µs", *m.rtt_us);
     out += fmt::format("  {}: p50 {}, p99 {}, CPU {}, handshake CPU {}{}\n", group,
                        with_interval(m.latency_us_p50, "µs"), with_interval(m.latency_us_p99, "µs"),
                        with_interval(m.cpu_us_per_request, "µs/req"), with_interval(m.handshake_cpu_us, "µs/req"),
@@ -130,9 +129,7 @@ class ConsoleReporter final : public Reporter {
     // The cheapest CPU and p50 among variants of the same placement, TLS version and policy.
     // Comparable variants differ only in topology and hops.
     auto group_of = [](const VariantResult& v) {
-      std::string rtts;
-      for (double r : v.rtt_us ? std::vector<double>{*v.rtt_us} : v.link_rtt_us) rtts += fmt::format("{},", r);
-      return fmt::format("{}/{}/{}/{}/{}", v.placement, v.tls, v.conn, v.upstream.value_or("1:1"), rtts);
+      return fmt::format("{}/{}/{}/{}/{}", v.placement, v.tls, v.conn, v.upstream.value_or("1:1"), v.chain_rtt_us);
     };
     std::map<std::string, std::pair<double, double>> best;
     for (const auto& v : r.variants) {
@@ -150,9 +147,7 @@ class ConsoleReporter final : public Reporter {
       const bool ok = v.requests > 0;
       std::string tls = v.tls_version.value_or(v.has_tls_links() ? "?" : "none");
       const std::string upstream = v.upstream.value_or("-");
-      std::string rtt = v.rtt_us ? fmt::format("{:g}", *v.rtt_us) : "";
-      if (!v.rtt_us)
-        for (double r : v.link_rtt_us) rtt += fmt::format("{}{:g}", rtt.empty() ? "" : ",", r);
+      const std::string rtt = fmt::format("{:g}{}", v.chain_rtt_us, v.rtt_us ? "" : "*");  // *: a link has its own
       if (v.failure) {  // its figures are partial: none is shown
         rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, upstream, rtt, "-", "-", "-", "-", "-",
                         "-", "-", "-", "-", "-", "-", "FAILED"});
@@ -211,8 +206,9 @@ class ConsoleReporter final : public Reporter {
         "\nlatency: client side, request start to last response byte (with conn=new it includes connect and "
         "handshakes).\nhs/req: TLS handshakes per request over all links. hs CPU µs: one link's handshake, both "
         "sides. CPU µs/req: all nodes, client included. TLS CPU: its share spent in TLS.\n×CPU, ×p50: ratio to the cheapest variant of the same "
-        "placement, TLS version, connection policy, upstream policy and rtt. ×net: p50 over the network floor (the round trips "
-        "an infinitely fast chain would wait, at the links' rtt).\n";
+        "placement, TLS version, connection policy, upstream policy and rtt. rtt µs: the links' emulated round-trip time (*: some "
+        "link has its own, in report.json's link_rtt_us). ×net: p50 over the network floor (the round trips an infinitely fast "
+        "chain would wait, at the links' rtt).\n";
     return out;
   }
   std::string_view file_name() const override { return ""; }

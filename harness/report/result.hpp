@@ -84,7 +84,7 @@ struct MarginalFigure {
 struct Marginal {
   std::string placement, tls, conn;
   std::optional<std::string> upstream;  // the group's relay policy (none: no relays)
-  std::optional<double> rtt_us;         // the group's round-trip time (none: per link)
+  std::optional<double> rtt_us;         // the group's --rtt (links of explicit chains may have their own)
   MarginalFigure latency_us_p50, latency_us_p99, cpu_us_per_request, handshake_cpu_us;
   int points = 0;                 // variant runs (repeats included) in the fit
   bool hops_held_equal = false;   // hops varied and were held equal by the regression

@@ -11,13 +11,11 @@ namespace hopcost {
 std::string VariantKey::label() const {
   std::string out = fmt::format("{} {} hop{} TLS {} {} {}", topology, hops, hops == 1 ? "" : "s", tls, conn, placement);
   if (upstream && *upstream != "1:1") out += " " + *upstream;
-  if (rtt_us) {
-    if (*rtt_us > 0) out += fmt::format(" rtt {:g} µs", *rtt_us);
-  } else {
-    std::string each;
-    for (double r : link_rtt_us) each += fmt::format("{}{:g}", each.empty() ? "" : ",", r);
-    out += fmt::format(" rtt {} µs", each);
-  }
+  if (chain_rtt_us > 0) out += fmt::format(" rtt {:g} µs", chain_rtt_us);
+  std::string own;
+  for (size_t i = 0; i < link_rtt_us.size(); ++i)
+    if (link_rtt_us[i] != chain_rtt_us) own += fmt::format("{}link {}: {:g} µs", own.empty() ? "" : ", ", i, link_rtt_us[i]);
+  if (!own.empty()) out += " (" + own + ")";
   return out;
 }
 
@@ -36,6 +34,7 @@ void write_key(nlohmann::ordered_json& j, const VariantKey& k) {
   j["upstream"] = k.upstream ? nlohmann::ordered_json(*k.upstream) : nlohmann::ordered_json(nullptr);
   j["rtt_us"] = k.rtt_us ? nlohmann::ordered_json(*k.rtt_us) : nlohmann::ordered_json(nullptr);
   j["link_rtt_us"] = k.link_rtt_us;
+  j["chain_rtt_us"] = k.chain_rtt_us;
 }
 
 VariantKey read_key(const nlohmann::json& j) {
@@ -58,6 +57,7 @@ VariantKey read_key(const nlohmann::json& j) {
     k.link_rtt_us = j["link_rtt_us"].get<std::vector<double>>();
   else
     k.link_rtt_us.assign(static_cast<size_t>(std::max(k.hops, 0)), k.rtt_us.value_or(0.0));
+  k.chain_rtt_us = j.contains("chain_rtt_us") ? j["chain_rtt_us"].get<double>() : k.rtt_us.value_or(0.0);
   return k;
 }
 

@@ -20,18 +20,22 @@ struct VariantKey {
   std::optional<std::string> upstream;  // the relays' upstream policy, "1:1" or "pool"; none without relays
   std::optional<double> rtt_us;         // the round-trip time every link has; none when links differ
   std::vector<double> link_rtt_us;      // each link's round-trip time, client first
+  // The --rtt value of the variant: the round-trip time of every link that sets none of
+  // its own. Variants that differ only in topology and hops are compared at the same one.
+  double chain_rtt_us = 0;
 
   bool operator==(const VariantKey&) const = default;
 
-  // "tls-everywhere 5 hops TLS 1.3 new inproc", then " pool" for pooling relays and
-  // " rtt 1000 µs" for an emulated network (" rtt 1000,1000,0 µs" when links differ).
+  // "tls-everywhere 5 hops TLS 1.3 new inproc", then " pool" for pooling relays,
+  // " rtt 1000 µs" for an emulated network, and " (link 3: 0 µs)" for a link with its own.
   std::string label() const;
   // The same key, another topology (the gate's ratios pair variants that differ in it).
   VariantKey with_topology(std::string other) const;
 };
 
 // Writes the key's fields into a variant's JSON object: topology, hops, tls, conn,
-// placement, upstream (null without relays), rtt_us (null when links differ), link_rtt_us.
+// placement, upstream (null without relays), rtt_us (null when links differ), link_rtt_us,
+// chain_rtt_us.
 void write_key(nlohmann::ordered_json& variant, const VariantKey& key);
 // Reads them back. Reports older than `upstream` and `rtt_us` had neither: their relays
 // were 1:1 and their links had no delay. Throws nlohmann::json::exception when a field

@@ -21,11 +21,10 @@ int tls_links(const VariantResult& v) {
 }  // namespace
 
 std::vector<Marginal> marginal_tls_hop(const std::vector<VariantResult>& variants) {
-  // Groups: variants that differ only in topology and hops.
-  // Round-trip times: the one of every link, or the list when links differ (then only
-  // chains of one length can share a group).
-  using Group = std::tuple<std::string, std::string, std::string, std::optional<std::string>, std::vector<double>>;
-  auto rtts = [](const VariantResult& v) { return v.rtt_us ? std::vector<double>{*v.rtt_us} : v.link_rtt_us; };
+  // Groups: variants that differ only in topology and hops (at the same --rtt; a link of
+  // an explicit chain may have its own).
+  using Group = std::tuple<std::string, std::string, std::string, std::optional<std::string>, double>;
+  auto rtts = [](const VariantResult& v) { return v.chain_rtt_us; };
   std::map<Group, std::vector<const VariantResult*>> groups;
   for (const auto& v : variants)
     if (!v.failure && v.requests > 0 && v.upstream) groups[{v.placement, v.tls, v.conn, v.upstream, rtts(v)}].push_back(&v);
@@ -64,9 +63,9 @@ std::vector<Marginal> marginal_tls_hop(const std::vector<VariantResult>& variant
       return at(v, "handshake_cpu_us", r, v.handshake_cpu_us) * at(v, "handshakes_per_request", r, v.handshakes_per_request);
     });
     Marginal m;
-    std::vector<double> group_rtts;
-    std::tie(m.placement, m.tls, m.conn, m.upstream, group_rtts) = key;
-    if (group_rtts.size() == 1) m.rtt_us = group_rtts.front();
+    double rtt = 0;
+    std::tie(m.placement, m.tls, m.conn, m.upstream, rtt) = key;
+    m.rtt_us = rtt;
     auto put = [](MarginalFigure& f, const std::optional<Slope>& s) {
       if (s) f = {s->value, s->ci95};
     };
