@@ -3,7 +3,6 @@
 #include <charconv>
 
 namespace hopcost {
-namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -15,6 +14,8 @@ bool iequals(std::string_view a, std::string_view b) {
   }
   return true;
 }
+
+namespace {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

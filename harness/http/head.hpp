@@ -10,6 +10,10 @@
 
 namespace hopcost {
 
+// ASCII case-insensitive equality, as HTTP header names compare.
+bool iequals(std::string_view a, std::string_view b);
+
+
 inline constexpr size_t kMaxHeadBytes = 16 * 1024;
 inline constexpr std::string_view kRequestIdHeader = "X-Hopcost-Id";
 

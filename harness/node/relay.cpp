@@ -2,22 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "http/head.hpp"
 #include "http/message_buffer.hpp"
 #include "util/check.hpp"
 
 namespace hopcost {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // Appends to `pieces` the message `head` (start line through the blank line, and then
 // whatever follows it, unread) without its `Connection` header lines, as views into
