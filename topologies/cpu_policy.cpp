@@ -1,8 +1,5 @@
 #include "topologies/cpu_policy.hpp"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -12,32 +9,6 @@
 #include "util/errors.hpp"
 
 namespace hopcost {
-
-std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> out;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return out;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set)) out.push_back(c);
-  return out;
-}
-
-bool pin_this_thread(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
-}
-
-ScopedCpuPin::ScopedCpuPin(std::optional<int> cpu) {
-  restore_ = pthread_getaffinity_np(pthread_self(), sizeof saved_, &saved_) == 0;
-  if (cpu) pin_this_thread(*cpu);
-}
-
-ScopedCpuPin::~ScopedCpuPin() {
-  if (restore_) pthread_setaffinity_np(pthread_self(), sizeof saved_, &saved_);
-}
 
 std::string CpuPolicy::text() const {
   switch (kind) {

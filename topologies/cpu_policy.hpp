@@ -9,12 +9,12 @@
 //            client first, then relay1 …, then the origin
 #pragma once
 
-#include <sched.h>
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "util/cpu_affinity.hpp"
 
 namespace hopcost {
 
@@ -31,26 +31,5 @@ CpuPolicy parse_cpu_policy(std::string_view text);
 
 // The CPU for each of `nodes` nodes, client first; none where the OS decides.
 std::vector<std::optional<int>> assign_cpus(const CpuPolicy& policy, size_t nodes);
-
-// The CPUs this process may run on.
-std::vector<int> allowed_cpus();
-
-// Pins the calling thread (or, for a whole process, its main thread before any other
-// starts) to `cpu`; false if the kernel refuses.
-bool pin_this_thread(int cpu);
-
-// For a scope: keeps the calling thread's CPUs, pins it to `cpu` if given, and gives it
-// back its CPUs at the end of the scope.
-class ScopedCpuPin {
- public:
-  explicit ScopedCpuPin(std::optional<int> cpu = std::nullopt);
-  ~ScopedCpuPin();
-  ScopedCpuPin(const ScopedCpuPin&) = delete;
-  ScopedCpuPin& operator=(const ScopedCpuPin&) = delete;
-
- private:
-  cpu_set_t saved_{};
-  bool restore_ = false;
-};
 
 }  // namespace hopcost

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string_view>
 
+#include "util/enum_table.hpp"
+
 namespace hopcost {
 
 enum class Placement {
@@ -11,11 +13,9 @@ enum class Placement {
   process,  // every node its own OS process (`hopcost hop` / `hopcost origin`), across loopback
 };
 
-inline std::string_view to_string(Placement p) { return p == Placement::inproc ? "inproc" : "process"; }
-inline std::optional<Placement> parse_placement(std::string_view s) {
-  if (s == "inproc") return Placement::inproc;
-  if (s == "process") return Placement::process;
-  return std::nullopt;
-}
+inline constexpr EnumTable<Placement, 2> kPlacements{{{{Placement::inproc, "inproc"}, {Placement::process, "process"}}}};
+
+inline std::string_view to_string(Placement p) { return kPlacements.text(p); }
+inline std::optional<Placement> parse_placement(std::string_view s) { return kPlacements.parse(s); }
 
 }  // namespace hopcost

@@ -55,7 +55,7 @@ LinkOverride parse_override(std::string_view item, std::string_view settings) {
     } else if (key == "upstream") {
       o.upstream = parse_upstream_policy(value);
       if (!o.upstream)
-        throw ConfigError(fmt::format("'{}': upstream: unknown value '{}'; accepted: {}", item, value, kUpstreamPoliciesAccepted));
+        throw ConfigError(fmt::format("'{}': upstream: unknown value '{}'; accepted: {}", item, value, kUpstreamPolicies.accepted()));
     } else {
       throw ConfigError(fmt::format("'{}': unknown key '{}'; accepted keys: {}", item, key, kLinkKeys));
     }

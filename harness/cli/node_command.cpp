@@ -118,12 +118,12 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
       ->type_name("TIME");
   hop.app->add_option("--ca", hop.ca, "CA certificate (PEM) that a TLS upstream's certificate must chain to")->type_name("FILE");
   std::string policies;  // "1:1|pool", from the one table
-  for (const auto& [value, text] : kUpstreamPolicies) policies += (policies.empty() ? "" : "|") + std::string(text);
+  for (const auto& [value, text] : kUpstreamPolicies.rows) policies += (policies.empty() ? "" : "|") + std::string(text);
   hop.app->add_option("--upstream-policy", hop.upstream_policy,
                       fmt::format("How upstream connections are used, one of {}: 1:1 opens one per downstream "
                                   "connection and closes it with it; pool keeps them open and lends them to any "
                                   "downstream connection's requests, one exchange at a time [default: 1:1]",
-                                  kUpstreamPoliciesAccepted))
+                                  kUpstreamPolicies.accepted()))
       ->type_name(policies);
   hop.app->add_option("--upstream-name", hop.upstream_name,
                       "Name the upstream's certificate must carry [default: the upstream URL's host; localhost for "
@@ -144,7 +144,7 @@ std::chrono::nanoseconds parse_flag_rtt(std::string_view flag, const std::string
 int execute_node_command(const NodeCommand& c) {
   TlsSettings tls = parse_tls(c.tls);
   const auto tickets = parse_tickets(c.tickets);
-  if (!tickets) throw ConfigError(fmt::format("--tickets: unknown value '{}'; accepted: {}", c.tickets, kTicketsAccepted));
+  if (!tickets) throw ConfigError(fmt::format("--tickets: unknown value '{}'; accepted: {}", c.tickets, kTickets.accepted()));
   tls.tickets = *tickets;
   const NodeUrl listen = parse_flag_url("--listen", c.listen);
   if (listen.endpoint.transport == Transport::tcp && !is_loopback_host(listen.endpoint.host))
@@ -165,7 +165,7 @@ int execute_node_command(const NodeCommand& c) {
   const auto upstream_policy = parse_upstream_policy(c.upstream_policy);
   if (c.role == Role::relay && !upstream_policy)
     throw ConfigError(fmt::format("--upstream-policy: unknown value '{}'; accepted: {}", c.upstream_policy,
-                                  kUpstreamPoliciesAccepted));
+                                  kUpstreamPolicies.accepted()));
 
   LinkEnds up;
   if (c.role == Role::relay) {

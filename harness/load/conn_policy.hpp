@@ -4,6 +4,8 @@
 #include <optional>
 #include <string_view>
 
+#include "util/enum_table.hpp"
+
 namespace hopcost {
 
 enum class ConnPolicy {
@@ -11,11 +13,10 @@ enum class ConnPolicy {
   keepalive,       // "keepalive": persistent connections
 };
 
-inline std::string_view to_string(ConnPolicy p) { return p == ConnPolicy::new_connection ? "new" : "keepalive"; }
-inline std::optional<ConnPolicy> parse_conn_policy(std::string_view s) {
-  if (s == "new") return ConnPolicy::new_connection;
-  if (s == "keepalive") return ConnPolicy::keepalive;
-  return std::nullopt;
-}
+inline constexpr EnumTable<ConnPolicy, 2> kConnPolicies{
+    {{{ConnPolicy::new_connection, "new"}, {ConnPolicy::keepalive, "keepalive"}}}};
+
+inline std::string_view to_string(ConnPolicy p) { return kConnPolicies.text(p); }
+inline std::optional<ConnPolicy> parse_conn_policy(std::string_view s) { return kConnPolicies.parse(s); }
 
 }  // namespace hopcost

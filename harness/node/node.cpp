@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "net/transport.hpp"
+#include "util/cpu_affinity.hpp"
 #include "util/errors.hpp"
 #include "util/check.hpp"
 
@@ -46,10 +47,7 @@ void Node::start(std::optional<int> cpu) {
   });
   cpu_ = ThreadCpuClock::of(thread_.native_handle());
   if (cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(*cpu, &set);
-    if (pthread_setaffinity_np(thread_.native_handle(), sizeof set, &set) != 0) {
+    if (!pin_thread(thread_.native_handle(), *cpu)) {
       stop();
       throw RunError(fmt::format("{}: cannot pin to CPU {}", name_, *cpu));
     }

@@ -233,6 +233,9 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
     }
     if (failed) break;
     HOPCOST_CHECK(up.c);
+    // Counted once the response has come back over the reused connection, before it goes
+    // downstream: a client that has its response finds the reuse counted.
+    if (reused) stats().add_upstream_reuse();
     if (whole) co_await from_down.discard_body(*down, request);  // all buffered: reads nothing
 
     // A response that closes its upstream connection leaves the downstream one open.
@@ -248,7 +251,6 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
     }
     stats().add_message();
     record_residence(std::string_view(id, id_len), head_in, last_out);
-    if (reused) stats().add_upstream_reuse();
     ++up.c->exchanges;
     if (auto done = pool_->give_back(std::move(up.c), !response.close)) co_await done->stream->shutdown();
     if (close_after) break;

@@ -4,15 +4,6 @@
 
 namespace hopcost {
 
-std::string_view to_string(Role role) {
-  switch (role) {
-    case Role::client: return "client";
-    case Role::relay: return "relay";
-    case Role::origin: return "origin";
-  }
-  return "?";
-}
-
 NodeSnapshot snapshot_of(const NodeStats& stats, std::string name, Role role, uint64_t cpu_ns) {
   NodeSnapshot s{std::move(name), role, stats.snapshot(), cpu_ns, stats.negotiated(), {}, stats.first_exhausted()};
   for (int k = 0; k < kErrorKinds; ++k) s.first_errors[k] = stats.first_error(static_cast<ErrorKind>(k));
@@ -76,8 +67,9 @@ nlohmann::ordered_json to_json(const NodeSnapshot& s) {
 NodeSnapshot snapshot_from_json(const nlohmann::json& j) {
   NodeSnapshot s;
   s.name = j.at("name").get<std::string>();
-  const auto role = j.at("role").get<std::string>();
-  s.role = role == "origin" ? Role::origin : role == "client" ? Role::client : Role::relay;
+  const auto role = kRoles.parse(j.at("role").get<std::string>());
+  if (!role) throw nlohmann::json::other_error::create(501, "unknown role '" + j.at("role").get<std::string>() + "'", &j);
+  s.role = *role;
   s.cpu_ns = j.at("cpu_ns").get<uint64_t>();
   s.counters.messages = j.at("messages").get<uint64_t>();
   s.counters.server = side_from_json(j.at("server"));

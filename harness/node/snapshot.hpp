@@ -10,11 +10,13 @@
 #include <string_view>
 
 #include "node/stats.hpp"
+#include "util/enum_table.hpp"
 
 namespace hopcost {
 
 enum class Role { client, relay, origin };
-std::string_view to_string(Role role);
+inline constexpr EnumTable<Role, 3> kRoles{{{{Role::client, "client"}, {Role::relay, "relay"}, {Role::origin, "origin"}}}};
+inline std::string_view to_string(Role role) { return kRoles.text(role); }
 
 struct NodeSnapshot {
   std::string name;

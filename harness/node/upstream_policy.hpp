@@ -5,28 +5,19 @@
 // printing and --help. Plain data.
 #pragma once
 
-#include <array>
 #include <optional>
 #include <string_view>
-#include <utility>
+
+#include "util/enum_table.hpp"
 
 namespace hopcost {
 
 enum class UpstreamPolicy { one_to_one, pool };
 
-inline constexpr std::array<std::pair<UpstreamPolicy, std::string_view>, 2> kUpstreamPolicies{
-    {{UpstreamPolicy::one_to_one, "1:1"}, {UpstreamPolicy::pool, "pool"}}};
-inline constexpr std::string_view kUpstreamPoliciesAccepted = "1:1, pool";
+inline constexpr EnumTable<UpstreamPolicy, 2> kUpstreamPolicies{
+    {{{UpstreamPolicy::one_to_one, "1:1"}, {UpstreamPolicy::pool, "pool"}}}};
 
-inline std::string_view to_string(UpstreamPolicy p) {
-  for (const auto& [value, text] : kUpstreamPolicies)
-    if (value == p) return text;
-  return {};
-}
-inline std::optional<UpstreamPolicy> parse_upstream_policy(std::string_view s) {
-  for (const auto& [value, text] : kUpstreamPolicies)
-    if (s == text) return value;
-  return std::nullopt;
-}
+inline std::string_view to_string(UpstreamPolicy p) { return kUpstreamPolicies.text(p); }
+inline std::optional<UpstreamPolicy> parse_upstream_policy(std::string_view s) { return kUpstreamPolicies.parse(s); }
 
 }  // namespace hopcost

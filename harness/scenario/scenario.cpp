@@ -143,28 +143,28 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
     s.tls.clear();
     for (const auto& v : split_commas(values)) {
       const auto version = parse_tls_version(v);
-      if (!version) throw ConfigError(fmt::format("unknown TLS version '{}'; accepted: 1.2, 1.3", v));
+      if (!version) throw ConfigError(fmt::format("unknown TLS version '{}'; accepted: {}", v, kTlsVersions.accepted()));
       push_unique(s.tls, *version);
     }
   } else if (key == "conn") {
     s.conn.clear();
     for (const auto& v : split_commas(values)) {
       const auto policy = parse_conn_policy(v);
-      if (!policy) throw ConfigError(fmt::format("unknown connection policy '{}'; accepted: new, keepalive", v));
+      if (!policy) throw ConfigError(fmt::format("unknown connection policy '{}'; accepted: {}", v, kConnPolicies.accepted()));
       push_unique(s.conn, *policy);
     }
   } else if (key == "placement") {
     s.placement.clear();
     for (const auto& v : split_commas(values)) {
       const auto p = parse_placement(v);
-      if (!p) throw ConfigError(fmt::format("unknown placement '{}'; accepted: inproc, process", v));
+      if (!p) throw ConfigError(fmt::format("unknown placement '{}'; accepted: {}", v, kPlacements.accepted()));
       push_unique(s.placement, *p);
     }
   } else if (key == "upstream") {
     s.upstream.clear();
     for (const auto& v : split_commas(values)) {
       const auto policy = parse_upstream_policy(v);
-      if (!policy) throw ConfigError(fmt::format("unknown upstream policy '{}'; accepted: {}", v, kUpstreamPoliciesAccepted));
+      if (!policy) throw ConfigError(fmt::format("unknown upstream policy '{}'; accepted: {}", v, kUpstreamPolicies.accepted()));
       push_unique(s.upstream, *policy);
     }
   } else if (key == "rtt") {
@@ -172,7 +172,7 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
     for (const auto& v : split_commas(values)) push_unique(s.rtt, parse_rtt(v));
   } else if (key == "tickets") {
     const auto tickets = parse_tickets(single(values));
-    if (!tickets) throw ConfigError(fmt::format("unknown value '{}'; accepted: {}", single(values), kTicketsAccepted));
+    if (!tickets) throw ConfigError(fmt::format("unknown value '{}'; accepted: {}", single(values), kTickets.accepted()));
     s.tickets = *tickets;
   } else if (key == "duration") {
     s.duration = Seconds(parse_number(values, 0, false, 3600));

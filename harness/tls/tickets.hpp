@@ -3,25 +3,16 @@
 // takes it. Plain data, no BoringSSL here.
 #pragma once
 
-#include <array>
 #include <optional>
 #include <string_view>
-#include <utility>
+
+#include "util/enum_table.hpp"
 
 namespace hopcost {
 
-inline constexpr std::array<std::pair<bool, std::string_view>, 2> kTicketsValues{{{true, "on"}, {false, "off"}}};
-inline constexpr std::string_view kTicketsAccepted = "on, off";
+inline constexpr EnumTable<bool, 2> kTickets{{{{true, "on"}, {false, "off"}}}};
 
-inline std::string_view tickets_text(bool tickets) {
-  for (const auto& [value, text] : kTicketsValues)
-    if (value == tickets) return text;
-  return {};
-}
-inline std::optional<bool> parse_tickets(std::string_view s) {
-  for (const auto& [value, text] : kTicketsValues)
-    if (s == text) return value;
-  return std::nullopt;
-}
+inline std::string_view tickets_text(bool tickets) { return kTickets.text(tickets); }
+inline std::optional<bool> parse_tickets(std::string_view s) { return kTickets.parse(s); }
 
 }  // namespace hopcost
