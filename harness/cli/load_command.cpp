@@ -1,5 +1,7 @@
 #include "cli/load_command.hpp"
 
+#include "cli/link_flags.hpp"
+
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -49,28 +51,9 @@ int execute_load_command(const LoadCommand& c) {
     }
   }
   if (s.conn.size() != 1) throw ConfigError("--conn: give one policy: new or keepalive");
-  NodeUrl target;
-  try {
-    target = parse_node_url(c.target);
-  } catch (const ConfigError& e) {
-    throw ConfigError(fmt::format("--target: {}", e.what()));
-  }
-  LinkEnds entry{target.kind, target.endpoint, nullptr, nullptr, ""};
+  const TlsSettings tls = parse_flag_tls(c.tls);
   bssl::UniquePtr<SSL_CTX> ctx;
-  if (traits(target.kind).tls) {
-    if (c.ca.empty()) throw ConfigError(fmt::format("--target {} is TLS: give --ca to verify it", c.target));
-    std::optional<TlsVersion> version;
-    if (c.tls != "both") {
-      version = parse_tls_version(c.tls);
-      if (!version) throw ConfigError(fmt::format("--tls: unknown value '{}'; accepted: 1.2, 1.3, both", c.tls));
-    }
-    const auto ca = load_certificate(c.ca);
-    ctx = make_client_ctx(TlsSettings{version}, ca.get());
-    entry.client_ctx = ctx.get();
-    entry.server_name = !c.server_name.empty() ? c.server_name
-                        : target.endpoint.transport == Transport::tcp ? target.endpoint.host
-                                                                      : "localhost";
-  }
+  const LinkEnds entry = connecting_end("--target", c.target, c.ca, c.server_name, tls, {}, ctx);
 
   LoadSettings settings;
   settings.conn = s.conn.front();

@@ -18,6 +18,7 @@
 #include "node/upstream_policy.hpp"
 #include "tls/context.hpp"
 #include "tls/pem.hpp"
+#include "cli/link_flags.hpp"
 #include "tls/tickets.hpp"
 #include "util/duration.hpp"
 #include "topologies/cpu_policy.hpp"
@@ -27,14 +28,6 @@ namespace hopcost {
 namespace {
 
 constexpr auto kProbeTimeout = std::chrono::seconds(2);
-
-NodeUrl parse_flag_url(std::string_view flag, const std::string& text) {
-  try {
-    return parse_node_url(text);
-  } catch (const ConfigError& e) {
-    throw ConfigError(fmt::format("{}: {}", flag, e.what()));
-  }
-}
 
 asio::awaitable<error_code> connect_once(Endpoint endpoint) {
   auto [ec, socket] = co_await connect_to(endpoint);
@@ -60,12 +53,6 @@ void check_unix_path(const std::string& path) {
   e.path = path;
   if (!probe(e)) throw ConfigError(fmt::format("--listen: '{}' is in use: something accepts connections on it", path));
   ::unlink(path.c_str());  // a stale socket left by a process that is gone
-}
-
-TlsSettings parse_tls(const std::string& text) {
-  if (text == "both") return TlsSettings{std::nullopt};
-  if (const auto v = parse_tls_version(text)) return TlsSettings{*v};
-  throw ConfigError(fmt::format("--tls: unknown value '{}'; accepted: 1.2, 1.3, both", text));
 }
 
 void print_snapshot(const Node& node) {
@@ -131,18 +118,8 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
       ->type_name("NAME");
 }
 
-namespace {
-std::chrono::nanoseconds parse_flag_rtt(std::string_view flag, const std::string& text) {
-  try {
-    return parse_rtt(text);
-  } catch (const ConfigError& e) {
-    throw ConfigError(fmt::format("{}: {}", flag, e.what()));
-  }
-}
-}  // namespace
-
 int execute_node_command(const NodeCommand& c) {
-  TlsSettings tls = parse_tls(c.tls);
+  TlsSettings tls = parse_flag_tls(c.tls);
   const auto tickets = parse_tickets(c.tickets);
   if (!tickets) throw ConfigError(fmt::format("--tickets: unknown value '{}'; accepted: {}", c.tickets, kTickets.accepted()));
   tls.tickets = *tickets;
@@ -169,19 +146,8 @@ int execute_node_command(const NodeCommand& c) {
 
   LinkEnds up;
   if (c.role == Role::relay) {
-    const NodeUrl upstream = parse_flag_url("--upstream", c.upstream);
-    up.kind = upstream.kind;
-    up.endpoint = upstream.endpoint;
-    up.rtt = parse_flag_rtt("--upstream-rtt", c.upstream_rtt);
-    if (traits(up.kind).tls) {
-      if (c.ca.empty()) throw ConfigError(fmt::format("--upstream {} is TLS: give --ca to verify it", c.upstream));
-      const auto ca = load_certificate(c.ca);
-      client_ctx = make_client_ctx(tls, ca.get());
-      up.client_ctx = client_ctx.get();
-      up.server_name = !c.upstream_name.empty() ? c.upstream_name
-                       : up.endpoint.transport == Transport::tcp ? up.endpoint.host
-                                                                 : "localhost";
-    }
+    up = connecting_end("--upstream", c.upstream, c.ca, c.upstream_name, tls, parse_flag_rtt("--upstream-rtt", c.upstream_rtt),
+                        client_ctx);
     if (const auto ec = probe(up.endpoint))
       throw ConfigError(fmt::format("--upstream: cannot connect to {}: {}", c.upstream, ec.message()));
   }
