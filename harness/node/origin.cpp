@@ -14,12 +14,7 @@ asio::awaitable<void> Origin::serve(std::unique_ptr<Stream> stream) {
   char head[256];
   while (true) {
     HttpHead request;
-    const auto r = co_await in.read_head(*stream, MessageType::request, request);
-    if (r.outcome == ReadOutcome::closed) break;
-    if (r.outcome != ReadOutcome::ok) {
-      stats().add_error(ErrorKind::read, r.outcome == ReadOutcome::bad ? "bad request: " + r.detail : r.ec.message());
-      break;
-    }
+    if (!co_await next_request(*stream, in, request)) break;
     // The id is echoed, and recorded with this node's residence time, so that the
     // timings of one request can be paired across nodes.
     const auto head_in = std::chrono::steady_clock::now();

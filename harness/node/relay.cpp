@@ -92,12 +92,7 @@ asio::awaitable<void> Relay::serve_one_to_one(std::unique_ptr<Stream> down) {
   MessageBuffer from_down, from_up;
   while (true) {
     HttpHead request;
-    auto r = co_await from_down.read_head(*down, MessageType::request, request);
-    if (r.outcome == ReadOutcome::closed) break;
-    if (r.outcome != ReadOutcome::ok) {
-      stats().add_error(ErrorKind::read, r.outcome == ReadOutcome::bad ? "bad request: " + r.detail : r.ec.message());
-      break;
-    }
+    if (!co_await next_request(*down, from_down, request)) break;
     const bool close_after = request.close;
     const auto head_in = std::chrono::steady_clock::now();
     char id[32];  // the request id, kept: the view into the buffer does not outlive forward()
@@ -129,7 +124,7 @@ asio::awaitable<void> Relay::serve_one_to_one(std::unique_ptr<Stream> down) {
       break;
     }
     HttpHead response;
-    r = co_await from_up.read_head(*up, MessageType::response, response);
+    const auto r = co_await from_up.read_head(*up, MessageType::response, response);
     if (r.outcome != ReadOutcome::ok) {
       reason = "upstream response: " + (r.outcome == ReadOutcome::bad ? r.detail : r.ec.message());
       co_await upstream_failed(*down, ErrorKind::read, reason);
@@ -154,12 +149,7 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
   std::string reason;  // built before the co_await that takes it (GCC 12, docs/architecture.md)
   while (true) {
     HttpHead request;
-    auto r = co_await from_down.read_head(*down, MessageType::request, request);
-    if (r.outcome == ReadOutcome::closed) break;
-    if (r.outcome != ReadOutcome::ok) {
-      stats().add_error(ErrorKind::read, r.outcome == ReadOutcome::bad ? "bad request: " + r.detail : r.ec.message());
-      break;
-    }
+    if (!co_await next_request(*down, from_down, request)) break;
     const bool close_after = request.close;
     const auto head_in = std::chrono::steady_clock::now();
     char id[32];  // the request id, kept: the view into the buffer does not outlive the request
@@ -218,7 +208,7 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
         failed = true;
         break;
       }
-      r = co_await up.c->buffer.read_head(*up.c->stream, MessageType::response, response);
+      const auto r = co_await up.c->buffer.read_head(*up.c->stream, MessageType::response, response);
       if (r.outcome == ReadOutcome::ok) break;
       if (reused && whole && r.outcome != ReadOutcome::bad && up.c->buffer.empty()) {
         // Not a byte of the response came back: the upstream had closed it while idle.

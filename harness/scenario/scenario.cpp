@@ -93,6 +93,18 @@ void push_unique(std::vector<T>& out, T value) {
   if (std::find(out.begin(), out.end(), value) == out.end()) out.push_back(std::move(value));
 }
 
+// A comma list of an enum's texts, each once, in the order given.
+template <typename E, size_t N>
+std::vector<E> parse_list(const std::vector<std::string>& values, const EnumTable<E, N>& table, std::string_view what) {
+  std::vector<E> out;
+  for (const auto& v : split_commas(values)) {
+    const auto value = table.parse(v);
+    if (!value) throw ConfigError(fmt::format("unknown {} '{}'; accepted: {}", what, v, table.accepted()));
+    push_unique(out, *value);
+  }
+  return out;
+}
+
 const std::string& single(const std::vector<std::string>& values) {
   if (values.size() != 1) throw ConfigError(fmt::format("takes one value, got {}", values.size()));
   return values.front();
@@ -140,33 +152,13 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
     s.hops.clear();
     for (const auto& v : split_commas(values)) push_unique(s.hops, static_cast<int>(parse_integer(v, kMinHops, kMaxHops)));
   } else if (key == "tls") {
-    s.tls.clear();
-    for (const auto& v : split_commas(values)) {
-      const auto version = parse_tls_version(v);
-      if (!version) throw ConfigError(fmt::format("unknown TLS version '{}'; accepted: {}", v, kTlsVersions.accepted()));
-      push_unique(s.tls, *version);
-    }
+    s.tls = parse_list(values, kTlsVersions, "TLS version");
   } else if (key == "conn") {
-    s.conn.clear();
-    for (const auto& v : split_commas(values)) {
-      const auto policy = parse_conn_policy(v);
-      if (!policy) throw ConfigError(fmt::format("unknown connection policy '{}'; accepted: {}", v, kConnPolicies.accepted()));
-      push_unique(s.conn, *policy);
-    }
+    s.conn = parse_list(values, kConnPolicies, "connection policy");
   } else if (key == "placement") {
-    s.placement.clear();
-    for (const auto& v : split_commas(values)) {
-      const auto p = parse_placement(v);
-      if (!p) throw ConfigError(fmt::format("unknown placement '{}'; accepted: {}", v, kPlacements.accepted()));
-      push_unique(s.placement, *p);
-    }
+    s.placement = parse_list(values, kPlacements, "placement");
   } else if (key == "upstream") {
-    s.upstream.clear();
-    for (const auto& v : split_commas(values)) {
-      const auto policy = parse_upstream_policy(v);
-      if (!policy) throw ConfigError(fmt::format("unknown upstream policy '{}'; accepted: {}", v, kUpstreamPolicies.accepted()));
-      push_unique(s.upstream, *policy);
-    }
+    s.upstream = parse_list(values, kUpstreamPolicies, "upstream policy");
   } else if (key == "rtt") {
     s.rtt.clear();
     for (const auto& v : split_commas(values)) push_unique(s.rtt, parse_rtt(v));
