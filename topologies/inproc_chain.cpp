@@ -4,7 +4,7 @@
 
 #include "node/origin.hpp"
 #include "node/relay.hpp"
-#include "tls/context.hpp"
+#include "topologies/link_ends.hpp"
 #include "util/check.hpp"
 
 namespace hopcost {
@@ -18,21 +18,10 @@ InprocChain::InprocChain(const ChainPlan& plan, const Pki& pki) {
   // Link i ends at node i; its client end is the client (i = 0) or relay i.
   links_.reserve(plan.links.size());
   for (int i = 0; i < hops; ++i) {
-    const LinkSpec& spec = plan.links[i];
-    LinkEnds link;
-    link.kind = spec.kind;
-    link.rtt = spec.rtt;
-    link.endpoint.transport = traits(link.kind).transport;
-    if (link.endpoint.transport == Transport::uds) link.endpoint.path = fmt::format("{}/link{}.sock", sockets_->path(), i);
-    if (traits(link.kind).tls) {
-      const TlsSettings tls{spec.tls, spec.tickets};
-      link.server_name = dns_name(plan.nodes[i].name);
-      contexts_.push_back(make_server_ctx(tls, pki.issue(link.server_name)));
-      link.server_ctx = contexts_.back().get();
-      contexts_.push_back(make_client_ctx(tls, pki.ca_cert()));
-      link.client_ctx = contexts_.back().get();
-    }
-    links_.push_back(std::move(link));
+    Endpoint listen;
+    listen.transport = traits(plan.links[i].kind).transport;
+    if (listen.transport == Transport::uds) listen.path = fmt::format("{}/link{}.sock", sockets_->path(), i);
+    links_.push_back(plan_link_ends(plan.links[i], plan.nodes[i].name, std::move(listen), pki, Ends::both, contexts_));
     cpus_.push_back(plan.nodes[i].cpu);
   }
 

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "net/url.hpp"
-#include "tls/context.hpp"
+#include "topologies/link_ends.hpp"
 #include "tls/pem.hpp"
 #include "tls/tickets.hpp"
 #include "util/duration.hpp"
@@ -59,15 +59,8 @@ ProcessChain::ProcessChain(const ChainPlan& plan, const Pki& pki, const std::str
     upstream_url = line->substr(kReadyPrefix.size());
   }
 
-  const NodeUrl first = parse_node_url(upstream_url);
-  entry_.kind = first.kind;
-  entry_.endpoint = first.endpoint;
-  entry_.rtt = plan.links.front().rtt;
-  if (traits(first.kind).tls) {
-    client_ctx_ = make_client_ctx(TlsSettings{plan.links.front().tls}, pki.ca_cert());
-    entry_.client_ctx = client_ctx_.get();
-    entry_.server_name = dns_name(plan.nodes.front().name);
-  }
+  entry_ = plan_link_ends(plan.links.front(), plan.nodes.front().name, parse_node_url(upstream_url).endpoint, pki,
+                          Ends::connecting_only, contexts_);
 }
 
 ProcessChain::~ProcessChain() { stop(); }

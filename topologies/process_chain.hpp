@@ -40,7 +40,7 @@ class ProcessChain final : public Chain {
 
   ScratchDir dir_;  // certificates, keys and Unix sockets
   std::vector<Child> children_;  // relays in order, then the origin
-  bssl::UniquePtr<SSL_CTX> client_ctx_;
+  std::vector<bssl::UniquePtr<SSL_CTX>> contexts_;  // the entry link's
   std::vector<std::vector<ResidenceSample>> residence_;
   LinkEnds entry_;
 };

@@ -24,32 +24,34 @@ nlohmann::json run_report(const TempDir& tmp, const std::string& args, int conne
 
 TEST_CASE("keep-alive over one tcp link at rtt R: p50 between R and 1.6 R, and the report carries the rtt") {
   TempDir tmp;
-  const auto report = run_report(tmp, "--topology tcp --conn keepalive --rtt 2ms");
+  // 5 ms: large against what a busy 2-CPU machine adds to a request (other tests run beside).
+  const auto report = run_report(tmp, "--topology tcp --conn keepalive --rtt 5ms");
   const auto& v = report["variants"][0];
   const double p50 = v["latency_us"]["p50"];
-  CHECK(p50 >= 2000);
-  CHECK(p50 <= 1.6 * 2000);
-  CHECK(v["rtt_us"] == 2000.0);
-  CHECK(v["per_hop"][0]["rtt_us"] == 2000.0);
-  CHECK(v["network_floor_us"] == 2000.0);  // one round trip: the request
-  CHECK(v["latency_vs_network_floor"].get<double>() == Approx(p50 / 2000.0).epsilon(0.01));
+  CHECK(p50 >= 5000);
+  CHECK(p50 <= 1.6 * 5000);
+  CHECK(v["rtt_us"] == 5000.0);
+  CHECK(v["per_hop"][0]["rtt_us"] == 5000.0);
+  CHECK(v["network_floor_us"] == 5000.0);  // one round trip: the request
+  CHECK(v["latency_vs_network_floor"].get<double>() == Approx(p50 / 5000.0).epsilon(0.01));
   CHECK(v["upstream"].is_null());  // no relay
 }
 
 TEST_CASE("new connections over one tls link at rtt R: TLS 1.2 takes about one rtt more than TLS 1.3") {
   TempDir tmp;
-  const auto report = run_report(tmp, "--topology tls --conn new --tls 1.2,1.3 --rtt 2ms");
+  const auto report = run_report(tmp, "--topology tls --conn new --tls 1.2,1.3 --rtt 5ms");
   REQUIRE(report["variants"].size() == 2);
   const auto& v12 = report["variants"][0];
   const auto& v13 = report["variants"][1];
   REQUIRE(v12["tls"] == "1.2");
   REQUIRE(v13["tls"] == "1.3");
   const double difference = v12["latency_us"]["p50"].get<double>() - v13["latency_us"]["p50"].get<double>();
-  CHECK(difference >= 0.6 * 2000);
-  CHECK(difference <= 1.6 * 2000);
+  INFO("TLS 1.2 p50 " << v12["latency_us"]["p50"] << ", TLS 1.3 p50 " << v13["latency_us"]["p50"]);
+  CHECK(difference >= 0.6 * 5000);
+  CHECK(difference <= 1.6 * 5000);
   // Connect, handshake (2 round trips for TLS 1.2, 1 for 1.3) and the request.
-  CHECK(v12["network_floor_us"] == 4 * 2000.0);
-  CHECK(v13["network_floor_us"] == 3 * 2000.0);
+  CHECK(v12["network_floor_us"] == 4 * 5000.0);
+  CHECK(v13["network_floor_us"] == 3 * 5000.0);
   CHECK(v13["latency_vs_network_floor"].get<double>() >= 1.0);
 }
 
