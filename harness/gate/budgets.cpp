@@ -1,5 +1,8 @@
 #include "gate/budgets.hpp"
 
+#include "node/upstream_policy.hpp"
+#include "util/duration.hpp"
+
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
@@ -59,6 +62,8 @@ std::string Selector::text() const {
   if (tls) add("tls", *tls);
   if (conn) add("conn", *conn);
   if (placement) add("placement", *placement);
+  if (upstream) add("upstream", *upstream);
+  if (rtt_us) add("rtt", format_rtt(std::chrono::nanoseconds(static_cast<int64_t>(*rtt_us * 1000))));
   return out.empty() ? "all variants" : out;
 }
 
@@ -113,8 +118,8 @@ std::string metric_unit(std::string_view metric) {
 
 namespace {
 
-constexpr std::array<std::string_view, 7> kBudgetKeys{"name", "topology",  "hops", "tls",
-                                                      "conn", "placement", "check"};
+constexpr std::array<std::string_view, 9> kBudgetKeys{"name", "topology",  "hops",     "tls", "conn",
+                                                      "placement", "upstream", "rtt", "check"};
 
 std::string accepted_keys() {
   std::string out;
@@ -340,6 +345,18 @@ Budgets parse_budgets(std::string_view toml_text, const std::string& path) {
         b.selector.conn = text();
       } else if (key == "placement") {
         b.selector.placement = text();
+      } else if (key == "upstream") {
+        const std::string v = text();
+        if (!parse_upstream_policy(v))
+          throw ConfigError(fmt::format("{}:{}: key 'upstream': unknown upstream policy '{}'; accepted: {}", path, line, v,
+                                        kUpstreamPolicies.accepted()));
+        b.selector.upstream = v;
+      } else if (key == "rtt") {
+        try {
+          b.selector.rtt_us = std::chrono::duration<double, std::micro>(parse_rtt(text())).count();
+        } catch (const ConfigError& e) {
+          throw ConfigError(fmt::format("{}:{}: key 'rtt': {}", path, line, e.what()));
+        }
       } else if (key == "check") {
         b.check = text();
         b.check_line = line;
@@ -357,7 +374,7 @@ Budgets parse_budgets(std::string_view toml_text, const std::string& path) {
     if (b.kind == LimitKind::ratio && b.selector.topology)
       throw ConfigError(fmt::format(
           "{}:{}: key 'topology': a ratio check names its two topologies ('{}' / '{}'); "
-          "select the rest with hops, tls, conn, placement",
+          "select the rest with hops, tls, conn, placement, upstream, rtt",
           path, b.line_of("topology"), b.numerator, b.denominator));
     out.budgets.push_back(std::move(b));
   }

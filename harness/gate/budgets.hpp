@@ -40,8 +40,10 @@ struct Selector {
   std::optional<std::string> tls;  // the variant's `tls` field: "1.2" or "1.3"
   std::optional<std::string> conn;
   std::optional<std::string> placement;
+  std::optional<std::string> upstream;  // the variant's `upstream`: "1:1" or "pool"
+  std::optional<double> rtt_us;         // the variant's `chain_rtt_us` (a budget writes rtt = "1ms")
 
-  bool empty() const { return !topology && !hops && !tls && !conn && !placement; }
+  bool empty() const { return !topology && !hops && !tls && !conn && !placement && !upstream && !rtt_us; }
   // "hops=3 tls=1.3", or "all variants".
   std::string text() const;
 };

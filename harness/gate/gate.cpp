@@ -48,7 +48,8 @@ void check_report_shape(const json& doc, const std::string& name) {
 bool matches(const Selector& s, const VariantKey& k, bool ignore_topology = false) {
   return (ignore_topology || !s.topology || *s.topology == k.topology) &&
          (!s.hops || *s.hops == k.hops) && (!s.tls || *s.tls == k.tls) &&
-         (!s.conn || *s.conn == k.conn) && (!s.placement || *s.placement == k.placement);
+         (!s.conn || *s.conn == k.conn) && (!s.placement || *s.placement == k.placement) &&
+         (!s.upstream || s.upstream == k.upstream) && (!s.rtt_us || *s.rtt_us == k.chain_rtt_us);
 }
 
 const json* find_path(const json& variant, std::string_view path) {
@@ -105,7 +106,7 @@ std::string join(const std::vector<std::string>& items, std::string_view sep = "
 
 // Values a selector key takes in a report, for messages.
 std::string report_values(const std::vector<VariantKey>& keys) {
-  std::vector<std::string> topo, hops, tls, conn, placement;
+  std::vector<std::string> topo, hops, tls, conn, placement, upstream, rtt;
   auto add = [](std::vector<std::string>& list, std::string v) {
     if (std::find(list.begin(), list.end(), v) == list.end()) list.push_back(std::move(v));
   };
@@ -115,9 +116,12 @@ std::string report_values(const std::vector<VariantKey>& keys) {
     add(tls, k.tls);
     add(conn, k.conn);
     add(placement, k.placement);
+    add(upstream, k.upstream.value_or("none"));
+    add(rtt, fmt::format("{:g}us", k.chain_rtt_us));
   }
-  return fmt::format("topology {}; hops {}; tls {}; conn {}; placement {}", join(topo, ", "),
-                     join(hops, ", "), join(tls, ", "), join(conn, ", "), join(placement, ", "));
+  return fmt::format("topology {}; hops {}; tls {}; conn {}; placement {}; upstream {}; rtt {}", join(topo, ", "),
+                     join(hops, ", "), join(tls, ", "), join(conn, ", "), join(placement, ", "), join(upstream, ", "),
+                     join(rtt, ", "));
 }
 
 // Differences of a few ulps must not flip a verdict at exactly the limit (1.1/1.0 − 1 is
@@ -298,6 +302,8 @@ class Evaluator {
       culprits.push_back("conn");
     if (s.placement && !any([&](const VariantKey& k) { return k.placement == *s.placement; }))
       culprits.push_back("placement");
+    if (s.upstream && !any([&](const VariantKey& k) { return k.upstream == s.upstream; })) culprits.push_back("upstream");
+    if (s.rtt_us && !any([&](const VariantKey& k) { return k.chain_rtt_us == *s.rtt_us; })) culprits.push_back("rtt");
     if (culprits.empty())  // each key matches some variant, but not together
       for (const auto& [key, line] : b.key_lines)
         if (key != "name" && key != "check") culprits.push_back(key);

@@ -264,6 +264,34 @@ TEST_CASE("gate: a selector picks variants, and a missing key matches all", "[ga
           .size() == 2);
 }
 
+TEST_CASE("gate: upstream and rtt select among variants that differ only in them", "[gate]") {
+  auto with = [](json v, const std::string& upstream, double rtt_us) {
+    v["upstream"] = upstream;
+    v["rtt_us"] = rtt_us;
+    v["chain_rtt_us"] = rtt_us;
+    v["link_rtt_us"] = json::array({rtt_us, rtt_us, rtt_us});
+    return v;
+  };
+  const auto r = report({with(variant("tls-everywhere", 3, "1.3", "new"), "1:1", 0),
+                         with(variant("tls-everywhere", 3, "1.3", "new"), "pool", 0),
+                         with(variant("tls-everywhere", 3, "1.3", "new"), "pool", 1000),
+                         with(variant("terminate-once", 3, "1.3", "new"), "pool", 1000)});
+  CHECK(run_gate("[[budget]]\nupstream = \"pool\"\ncheck = \"errors.total == 0\"\n", r).size() == 3);
+  CHECK(run_gate("[[budget]]\nrtt = \"1ms\"\ncheck = \"errors.total == 0\"\n", r).size() == 2);
+  const auto checks = run_gate("[[budget]]\nupstream = \"pool\"\nrtt = \"0\"\ncheck = \"errors.total == 0\"\n", r);
+  REQUIRE(checks.size() == 1);
+  CHECK(checks[0].variant == "tls-everywhere 3 hops TLS 1.3 new inproc pool");
+  CHECK(checks[0].selector == "upstream=pool rtt=0");
+  // A ratio picks one variant on each side once rtt and upstream say which.
+  const auto ratio = run_gate(
+      "[[budget]]\nupstream = \"pool\"\nrtt = \"1ms\"\ncheck = \"cpu_us_per_request: tls-everywhere / terminate-once <= 10\"\n", r);
+  REQUIRE(ratio.size() == 1);
+  CHECK_THROWS_WITH(run_gate("[[budget]]\nupstream = \"2:1\"\ncheck = \"errors.total == 0\"\n", r),
+                    Catch::Contains("key 'upstream': unknown upstream policy '2:1'; accepted: 1:1, pool"));
+  CHECK_THROWS_WITH(run_gate("[[budget]]\nrtt = \"5\"\ncheck = \"errors.total == 0\"\n", r),
+                    Catch::Contains("key 'rtt'") && Catch::Contains("no unit"));
+}
+
 TEST_CASE("gate: a relative budget on a single run compares point values", "[gate]") {
   const json base = two_topologies({.p50 = 1000}, {.p50 = 1000});
   const json now = two_topologies({.p50 = 1050}, {.p50 = 1300});
