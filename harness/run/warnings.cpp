@@ -17,9 +17,11 @@ std::vector<std::string> report_warnings(const Report& report) {
   if (report.scenario.count_instructions)
     w.push_back("run under callgrind (--count-instructions): about 50 times slower, so times, rates and CPU figures "
                 "are not representative; instruction counts are");
+  // The floors the report's ratios are taken against; the cross-CPU round trips are
+  // context (their spread, wake-ups included, is in report.json) and take no ratio.
   if (report.floors)
     for (const auto& [name, spread] : report.floors->spread)
-      if (spread > kFloorSpreadWarning)
+      if (spread > kFloorSpreadWarning && name.find("cross_cpu") == std::string::npos)
         w.push_back(fmt::format("floor {} spread {:.0f}% over its {} rounds (more than {:.0f}%): the machine was noisy "
                                 "while floors were measured, and ratios to this floor are uncertain",
                                 name, 100 * spread, report.floors->rounds, 100 * kFloorSpreadWarning));

@@ -103,3 +103,33 @@ TEST_CASE("warnings: failed requests, a rate not achieved, a wide interval") {
   r.context.build_type = "Debug";
   CHECK(report_warnings(r).front().find("Debug build") != std::string::npos);
 }
+
+TEST_CASE("warnings: exhaustion first, warm-up errors, a noisy floor, a handshake below its floor, delay-line CPU") {
+  Report r;
+  r.context.build_type = "Release";
+  r.context.cores = 8;
+  auto v = run("tls-everywhere", {"tls", "tls"}, 100, 50);
+  v.warmup_errors[ErrorKind::status] = 3;
+  v.handshake_cpu_vs_floor = 0.9;
+  v.link_rtt_us = {1000, 1000};
+  r.variants.push_back(v);
+  auto starved = v;
+  starved.exhausted = 2;
+  starved.first_exhausted = "relay1: accept: Too many open files";
+  r.variants.push_back(starved);
+  r.floors = FloorFigures{};
+  r.floors->spread = {{"handshake_tls13_cpu_us", 0.15}, {"loopback_tcp_rtt_cross_cpu_us", 0.4}, {"loopback_tcp_rtt_us", 0.02}};
+  r.floors->rounds = 5;
+  const auto w = report_warnings(r);
+  auto has = [&](std::string_view text) {
+    return std::any_of(w.begin(), w.end(), [&](const std::string& s) { return s.find(text) != std::string::npos; });
+  };
+  REQUIRE_FALSE(w.empty());
+  CHECK_THAT(w.front(), Catch::Contains("ran out of file descriptors or memory") && Catch::Contains("Too many open files"));
+  CHECK(has("3 errors during warm-up (status 3)"));
+  CHECK(has("floor handshake_tls13_cpu_us spread 15% over its 5 rounds"));
+  CHECK_FALSE(has("loopback_tcp_rtt_cross_cpu_us"));  // context only: no ratio is taken against it
+  CHECK_FALSE(has("floor loopback_tcp_rtt_us"));      // 2%: within 10%
+  CHECK(has("handshake CPU is 0.90x its floor, below 1"));
+  CHECK(has("delay line"));
+}
