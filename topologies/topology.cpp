@@ -147,7 +147,7 @@ std::vector<Topology> parse_topologies(std::string_view text) {
       for (const auto& p : kPresets) {
         if (p.name == item) {
           flush();
-          out.push_back(Topology{p.preset, {}});
+          out.push_back(Topology{p.preset, {}, {}});
           found = true;
         }
       }

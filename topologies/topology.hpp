@@ -30,7 +30,7 @@ struct LinkOverride {
 struct Topology {
   std::optional<Preset> preset;         // set for presets
   std::vector<LinkKind> links;          // set for explicit lists
-  std::vector<LinkOverride> overrides;  // explicit lists: one per link (empty for presets)
+  std::vector<LinkOverride> overrides{};  // explicit lists: one per link (empty for presets)
 
   // "tls-everywhere", or the explicit list in its canonical form: "tls/rtt=1ms,tcp,uds".
   std::string name() const;

@@ -42,7 +42,7 @@ struct NodeResult {
   // Relays: upstream connections opened, requests sent over an already-used (pooled)
   // one, requests retried once on a new connection because a pooled one had been closed,
   // and the pool's peak size (harness/node/upstream_pool.hpp). None for other nodes.
-  std::optional<uint64_t> upstream_connections_opened, upstream_reuses, upstream_retries, upstream_pool_peak;
+  std::optional<uint64_t> upstream_connections_opened{}, upstream_reuses{}, upstream_retries{}, upstream_pool_peak{};
 };
 
 // One link of the chain, client side first (DESIGN.md, "What is measured, exactly").
@@ -67,12 +67,12 @@ inline constexpr double kFloorSpreadWarning = 0.10;
 struct FloorFigures {
   double handshake_tls12_cpu_us = 0, handshake_tls13_cpu_us = 0;
   double loopback_tcp_rtt_us = 0, loopback_uds_rtt_us = 0;  // client and server on one CPU
-  std::optional<double> loopback_tcp_rtt_cross_cpu_us, loopback_uds_rtt_cross_cpu_us;  // on two CPUs
+  std::optional<double> loopback_tcp_rtt_cross_cpu_us{}, loopback_uds_rtt_cross_cpu_us{};  // on two CPUs
   // Each figure above (by its JSON name) is the median of `rounds` rounds run on
   // `pinned_cpu`; its spread is (max - min) / median of the rounds.
-  std::map<std::string, double> spread;
+  std::map<std::string, double> spread{};
   int rounds = 0;
-  std::optional<int> pinned_cpu;
+  std::optional<int> pinned_cpu{};
 };
 
 // A figure's cost per TLS link, from the variants of one group (same placement, TLS

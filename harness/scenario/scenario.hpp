@@ -25,7 +25,7 @@ using Seconds = std::chrono::duration<double>;
 
 struct Scenario {
   std::string name = "default";  // names the results directory
-  std::vector<Topology> topologies = {{Preset::tls_everywhere, {}}, {Preset::terminate_once, {}}, {Preset::unix_socket, {}}};
+  std::vector<Topology> topologies = {{Preset::tls_everywhere, {}, {}}, {Preset::terminate_once, {}, {}}, {Preset::unix_socket, {}, {}}};
   std::vector<int> hops = {5};
   std::vector<TlsVersion> tls = {TlsVersion::v1_2, TlsVersion::v1_3};
   std::vector<ConnPolicy> conn = {ConnPolicy::new_connection, ConnPolicy::keepalive};
@@ -56,7 +56,7 @@ struct Variant {
   TlsVersion tls = TlsVersion::v1_3;
   ConnPolicy conn = ConnPolicy::keepalive;
   Placement placement = Placement::inproc;
-  std::optional<UpstreamPolicy> upstream;  // the relays' policy; none for a chain without relays
+  std::optional<UpstreamPolicy> upstream{};  // the relays' policy; none for a chain without relays
   std::chrono::nanoseconds rtt{0};         // the links' round-trip time, where a link sets none
 
   int hops() const { return static_cast<int>(links.size()); }

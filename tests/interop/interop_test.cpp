@@ -177,7 +177,7 @@ TEST_CASE("a chain built with tickets off, in either placement, gives a real cli
 
 TEST_CASE("a bad tickets value exits 2 naming the flag and the accepted values, for origin, hop and run") {
   const Pki pki("");
-  for (const std::string args : {"origin --listen tls://127.0.0.1:0 --cert " + pki / "localhost.pem" + " --key " +
+  for (const std::string& args : {"origin --listen tls://127.0.0.1:0 --cert " + pki / "localhost.pem" + " --key " +
                                      pki / "localhost.key" + " --tickets maybe",
                                  std::string("hop --listen tcp://127.0.0.1:0 --upstream tcp://127.0.0.1:1 --tickets maybe"),
                                  std::string("run --tickets maybe --duration 0.1")}) {
