@@ -5,6 +5,10 @@
 #include "tls/pki.hpp"
 #include <optional>
 
+#include <string>
+
+#include "tls/group.hpp"
+#include "tls/key_type.hpp"
 #include "tls/version.hpp"
 
 namespace hopcost {
@@ -19,14 +23,29 @@ struct TlsSettings {
   // Servers only. false (`--tickets off`): no session tickets (TLS 1.2 and 1.3:
   // SSL_OP_NO_TICKET) and no session cache, so that every client does full handshakes.
   bool tickets = true;
+  // The server's key type (--key): TLS 1.2 offers the ECDHE suite that signs with it; a
+  // verifying side accepts the signature algorithms every key type needs (Ed25519
+  // included).
+  KeyType key = KeyType::ecdsa_p256;
+  // The only key-exchange group offered and accepted (--group); none: X25519 preferred,
+  // P-256 too (a TLS 1.2 client with a P-256 certificate needs it: FLOORS.md).
+  std::optional<TlsGroup> group{};
+  // Mutual TLS (--mtls): the server requires a client certificate and verifies its chain
+  // and name; the client presents one.
+  bool mtls = false;
 };
 
-// A server context presenting `identity`. Session tickets and the session cache stay on,
-// as on a stock server, unless `settings.tickets` is false.
-bssl::UniquePtr<SSL_CTX> make_server_ctx(const TlsSettings& settings, const Credential& identity);
+// A server context presenting `identity` (its chain sent with it). Session tickets and
+// the session cache stay on, as on a stock server, unless `settings.tickets` is false.
+// With `settings.mtls`, clients must present a certificate that chains to
+// `client_trust` and carries `client_name`.
+bssl::UniquePtr<SSL_CTX> make_server_ctx(const TlsSettings& settings, const Credential& identity,
+                                         X509* client_trust = nullptr, const std::string& client_name = {});
 
 // A client context that verifies the peer's chain against `trust_anchor` and never
 // offers a session for resumption. The name is checked per connection (tls_stream.cpp).
-bssl::UniquePtr<SSL_CTX> make_client_ctx(const TlsSettings& settings, X509* trust_anchor);
+// With `settings.mtls`, it presents `identity` (required then).
+bssl::UniquePtr<SSL_CTX> make_client_ctx(const TlsSettings& settings, X509* trust_anchor,
+                                         const Credential* identity = nullptr);
 
 }  // namespace hopcost

@@ -5,7 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
 #include "tls/boringssl.hpp"
+#include "tls/key_type.hpp"
 
 namespace hopcost {
 
@@ -13,6 +16,9 @@ struct Credential {
   std::string name;  // the DNS name in subjectAltName, which clients verify
   bssl::UniquePtr<EVP_PKEY> key;
   bssl::UniquePtr<X509> cert;
+  // Intermediate CAs between `cert` and the root, the leaf's issuer first (--chain-depth);
+  // sent with the leaf in the handshake. Empty at depth 0.
+  std::vector<bssl::UniquePtr<X509>> chain;
 };
 
 class Pki {
@@ -20,9 +26,10 @@ class Pki {
   // A new CA with an ECDSA P-256 key, valid from an hour ago for 30 days.
   explicit Pki(std::string_view ca_name = "hopcost run CA");
 
-  // A leaf for `dns_name` (ECDSA P-256, serverAuth and clientAuth), signed by the CA,
-  // with subjectAltName DNS:dns_name, IP:127.0.0.1 and IP:::1.
-  Credential issue(std::string_view dns_name) const;
+  // A leaf for `dns_name` (serverAuth and clientAuth) with a `key` key, signed by the CA
+  // through `chain_depth` intermediate CAs (0 to 3), with subjectAltName DNS:dns_name,
+  // IP:127.0.0.1 and IP:::1. The CAs stay ECDSA P-256: `key` is the leaf's.
+  Credential issue(std::string_view dns_name, KeyType key = KeyType::ecdsa_p256, int chain_depth = 0) const;
 
   X509* ca_cert() const { return ca_.cert.get(); }
   const Credential& ca() const { return ca_; }
