@@ -21,7 +21,8 @@ InprocChain::InprocChain(const ChainPlan& plan, const Pki& pki) {
     Endpoint listen;
     listen.transport = traits(plan.links[i].kind).transport;
     if (listen.transport == Transport::uds) listen.path = fmt::format("{}/link{}.sock", sockets_->path(), i);
-    links_.push_back(plan_link_ends(plan.links[i], plan.nodes[i].name, std::move(listen), pki, Ends::both, contexts_));
+    links_.push_back(plan_link_ends(plan.links[i], client_node_of(plan, static_cast<size_t>(i)), plan.nodes[i].name,
+                                    std::move(listen), pki, Ends::both, contexts_));
     cpus_.push_back(plan.nodes[i].cpu);
   }
 

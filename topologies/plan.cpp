@@ -20,8 +20,16 @@ ChainPlan make_plan(const Variant& v, const Scenario& s) {
   ChainPlan plan;
   const auto overrides = v.topology.overrides_for(v.hops());
   HOPCOST_CHECK(overrides.size() == v.links.size());
-  for (size_t i = 0; i < v.links.size(); ++i)
-    plan.links.push_back(LinkSpec{v.links[i], v.tls, s.tickets, overrides[i].rtt.value_or(v.rtt)});
+  for (size_t i = 0; i < v.links.size(); ++i) {
+    LinkSpec l{v.links[i], v.tls, s.tickets, overrides[i].rtt.value_or(v.rtt)};
+    if (traits(l.kind).tls) {
+      l.key = overrides[i].key.value_or(v.key);
+      l.group = v.group;
+      l.mtls = overrides[i].mtls.value_or(s.mtls);
+      l.chain_depth = s.chain_depth;
+    }
+    plan.links.push_back(l);
+  }
   const auto cpus = assign_cpus(s.cpu_policy, v.links.size() + 1);  // client first
   plan.client_cpu = cpus.front();
   const auto names = node_names(v.hops());
@@ -42,7 +50,10 @@ ChainPlan simple_plan(const std::vector<LinkKind>& links, TlsVersion tls, uint64
   ChainPlan plan;
   const auto names = node_names(static_cast<int>(links.size()));
   for (size_t i = 0; i < links.size(); ++i) {
-    plan.links.push_back(LinkSpec{links[i], tls, true, {}});
+    LinkSpec l;
+    l.kind = links[i];
+    l.tls = tls;
+    plan.links.push_back(l);
     NodeSpec n;
     n.name = names[i];
     n.role = i + 1 < links.size() ? Role::relay : Role::origin;
@@ -67,6 +78,19 @@ VariantKey variant_key(const Variant& v, const ChainPlan& plan) {
   }
   for (const auto& l : plan.links) k.link_rtt_us.push_back(std::chrono::duration<double, std::micro>(l.rtt).count());
   k.chain_rtt_us = std::chrono::duration<double, std::micro>(v.rtt).count();
+  // TLS settings: the TLS links' own, "mixed" where they differ.
+  auto same = [](std::optional<std::string>& into, std::string value) {
+    into = !into || *into == value ? value : "mixed";
+  };
+  std::optional<std::string> mtls;
+  for (const auto& l : plan.links) {
+    if (!traits(l.kind).tls) continue;
+    same(k.key, std::string(to_string(l.key)));
+    if (l.group) same(k.group, std::string(to_string(*l.group)));
+    same(mtls, l.mtls ? "all" : "none");
+    k.chain_depth = std::max(k.chain_depth, l.chain_depth);
+  }
+  if (mtls) k.mtls = *mtls == "all" ? "on" : *mtls == "none" ? "off" : "mixed";
   const auto rtt = plan.links.front().rtt;
   if (std::all_of(plan.links.begin(), plan.links.end(), [&](const LinkSpec& l) { return l.rtt == rtt; }))
     k.rtt_us = std::chrono::duration<double, std::micro>(rtt).count();

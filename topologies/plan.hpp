@@ -15,6 +15,8 @@
 #include "node/upstream_policy.hpp"
 #include "report/variant_key.hpp"
 #include "scenario/scenario.hpp"
+#include "tls/group.hpp"
+#include "tls/key_type.hpp"
 #include "tls/version.hpp"
 
 namespace hopcost {
@@ -25,6 +27,10 @@ struct LinkSpec {
   TlsVersion tls = TlsVersion::v1_3;
   bool tickets = true;                 // its server end issues session tickets
   std::chrono::nanoseconds rtt{0};     // emulated round-trip time (0: none)
+  KeyType key = KeyType::ecdsa_p256;   // its server end's certificate key (and its client's, with mtls)
+  std::optional<TlsGroup> group{};     // the only key-exchange group (none: X25519, then P-256)
+  bool mtls = false;                   // its client end presents a certificate, verified by the server end
+  int chain_depth = 0;                 // intermediate CAs between the root and each leaf
   bool operator==(const LinkSpec&) const = default;
 };
 

@@ -38,8 +38,9 @@ ProcessChain::ProcessChain(const ChainPlan& plan, const Pki& pki, const std::str
                                   "--tls", std::string(to_string(link.tls)), "--tickets", std::string(tickets_text(link.tickets)),
                                   "--rtt", format_rtt(link.rtt), "--residence-file", dir + "/" + node.name + ".residence"};
     if (node.cpu) args.insert(args.end(), {"--cpu", std::to_string(*node.cpu)});
+    if (link.group) args.insert(args.end(), {"--group", std::string(to_string(*link.group))});
     if (traits(link.kind).tls) {
-      write_credential(dir, node.name, pki.issue(dns_name(node.name)));
+      write_credential(dir, node.name, pki.issue(dns_name(node.name), link.key, link.chain_depth));
       args.insert(args.end(), {"--cert", dir + "/" + node.name + ".pem", "--key", dir + "/" + node.name + ".key"});
     }
     if (origin) {
@@ -59,8 +60,8 @@ ProcessChain::ProcessChain(const ChainPlan& plan, const Pki& pki, const std::str
     upstream_url = line->substr(kReadyPrefix.size());
   }
 
-  entry_ = plan_link_ends(plan.links.front(), plan.nodes.front().name, parse_node_url(upstream_url).endpoint, pki,
-                          Ends::connecting_only, contexts_);
+  entry_ = plan_link_ends(plan.links.front(), client_node_of(plan, 0), plan.nodes.front().name,
+                          parse_node_url(upstream_url).endpoint, pki, Ends::connecting_only, contexts_);
 }
 
 ProcessChain::~ProcessChain() { stop(); }

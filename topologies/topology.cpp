@@ -33,7 +33,7 @@ std::string accepted_words() {
   return out + ")";
 }
 
-constexpr std::string_view kLinkKeys = "rtt=TIME (0, 200us, 1ms ...), upstream=1:1|pool";
+constexpr std::string_view kLinkKeys = "rtt=TIME (0, 200us, 1ms ...), upstream=1:1|pool, key=KEY, mtls=on|off";
 
 // "rtt=1ms/upstream=pool", the settings after a link kind in `item`.
 LinkOverride parse_override(std::string_view item, std::string_view settings) {
@@ -52,6 +52,14 @@ LinkOverride parse_override(std::string_view item, std::string_view settings) {
       } catch (const ConfigError& e) {
         throw ConfigError(fmt::format("'{}': rtt: {}", item, e.what()));
       }
+    } else if (key == "key") {
+      o.key = parse_key_type(value);
+      if (!o.key)
+        throw ConfigError(fmt::format("'{}': key: unknown key type '{}'; accepted: {}", item, value, kKeyTypes.accepted()));
+    } else if (key == "mtls") {
+      if (value != "on" && value != "off")
+        throw ConfigError(fmt::format("'{}': mtls: unknown value '{}'; accepted: on, off", item, value));
+      o.mtls = value == "on";
     } else if (key == "upstream") {
       o.upstream = parse_upstream_policy(value);
       if (!o.upstream)
@@ -91,6 +99,8 @@ std::string Topology::name() const {
     if (i >= overrides.size()) continue;
     if (overrides[i].rtt) out += "/rtt=" + format_rtt(*overrides[i].rtt);
     if (overrides[i].upstream) out += "/upstream=" + std::string(to_string(*overrides[i].upstream));
+    if (overrides[i].key) out += "/key=" + std::string(to_string(*overrides[i].key));
+    if (overrides[i].mtls) out += std::string("/mtls=") + (*overrides[i].mtls ? "on" : "off");
   }
   return out;
 }
@@ -140,6 +150,8 @@ std::vector<Topology> parse_topologies(std::string_view text) {
     if (auto kind = parse_link_kind(item.substr(0, colon))) {
       run.push_back(*kind);
       overrides.push_back(colon == std::string_view::npos ? LinkOverride{} : parse_override(item, item.substr(colon + 1)));
+      if (!traits(*kind).tls && (overrides.back().key || overrides.back().mtls))
+        throw ConfigError(fmt::format("'{}': key= and mtls= apply to TLS links only", item));
     } else if (colon != std::string_view::npos) {
       throw ConfigError(fmt::format("unknown link kind in '{}'; settings follow a link kind ({})", item, accepted_words()));
     } else {

@@ -11,6 +11,7 @@
 
 #include "net/link_kind.hpp"
 #include "node/upstream_policy.hpp"
+#include "tls/key_type.hpp"
 
 namespace hopcost {
 
@@ -24,6 +25,8 @@ enum class Preset { tls_everywhere, terminate_once, unix_socket };
 struct LinkOverride {
   std::optional<std::chrono::nanoseconds> rtt;  // rtt=TIME: the link's round-trip time
   std::optional<UpstreamPolicy> upstream;       // upstream=1:1|pool: how its client end (a relay) reuses it
+  std::optional<KeyType> key;                   // key=ecdsa-p256|…: its server's (and client's) key type
+  std::optional<bool> mtls;                     // mtls=on|off: mutual TLS on this link
   bool operator==(const LinkOverride&) const = default;
 };
 

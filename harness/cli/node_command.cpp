@@ -55,6 +55,19 @@ void check_unix_path(const std::string& path) {
   ::unlink(path.c_str());  // a stale socket left by a process that is gone
 }
 
+// The key type of a loaded certificate key (what TLS 1.2's suite must sign with).
+KeyType key_type_of(const EVP_PKEY* key) {
+  switch (EVP_PKEY_id(key)) {
+    case EVP_PKEY_RSA:
+      return EVP_PKEY_bits(key) > 2048 ? KeyType::rsa_4096 : KeyType::rsa_2048;
+    case EVP_PKEY_ED25519:
+      return KeyType::ed25519;
+    case EVP_PKEY_EC:
+      return EVP_PKEY_bits(key) > 256 ? KeyType::ecdsa_p384 : KeyType::ecdsa_p256;
+  }
+  throw ConfigError("--key: the private key is neither ECDSA, RSA nor Ed25519");
+}
+
 void print_snapshot(const Node& node) {
   std::cout << to_json(node.snapshot()).dump() << std::endl;  // one line, flushed
 }
@@ -73,6 +86,10 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
     app->add_option("--cert", c.cert, "Certificate (PEM) presented on a TLS --listen")->type_name("FILE");
     app->add_option("--key", c.key, "Private key (PEM) of --cert")->type_name("FILE");
     app->add_option("--tls", c.tls, "TLS versions accepted and offered: 1.2, 1.3 or both [default: both]")->type_name("VERSION");
+    app->add_option("--group", c.group,
+                    "The only TLS key-exchange group offered and accepted, on both links: x25519, p-256, p-384, cecpq2 "
+                    "[default: x25519, then p-256]")
+        ->type_name("GROUP");
     app->add_option("--tickets", c.tickets,
                     "On a TLS --listen: issue session tickets and keep a session cache (on), or not (off: clients "
                     "that reconnect do full handshakes) [default: on]")
@@ -120,6 +137,10 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
 
 int execute_node_command(const NodeCommand& c) {
   TlsSettings tls = parse_flag_tls(c.tls);
+  if (!c.group.empty()) {
+    tls.group = parse_tls_group(c.group);
+    if (!tls.group) throw ConfigError(fmt::format("--group: unknown group '{}'; accepted: {}", c.group, kTlsGroups.accepted()));
+  }
   const auto tickets = parse_tickets(c.tickets);
   if (!tickets) throw ConfigError(fmt::format("--tickets: unknown value '{}'; accepted: {}", c.tickets, kTickets.accepted()));
   tls.tickets = *tickets;
@@ -133,7 +154,9 @@ int execute_node_command(const NodeCommand& c) {
   if (traits(listen.kind).tls) {
     if (c.cert.empty() || c.key.empty())
       throw ConfigError(fmt::format("--listen {} is TLS: give --cert and --key ('hopcost pki --out DIR' writes them)", c.listen));
-    server_ctx = make_server_ctx(tls, load_credential(c.cert, c.key));
+    const Credential identity = load_credential(c.cert, c.key);
+    tls.key = key_type_of(identity.key.get());  // TLS 1.2 offers the suite that signs with it
+    server_ctx = make_server_ctx(tls, identity);
     down.server_ctx = server_ctx.get();
   } else if (!c.cert.empty() || !c.key.empty()) {
     throw ConfigError(fmt::format("--cert/--key: --listen {} is not TLS", c.listen));

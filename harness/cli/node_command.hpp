@@ -17,7 +17,8 @@ struct NodeCommand {
   CLI::App* app = nullptr;
   Role role = Role::origin;
   std::string listen, upstream, upstream_name, ca, cert, key, name, tls = "both", tickets = "on", residence_file;
-  std::string rtt = "0", upstream_rtt = "0";  // emulated round-trip times of the --listen and --upstream links
+  std::string rtt = "0", upstream_rtt = "0";
+  std::string group;  // empty: the default groups  // emulated round-trip times of the --listen and --upstream links
   std::string upstream_policy = "1:1";  // hop: 1:1 or pool (node/upstream_policy.hpp)
   uint64_t response_bytes = 1024;
   std::optional<int> cpu;

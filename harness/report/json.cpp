@@ -65,6 +65,9 @@ Json link_json(const LinkResult& l) {
   j["link"] = l.link;
   j["kind"] = l.kind;
   j["rtt_us"] = r3(l.rtt_us);
+  j["tls_group"] = optional_text(l.tls_group);
+  j["key_type"] = optional_text(l.key_type);
+  j["mtls"] = l.mtls;
   j["added_latency_us"] = percentiles_json(l.added_latency_us);
   j["added_latency_own_us"] = percentiles_json(l.added_latency_own_us);
   j["handshake_cpu_us"] = Json{{"client", r3(l.handshake_cpu_us_client)}, {"server", r3(l.handshake_cpu_us_server)}};
@@ -119,6 +122,10 @@ Json variant_json(const VariantResult& v) {
   j["latency_out_of_range"] = v.latency_out_of_range;
   j["handshakes_per_request"] = r3(v.handshakes_per_request);
   j["handshake_cpu_us"] = r3(v.handshake_cpu_us);
+  j["handshakes_per_second"] = r3(v.handshakes_per_second);
+  const auto& c = v.certificates;
+  j["certificates"] = Json{{"server", c.server}, {"client", c.client}, {"ca", c.ca}, {"intermediate", c.intermediate},
+                           {"total", c.total}};
   j["handshake_cpu_vs_floor"] = optional_number(v.handshake_cpu_vs_floor);
   j["cpu_us_per_request"] = r3(v.cpu_us_per_request);
   j["tls_cpu_share"] = r3(v.tls_cpu_share);

@@ -58,10 +58,18 @@ struct LinkResult {
   double bytes_per_request = 0;        // transport bytes on the link, both directions
   double overhead_bytes_per_request = 0;  // bytes_per_request minus the plaintext HTTP bytes
   std::optional<double> added_latency_vs_floor;  // plaintext tcp/uds links: p50 ÷ the loopback round-trip floor
+  std::optional<std::string> tls_group{};  // TLS links: as negotiated, BoringSSL's name ("X25519", "CECPQ2")
+  std::optional<std::string> key_type{};   // TLS links: its server's certificate key, as --key spells it
+  bool mtls = false;                       // its client end presented a certificate
 };
 
 // A floor whose rounds spread more than this, relative to their median, is flagged.
 inline constexpr double kFloorSpreadWarning = 0.10;
+
+// The certificates and private keys a variant's topology needs (run/summarize.hpp).
+struct CertificateBill {
+  int server = 0, client = 0, ca = 0, intermediate = 0, total = 0;
+};
 
 // The floors this run's figures are compared with (hopcost floor, harness/floor/).
 struct FloorFigures {
@@ -130,6 +138,8 @@ struct VariantResult : VariantKey {
   uint64_t latency_out_of_range = 0;
   double handshakes_per_request = 0;  // TLS link handshakes (counted at their server ends) per request
   double handshake_cpu_us = 0;        // CPU of one link handshake, client side + server side
+  double handshakes_per_second = 0;   // link handshakes of the whole chain per second of the interval
+  CertificateBill certificates{};
   double cpu_us_per_request = 0;      // all nodes, client included
   double tls_cpu_share = 0;           // of all CPU: handshakes and TLS record layer, all nodes
   std::optional<double> handshake_cpu_vs_floor;  // handshake_cpu_us ÷ the in-memory handshake floor

@@ -11,6 +11,10 @@ namespace hopcost {
 std::string VariantKey::label() const {
   std::string out = fmt::format("{} {} hop{} TLS {} {} {}", topology, hops, hops == 1 ? "" : "s", tls, conn, placement);
   if (upstream && *upstream != "1:1") out += " " + *upstream;
+  if (key && *key != "ecdsa-p256") out += " " + *key;
+  if (group) out += " group " + *group;
+  if (mtls && *mtls != "off") out += *mtls == "on" ? " mtls" : " mtls mixed";
+  if (chain_depth > 0) out += fmt::format(" chain {}", chain_depth);
   if (chain_rtt_us > 0) out += fmt::format(" rtt {:g} µs", chain_rtt_us);
   std::string own;
   for (size_t i = 0; i < link_rtt_us.size(); ++i)
@@ -35,6 +39,11 @@ void write_key(nlohmann::ordered_json& j, const VariantKey& k) {
   j["rtt_us"] = k.rtt_us ? nlohmann::ordered_json(*k.rtt_us) : nlohmann::ordered_json(nullptr);
   j["link_rtt_us"] = k.link_rtt_us;
   j["chain_rtt_us"] = k.chain_rtt_us;
+  auto text = [](const std::optional<std::string>& s) { return s ? nlohmann::ordered_json(*s) : nlohmann::ordered_json(nullptr); };
+  j["key"] = text(k.key);
+  j["group"] = text(k.group);
+  j["mtls"] = text(k.mtls);
+  j["chain_depth"] = k.chain_depth;
 }
 
 VariantKey read_key(const nlohmann::json& j) {
@@ -58,6 +67,19 @@ VariantKey read_key(const nlohmann::json& j) {
   else
     k.link_rtt_us.assign(static_cast<size_t>(std::max(k.hops, 0)), k.rtt_us.value_or(0.0));
   k.chain_rtt_us = j.contains("chain_rtt_us") ? j["chain_rtt_us"].get<double>() : k.rtt_us.value_or(0.0);
+  // Reports older than these: ECDSA P-256, the default groups, no mTLS, no intermediates
+  // (on TLS links; "links" lists the kinds).
+  const bool tls = !j.contains("links") || std::any_of(j["links"].begin(), j["links"].end(), [](const nlohmann::json& l) {
+    return l.get<std::string>().rfind("tls", 0) == 0;
+  });
+  auto text = [&](const char* name, const char* old_default) -> std::optional<std::string> {
+    if (!j.contains(name)) return tls && old_default ? std::optional<std::string>(old_default) : std::nullopt;
+    return j[name].is_null() ? std::nullopt : std::optional<std::string>(j[name].get<std::string>());
+  };
+  k.key = text("key", "ecdsa-p256");
+  k.group = text("group", nullptr);
+  k.mtls = text("mtls", "off");
+  k.chain_depth = j.value("chain_depth", 0);
   return k;
 }
 

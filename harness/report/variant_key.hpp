@@ -23,6 +23,11 @@ struct VariantKey {
   // The --rtt value of the variant: the round-trip time of every link that sets none of
   // its own. Variants that differ only in topology and hops are compared at the same one.
   double chain_rtt_us = 0;
+  // TLS settings of the TLS links (none without TLS links; "mixed" where links differ):
+  std::optional<std::string> key;    // certificate key type: "ecdsa-p256", "rsa-2048" …
+  std::optional<std::string> group;  // the only group offered ("x25519", "cecpq2" …); none: the default list
+  std::optional<std::string> mtls;   // "on", "off", "mixed"
+  int chain_depth = 0;               // intermediate CAs per certificate
 
   bool operator==(const VariantKey&) const = default;
 

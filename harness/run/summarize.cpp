@@ -22,9 +22,28 @@ LatencySummary summary_us(const Histogram& h) {
 
 }  // namespace
 
+CertificateBill certificate_bill(const ChainPlan& plan) {
+  CertificateBill b;
+  for (const auto& l : plan.links) {
+    if (!traits(l.kind).tls) continue;
+    ++b.server;
+    if (l.mtls) ++b.client;
+    b.ca = 1;
+    b.intermediate = std::max(b.intermediate, l.chain_depth);
+  }
+  b.total = b.server + b.client + b.ca + b.intermediate;
+  return b;
+}
+
 void compare_with_floors(VariantResult& v, const std::optional<FloorFigures>& floors) {
   v.handshake_cpu_vs_floor.reset();
   if (!floors || v.handshake_cpu_us <= 0) return;
+  // The floors are full handshakes of hopcost's default configuration: an ECDSA P-256
+  // leaf, X25519, server authentication, no intermediates. Another configuration is not
+  // compared with them.
+  const bool floor_configuration = v.key.value_or("ecdsa-p256") == "ecdsa-p256" && v.group.value_or("x25519") == "x25519" &&
+                                   v.mtls.value_or("off") == "off" && v.chain_depth == 0;
+  if (!floor_configuration) return;
   const double floor =
       parse_tls_version(v.tls) == TlsVersion::v1_2 ? floors->handshake_tls12_cpu_us : floors->handshake_tls13_cpu_us;
   if (floor > 0) v.handshake_cpu_vs_floor = v.handshake_cpu_us / floor;
@@ -102,6 +121,8 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
     }
   }
   v.handshakes_per_request = per(static_cast<double>(link_handshakes), load.requests);
+  v.handshakes_per_second = v.measured_s > 0 ? static_cast<double>(link_handshakes) / v.measured_s : 0.0;
+  v.certificates = certificate_bill(plan);
   v.handshake_cpu_us = per(us(handshake_cpu_ns), link_handshakes);
   v.cpu_us_per_request = per(us(cpu_ns), load.requests);
   v.tls_cpu_share = cpu_ns ? static_cast<double>(tls_cpu_ns) / static_cast<double>(cpu_ns) : 0.0;
@@ -116,6 +137,12 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
       l.link = static_cast<int>(i);
       l.kind = std::string(to_string(variant.links[i]));
       l.rtt_us = v.link_rtt_us[i];
+      if (traits(variant.links[i]).tls) {
+        const LinkSpec& spec = plan.links[i];
+        l.key_type = std::string(to_string(spec.key));
+        l.mtls = spec.mtls;
+        if (after[i + 1].negotiated) l.tls_group = after[i + 1].negotiated->group;  // at the link's server end
+      }
       if (i < attribution.added_us.size()) l.added_latency_us = attribution.added_us[i];
       if (i < attribution.added_own_us.size()) l.added_latency_own_us = attribution.added_own_us[i];
       l.handshake_cpu_us_client = per(us(client.handshake_cpu_ns), client.handshakes);

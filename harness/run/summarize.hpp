@@ -16,6 +16,13 @@
 
 namespace hopcost {
 
+struct ChainPlan;
+
+// Pure: the certificates (each with its private key) a chain's plan needs: a server
+// identity per TLS link, a client identity per mutual-TLS link, the root CA, and the
+// intermediates (one chain shared by every leaf, as a deployment would).
+CertificateBill certificate_bill(const ChainPlan& plan);
+
 // Pure: the figures of one run of a variant from its load result, the nodes' snapshots
 // at the start and the end of the measured interval (client first, then chain order),
 // and the per-hop attribution. `floors` (optional) adds the ratios to the floors.

@@ -42,6 +42,17 @@ constexpr std::array kKeys{
                 "Emulated network round-trip time of every link, with a unit: 0, 200us, 0.5ms, 1ms (up to 1s; a "
                 "comma list sweeps). Each chunk is delivered rtt/2 after it is written, a new connection's first "
                 "bytes one rtt later. A link of an explicit topology may set its own: tls/rtt=1ms"},
+    ScenarioKey{"key", ValueType::list, "LIST",
+                "TLS certificate key types: ecdsa-p256, ecdsa-p384, rsa-2048, rsa-4096, ed25519 (a comma list "
+                "compares); a TLS link of an explicit topology may set its own: tls/key=rsa-2048"},
+    ScenarioKey{"group", ValueType::list, "LIST",
+                "The only TLS key-exchange group offered: x25519, p-256, p-384, cecpq2 (X25519+HRSS, the post-quantum "
+                "hybrid of this BoringSSL; TLS 1.3 only); a comma list compares [default: x25519, then p-256]"},
+    ScenarioKey{"mtls", ValueType::boolean, "",
+                "Mutual TLS on every TLS link: the connecting node presents its own certificate, which the listening "
+                "node requires and verifies; a TLS link of an explicit topology may set its own: tls/mtls=on"},
+    ScenarioKey{"chain_depth", ValueType::integer, "N",
+                "Intermediate CAs between the run's root CA and each certificate (0 to 3)"},
     ScenarioKey{"tickets", ValueType::text, "on|off",
                 "Whether every TLS server node issues session tickets and keeps a session cache: on (as stock "
                 "servers do), or off, so that real clients in front of the chain do full handshakes on reconnect"},
@@ -159,6 +170,25 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
     s.placement = parse_list(values, kPlacements, "placement");
   } else if (key == "upstream") {
     s.upstream = parse_list(values, kUpstreamPolicies, "upstream policy");
+  } else if (key == "key") {
+    s.key = parse_list(values, kKeyTypes, "key type");
+  } else if (key == "group") {
+    s.group.clear();
+    for (const auto& v : split_commas(values)) {
+      const auto g = parse_tls_group(v);
+      if (!g)
+        throw ConfigError(fmt::format("unknown group '{}'; accepted: {}{}", v, kTlsGroups.accepted(),
+                                      v.find("kem") != std::string::npos || v.find("kyber") != std::string::npos
+                                          ? " (this BoringSSL, API 17, has no ML-KEM: its post-quantum hybrid is cecpq2)"
+                                          : ""));
+      push_unique(s.group, *g);
+    }
+  } else if (key == "mtls") {
+    const std::string& v = single(values);
+    if (v != "true" && v != "false") throw ConfigError(fmt::format("'{}' is not true or false", v));
+    s.mtls = v == "true";
+  } else if (key == "chain_depth") {
+    s.chain_depth = static_cast<int>(parse_integer(single(values), 0, 3));
   } else if (key == "rtt") {
     s.rtt.clear();
     for (const auto& v : split_commas(values)) push_unique(s.rtt, parse_rtt(v));
@@ -299,6 +329,10 @@ std::string scenario_value_text(const Scenario& s, std::string_view key) {
   if (key == "placement") return join(s.placement, [](Placement p) { return to_string(p); });
   if (key == "upstream") return join(s.upstream, [](UpstreamPolicy p) { return to_string(p); });
   if (key == "rtt") return join(s.rtt, [](std::chrono::nanoseconds r) { return format_rtt(r); });
+  if (key == "key") return join(s.key, [](KeyType k) { return to_string(k); });
+  if (key == "group") return join(s.group, [](TlsGroup g) { return to_string(g); });
+  if (key == "mtls") return s.mtls ? "true" : "false";
+  if (key == "chain_depth") return std::to_string(s.chain_depth);
   if (key == "tickets") return std::string(tickets_text(s.tickets));
   if (key == "duration") return format_seconds(s.duration);
   if (key == "warmup") return format_seconds(s.warmup);
@@ -334,6 +368,10 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   nlohmann::ordered_json rtts = nlohmann::ordered_json::array();
   for (auto r : s.rtt) rtts.push_back(format_rtt(r));
   j["rtt"] = rtts;
+  j["key"] = names(s.key);
+  j["group"] = names(s.group);
+  j["mtls"] = s.mtls;
+  j["chain_depth"] = s.chain_depth;
   j["tickets"] = std::string(tickets_text(s.tickets));
   j["duration"] = s.duration.count();
   j["warmup"] = s.warmup.count();
@@ -356,21 +394,38 @@ std::string Variant::label() const { return variant_key(*this, make_plan(*this, 
 std::vector<Variant> expand(const Scenario& s) {
   std::vector<Variant> out;
   bool any_relay = false;
+  // No --group: one value, the default list.
+  std::vector<std::optional<TlsGroup>> groups;
+  for (auto g : s.group) groups.emplace_back(g);
+  if (groups.empty()) groups.emplace_back();
   for (auto placement : s.placement)
     for (auto tls : s.tls)
       for (auto conn : s.conn)
         for (size_t u = 0; u < s.upstream.size(); ++u)
           for (auto rtt : s.rtt)
-            for (size_t h = 0; h < s.hops.size(); ++h)
-              for (const auto& topology : s.topologies) {
-                if (topology.is_explicit() && h > 0) continue;  // its length is its own
-                auto links = topology.links_for(s.hops[h]);
-                const bool relays = links.size() > 1;
-                any_relay |= relays;
-                if (!relays && u > 0) continue;  // no relay: the upstream policy changes nothing
-                out.push_back(Variant{topology, std::move(links), tls, conn, placement,
-                                      relays ? std::optional(s.upstream[u]) : std::nullopt, rtt});
-              }
+            for (auto key : s.key)
+              for (auto group : groups)
+                for (size_t h = 0; h < s.hops.size(); ++h)
+                  for (const auto& topology : s.topologies) {
+                    if (topology.is_explicit() && h > 0) continue;  // its length is its own
+                    auto links = topology.links_for(s.hops[h]);
+                    const bool relays = links.size() > 1;
+                    any_relay |= relays;
+                    if (!relays && u > 0) continue;  // no relay: the upstream policy changes nothing
+                    const bool any_tls = std::any_of(links.begin(), links.end(), [](LinkKind k) { return traits(k).tls; });
+                    if (s.mtls && !any_tls)
+                      throw ConfigError(fmt::format("--mtls: the chain '{}' has no TLS link", topology.name()));
+                    const auto overrides = topology.overrides_for(static_cast<int>(links.size()));
+                    const bool mtls = s.mtls || std::any_of(overrides.begin(), overrides.end(),
+                                                            [](const LinkOverride& o) { return o.mtls.value_or(false); });
+                    if (mtls && placement == Placement::process)
+                      throw ConfigError("--mtls needs --placement inproc: node processes do not present client "
+                                        "certificates yet");
+                    if (group == TlsGroup::cecpq2 && tls == TlsVersion::v1_2 && any_tls)
+                      throw ConfigError("--group cecpq2 needs --tls 1.3: the post-quantum hybrid is a TLS 1.3 group");
+                    out.push_back(Variant{topology, std::move(links), tls, conn, placement,
+                                          relays ? std::optional(s.upstream[u]) : std::nullopt, rtt, key, group});
+                  }
   if (!any_relay && std::find(s.upstream.begin(), s.upstream.end(), UpstreamPolicy::pool) != s.upstream.end())
     throw ConfigError("--upstream pool: no chain of this run has a relay (every chain has 1 hop); pooling is a relay's");
   return out;

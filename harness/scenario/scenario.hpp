@@ -14,6 +14,8 @@
 
 #include "load/conn_policy.hpp"
 #include "node/upstream_policy.hpp"
+#include "tls/group.hpp"
+#include "tls/key_type.hpp"
 #include "tls/version.hpp"
 #include "topologies/cpu_policy.hpp"
 #include "topologies/placement.hpp"
@@ -33,6 +35,10 @@ struct Scenario {
   std::vector<UpstreamPolicy> upstream = {UpstreamPolicy::one_to_one};  // the relays' (--upstream)
   std::vector<std::chrono::nanoseconds> rtt = {std::chrono::nanoseconds(0)};  // every link's, unless a link sets its own
   bool tickets = true;  // servers issue session tickets and keep a session cache (--tickets on|off)
+  std::vector<KeyType> key = {KeyType::ecdsa_p256};  // the TLS servers' certificate keys (--key)
+  std::vector<TlsGroup> group;                        // key-exchange groups (--group); empty: X25519, then P-256
+  bool mtls = false;                                  // mutual TLS on every TLS link (--mtls)
+  int chain_depth = 0;                                // intermediate CAs between the root and each leaf
   Seconds duration{3.0};
   Seconds warmup{0.5};
   Seconds timeout{5.0};
@@ -58,6 +64,8 @@ struct Variant {
   Placement placement = Placement::inproc;
   std::optional<UpstreamPolicy> upstream{};  // the relays' policy; none for a chain without relays
   std::chrono::nanoseconds rtt{0};         // the links' round-trip time, where a link sets none
+  KeyType key = KeyType::ecdsa_p256;       // the TLS links' key type, where a link sets none
+  std::optional<TlsGroup> group{};         // the TLS links' only group (none: the default list)
 
   int hops() const { return static_cast<int>(links.size()); }
   std::string label() const;  // "tls-everywhere 5 hops TLS 1.3 new inproc", as VariantKey::label()

@@ -67,7 +67,12 @@ TEST_CASE("plan: one LinkSpec per link and one NodeSpec per node, from the varia
                                          UpstreamPolicy::one_to_one, 500us),
                               s);
   REQUIRE(plan.hops() == 3);
-  CHECK(plan.links[0] == LinkSpec{LinkKind::tls, TlsVersion::v1_3, false, 1ms});
+  CHECK(plan.links[0].kind == LinkKind::tls);
+  CHECK(plan.links[0].tls == TlsVersion::v1_3);
+  CHECK_FALSE(plan.links[0].tickets);
+  CHECK(plan.links[0].rtt == 1ms);
+  CHECK(plan.links[0].key == KeyType::ecdsa_p256);
+  CHECK_FALSE(plan.links[0].mtls);
   CHECK(plan.links[1].rtt == 500us);  // the chain-wide rtt, where a link sets none
   REQUIRE(plan.nodes.size() == 3);
   CHECK(plan.nodes[0].name == "relay1");
