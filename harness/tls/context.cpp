@@ -42,7 +42,13 @@ bssl::UniquePtr<SSL_CTX> base_ctx(const TlsSettings& s, const char* suites) {
   // (X25519 + HRSS) exists in TLS 1.3 only: a TLS 1.2 handshake with CECPQ2 alone has no
   // shared group and fails, so the flags reject that combination.
   // (SSL_CTX_set1_groups_list does not exist in API 17: FLOORS.md.)
-  const std::string groups = s.group ? std::string(library_name(*s.group)) : std::string("X25519:P-256");
+  // Unset: X25519 preferred, P-256 for TLS 1.2 with a P-256 certificate; with an ECDSA
+  // P-384 key P-384 too, since TLS 1.2 also requires an ECDSA certificate's curve in the
+  // client's list (tests/unit/tls/handshake_matrix_test.cpp): clients must then carry
+  // the server's `key` in their settings.
+  std::string groups = "X25519:P-256";
+  if (s.key == KeyType::ecdsa_p384) groups += ":P-384";
+  if (s.group) groups = std::string(library_name(*s.group));
   HOPCOST_CHECK(SSL_CTX_set1_curves_list(ctx.get(), groups.c_str()));
   return ctx;
 }

@@ -39,7 +39,12 @@ void write_certificate(const std::string& path, X509* cert) {
 }
 
 void write_credential(const std::string& dir, const std::string& stem, const Credential& c) {
-  write_certificate(dir + "/" + stem + ".pem", c.cert.get());
+  // The leaf, then its intermediates (the leaf's issuer first), as servers send them.
+  const std::string cert_path = dir + "/" + stem + ".pem";
+  FILE* cf = create(cert_path, 0644);
+  bool cert_ok = PEM_write_X509(cf, c.cert.get()) == 1;
+  for (const auto& intermediate : c.chain) cert_ok = cert_ok && PEM_write_X509(cf, intermediate.get()) == 1;
+  if (std::fclose(cf) != 0 || !cert_ok) throw RunError(fmt::format("cannot write {}", cert_path));
   const std::string key_path = dir + "/" + stem + ".key";
   FILE* f = create(key_path, 0600);
   const bool ok = PEM_write_PrivateKey(f, c.key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
@@ -58,6 +63,14 @@ bssl::UniquePtr<X509> load_certificate(const std::string& path) {
 Credential load_credential(const std::string& cert_path, const std::string& key_path) {
   Credential c;
   c.cert = load_certificate(cert_path);
+  {
+    // Any certificates after the first are the chain (write_credential's order).
+    FILE* cf = open_for_reading(cert_path, "certificate");
+    bssl::UniquePtr<X509> leaf(PEM_read_X509(cf, nullptr, nullptr, nullptr));
+    while (X509* next = PEM_read_X509(cf, nullptr, nullptr, nullptr)) c.chain.emplace_back(next);
+    std::fclose(cf);
+    ERR_clear_error();
+  }
   FILE* f = open_for_reading(key_path, "key");
   c.key.reset(PEM_read_PrivateKey(f, nullptr, nullptr, nullptr));
   std::fclose(f);

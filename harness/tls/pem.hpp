@@ -8,7 +8,8 @@
 
 namespace hopcost {
 
-// Writes DIR/STEM.pem (the certificate) and DIR/STEM.key (the key, mode 0600).
+// Writes DIR/STEM.pem (the certificate, then its chain, the leaf's issuer first) and
+// DIR/STEM.key (the key, mode 0600); load_credential reads the chain back.
 // Throws RunError naming the file.
 void write_credential(const std::string& dir, const std::string& stem, const Credential& credential);
 void write_certificate(const std::string& path, X509* cert);
