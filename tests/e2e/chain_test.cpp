@@ -116,7 +116,11 @@ TEST_CASE("a client that trusts another CA fails its handshakes, and they are co
   CHECK(load.requests == 0);
   CHECK(load.errors[ErrorKind::handshake] > 0);
   CHECK(load.errors.total() == load.errors[ErrorKind::handshake]);
-  CHECK_THAT(client.first_error(ErrorKind::handshake), Catch::Contains("certificate verify failed: certificate signature failure"));
+  // The stranger's CA does not issue this chain: BoringSSL finds no trusted issuer (with
+  // key identifiers in the certificates) or a signature that does not verify.
+  CHECK_THAT(client.first_error(ErrorKind::handshake),
+             Catch::Contains("certificate verify failed: unable to get local issuer certificate") ||
+                 Catch::Contains("certificate verify failed: certificate signature failure"));
   // The relay saw the client give up: counted at its end too, with the alert.
   CHECK(chain.nodes()[0]->stats().snapshot().errors[ErrorKind::handshake] > 0);
   chain.stop();
