@@ -19,7 +19,7 @@ struct Column {
 
 constexpr Column kColumns[] = {
     {"topology", true}, {"hops", false},   {"TLS", true},        {"conn", true},      {"placement", true},
-    {"upstream", true}, {"rtt µs", false}, {"req/s", false},
+    {"upstream", true}, {"rtt µs", false}, {"certificates", true}, {"req/s", false},
     {"p50 µs", false},  {"p99 µs", false}, {"p99.9 µs", false}, {"hs/req", false},   {"hs CPU µs", false},
     {"CPU µs/req", false}, {"TLS CPU", false}, {"×CPU", false}, {"×p50", false},    {"×net", false},
     {"errors", false},
@@ -49,6 +49,7 @@ std::string headline(const Report& r) {
     std::string group = fmt::format("{} TLS {} {}", m.placement, m.tls, m.conn);
     if (m.upstream && *m.upstream != "1:1") group += " " + *m.upstream;
     if (m.rtt_us && *m.rtt_us > 0) group += fmt::format(" rtt {:g} µs", *m.rtt_us);
+    if (!m.tls_setup.empty()) group += " " + m.tls_setup;
     out += fmt::format("  {}: p50 {}, p99 {}, CPU {}, handshake CPU {}{}\n", group,
                        with_interval(m.latency_us_p50, "µs"), with_interval(m.latency_us_p99, "µs"),
                        with_interval(m.cpu_us_per_request, "µs/req"), with_interval(m.handshake_cpu_us, "µs/req"),
@@ -129,7 +130,8 @@ class ConsoleReporter final : public Reporter {
     // The cheapest CPU and p50 among variants of the same placement, TLS version and policy.
     // Comparable variants differ only in topology and hops.
     auto group_of = [](const VariantResult& v) {
-      return fmt::format("{}/{}/{}/{}/{}", v.placement, v.tls, v.conn, v.upstream.value_or("1:1"), v.chain_rtt_us);
+      return fmt::format("{}/{}/{}/{}/{}/{}", v.placement, v.tls, v.conn, v.upstream.value_or("1:1"), v.chain_rtt_us,
+                         v.tls_setup());
     };
     std::map<std::string, std::pair<double, double>> best;
     for (const auto& v : r.variants) {
@@ -147,13 +149,15 @@ class ConsoleReporter final : public Reporter {
       const bool ok = v.requests > 0;
       std::string tls = v.tls_version.value_or(v.has_tls_links() ? "?" : "none");
       const std::string upstream = v.upstream.value_or("-");
+      // The TLS links' certificates and key exchange: "ecdsa-p256", "rsa-2048 group cecpq2 mtls".
+      std::string setup = !v.key ? "-" : v.tls_setup().empty() ? *v.key : v.tls_setup();
       const std::string rtt = fmt::format("{:g}{}", v.chain_rtt_us, v.rtt_us ? "" : "*");  // *: a link has its own
       if (v.failure) {  // its figures are partial: none is shown
-        rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, upstream, rtt, "-", "-", "-", "-", "-",
+        rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, upstream, rtt, setup, "-", "-", "-", "-", "-",
                         "-", "-", "-", "-", "-", "-", "FAILED"});
         continue;
       }
-      rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, upstream, rtt,
+      rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, upstream, rtt, setup,
                       fmt::format("{:.0f}", v.throughput_rps),
                       ok ? fmt::format("{:.0f}", v.latency_us.p50) : "-", ok ? fmt::format("{:.0f}", v.latency_us.p99) : "-",
                       ok ? fmt::format("{:.0f}", v.latency_us.p999) : "-", fmt::format("{:.2f}", v.handshakes_per_request),

@@ -85,6 +85,7 @@ Json marginal_json(const Marginal& m) {
   j["conn"] = m.conn;
   j["upstream"] = optional_text(m.upstream);
   j["rtt_us"] = optional_number(m.rtt_us);
+  j["tls_setup"] = m.tls_setup;
   auto figure = [](const MarginalFigure& f) { return Json{{"value", r3(f.value)}, {"ci95", interval_json(f.ci95)}}; };
   j["latency_us_p50"] = figure(m.latency_us_p50);
   j["latency_us_p99"] = figure(m.latency_us_p99);

@@ -97,6 +97,7 @@ struct Marginal {
   int points = 0;                 // variant runs (repeats included) in the fit
   bool hops_held_equal = false;   // hops varied and were held equal by the regression
   bool confounded = false;        // TLS links moved only with hops: slopes include a plain hop's cost
+  std::string tls_setup;          // the group's TLS settings other than the defaults ("rsa-2048 mtls"); empty: defaults
 };
 
 // The headline figures: the ones repeats report as median, spread and interval, and

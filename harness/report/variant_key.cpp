@@ -11,15 +11,22 @@ namespace hopcost {
 std::string VariantKey::label() const {
   std::string out = fmt::format("{} {} hop{} TLS {} {} {}", topology, hops, hops == 1 ? "" : "s", tls, conn, placement);
   if (upstream && *upstream != "1:1") out += " " + *upstream;
-  if (key && *key != "ecdsa-p256") out += " " + *key;
-  if (group) out += " group " + *group;
-  if (mtls && *mtls != "off") out += *mtls == "on" ? " mtls" : " mtls mixed";
-  if (chain_depth > 0) out += fmt::format(" chain {}", chain_depth);
+  if (const auto setup = tls_setup(); !setup.empty()) out += " " + setup;
   if (chain_rtt_us > 0) out += fmt::format(" rtt {:g} µs", chain_rtt_us);
   std::string own;
   for (size_t i = 0; i < link_rtt_us.size(); ++i)
     if (link_rtt_us[i] != chain_rtt_us) own += fmt::format("{}link {}: {:g} µs", own.empty() ? "" : ", ", i, link_rtt_us[i]);
   if (!own.empty()) out += " (" + own + ")";
+  return out;
+}
+
+std::string VariantKey::tls_setup() const {
+  std::string out;
+  auto add = [&](const std::string& part) { out += (out.empty() ? "" : " ") + part; };
+  if (key && *key != "ecdsa-p256") add(*key);
+  if (group) add("group " + *group);
+  if (mtls && *mtls != "off") add(*mtls == "on" ? "mtls" : "mtls mixed");
+  if (chain_depth > 0) add(fmt::format("chain {}", chain_depth));
   return out;
 }
 

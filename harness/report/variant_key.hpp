@@ -34,6 +34,9 @@ struct VariantKey {
   // "tls-everywhere 5 hops TLS 1.3 new inproc", then " pool" for pooling relays,
   // " rtt 1000 µs" for an emulated network, and " (link 3: 0 µs)" for a link with its own.
   std::string label() const;
+  // The TLS settings other than the defaults, as the label writes them: "rsa-2048 group
+  // cecpq2 mtls chain 2"; empty for ECDSA P-256, the default groups, no mTLS, depth 0.
+  std::string tls_setup() const;
   // The same key, another topology (the gate's ratios pair variants that differ in it).
   VariantKey with_topology(std::string other) const;
 };

@@ -423,6 +423,18 @@ std::vector<Variant> expand(const Scenario& s) {
                                         "certificates yet");
                     if (group == TlsGroup::cecpq2 && tls == TlsVersion::v1_2 && any_tls)
                       throw ConfigError("--group cecpq2 needs --tls 1.3: the post-quantum hybrid is a TLS 1.3 group");
+                    // TLS 1.2 signs the key exchange with the certificate's key: an ECDSA
+                    // certificate's curve must be among the groups offered.
+                    for (size_t i = 0; i < links.size() && group && tls == TlsVersion::v1_2; ++i) {
+                      const KeyType k = overrides[i].key.value_or(key);
+                      const auto curve = k == KeyType::ecdsa_p256   ? std::optional(TlsGroup::p256)
+                                         : k == KeyType::ecdsa_p384 ? std::optional(TlsGroup::p384)
+                                                                    : std::nullopt;
+                      if (traits(links[i]).tls && curve && *group != *curve)
+                        throw ConfigError(fmt::format("--group {} with --tls 1.2 and --key {}: TLS 1.2 needs the "
+                                                      "certificate's curve among the groups; use --group {} or --tls 1.3",
+                                                      to_string(*group), to_string(k), to_string(*curve)));
+                    }
                     out.push_back(Variant{topology, std::move(links), tls, conn, placement,
                                           relays ? std::optional(s.upstream[u]) : std::nullopt, rtt, key, group});
                   }

@@ -119,6 +119,7 @@ TEST_CASE("bad TLS settings exit 2 naming the flag and what is accepted") {
       {"--chain-depth 9", "--chain-depth: 9 is out of range; accepted: 0 to 3"},
       {"--topology tcp --mtls", "--mtls: the chain 'tcp' has no TLS link"},
       {"--group cecpq2 --tls 1.2", "--group cecpq2 needs --tls 1.3"},
+      {"--group x25519 --tls 1.2", "--group x25519 with --tls 1.2 and --key ecdsa-p256: TLS 1.2 needs the certificate's curve"},
       {"--mtls --placement process", "--mtls needs --placement inproc"},
       {"--topology tls,tcp/mtls=on", "key= and mtls= apply to TLS links only"},
       {"--topology tls/key=dsa", "key: unknown key type 'dsa'"},

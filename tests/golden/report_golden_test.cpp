@@ -29,6 +29,8 @@ Report fixed_report() {
     if (v.hops > 1) v.upstream = "1:1";
     v.rtt_us = 0.0;
     v.link_rtt_us.assign(v.links.size(), 0.0);
+    v.key = "ecdsa-p256";
+    v.mtls = "off";
     v.tls = "1.3";
     v.tls_version = "TLSv1.3";
     v.tls_cipher = "TLS_AES_128_GCM_SHA256";
@@ -66,6 +68,7 @@ Report fixed_report() {
                 variant("tls,uds", {"tls", "uds"}, "keepalive", 1.0)};
   VariantResult plain = variant("tcp", {"tcp"}, "keepalive", 0.5);
   plain.tls_version = plain.tls_cipher = plain.tls_group = std::nullopt;
+  plain.key = plain.mtls = std::nullopt;
   plain.handshake_cpu_us = 0;
   r.variants.push_back(plain);
   // Repeats: medians, the values of each repeat, and their intervals.
