@@ -42,6 +42,9 @@ ProcessChain::ProcessChain(const ChainPlan& plan, const Pki& pki, const std::str
     if (traits(link.kind).tls) {
       write_credential(dir, node.name, pki.issue(dns_name(node.name), link.key, link.chain_depth));
       args.insert(args.end(), {"--cert", dir + "/" + node.name + ".pem", "--key", dir + "/" + node.name + ".key"});
+      if (link.mtls)
+        args.insert(args.end(), {"--client-ca", dir + "/ca.pem", "--client-name",
+                                 dns_name(client_node_of(plan, static_cast<size_t>(i)))});
     }
     if (origin) {
       args.insert(args.end(), {"--response-bytes", std::to_string(node.response_bytes)});
@@ -51,6 +54,11 @@ ProcessChain::ProcessChain(const ChainPlan& plan, const Pki& pki, const std::str
                                "--upstream-rtt", format_rtt(up.rtt), "--upstream-policy",
                                std::string(to_string(node.upstream))});
       if (traits(up.kind).tls) args.insert(args.end(), {"--ca", dir + "/ca.pem"});
+      if (traits(up.kind).tls && up.mtls) {  // this relay is the client of link i + 1: its own client identity
+        const std::string stem = node.name + "-client";
+        write_credential(dir, stem, pki.issue(dns_name(node.name), up.key, up.chain_depth));
+        args.insert(args.end(), {"--upstream-cert", dir + "/" + stem + ".pem", "--upstream-key", dir + "/" + stem + ".key"});
+      }
     }
     Child& child = children_[static_cast<size_t>(i)];
     child.name = node.name;

@@ -32,16 +32,21 @@ TlsSettings parse_flag_tls(const std::string& text) {
 
 LinkEnds connecting_end(std::string_view url_flag, const std::string& url, const std::string& ca_file,
                         const std::string& server_name, const TlsSettings& tls, std::chrono::nanoseconds rtt,
-                        bssl::UniquePtr<SSL_CTX>& ctx) {
+                        bssl::UniquePtr<SSL_CTX>& ctx, const Credential* identity) {
   const NodeUrl target = parse_flag_url(url_flag, url);
   LinkEnds end;
   end.kind = target.kind;
   end.endpoint = target.endpoint;
   end.rtt = rtt;
-  if (!traits(end.kind).tls) return end;
+  if (!traits(end.kind).tls) {
+    if (identity) throw ConfigError(fmt::format("--upstream-cert: {} {} is not TLS", url_flag, url));
+    return end;
+  }
   if (ca_file.empty()) throw ConfigError(fmt::format("{} {} is TLS: give --ca to verify it", url_flag, url));
   const auto ca = load_certificate(ca_file);
-  ctx = make_client_ctx(tls, ca.get());
+  TlsSettings settings = tls;
+  settings.mtls = identity != nullptr;
+  ctx = make_client_ctx(settings, ca.get(), identity);
   end.client_ctx = ctx.get();
   end.server_name = !server_name.empty()                          ? server_name
                     : end.endpoint.transport == Transport::tcp ? end.endpoint.host

@@ -22,8 +22,9 @@ TlsSettings parse_flag_tls(const std::string& text);
 // The connecting end of the link at `url` (flag `url_flag`): for TLS, a client context
 // that trusts the CA in `ca_file` (required) and checks `server_name`, by default the
 // URL's host (tcp) or "localhost" (a Unix socket). `ctx` keeps the context alive.
+// With `identity`, the end presents it (mutual TLS).
 LinkEnds connecting_end(std::string_view url_flag, const std::string& url, const std::string& ca_file,
                         const std::string& server_name, const TlsSettings& tls, std::chrono::nanoseconds rtt,
-                        bssl::UniquePtr<SSL_CTX>& ctx);
+                        bssl::UniquePtr<SSL_CTX>& ctx, const Credential* identity = nullptr);
 
 }  // namespace hopcost

@@ -98,6 +98,11 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
                     "Emulated round-trip time of the --listen link: what this node writes there is delivered rtt/2 "
                     "later (0, 200us, 1ms ... up to 1s) [default: 0]")
         ->type_name("TIME");
+    app->add_option("--client-ca", c.client_ca,
+                    "Mutual TLS on a TLS --listen: require a client certificate that chains to this CA (PEM)")
+        ->type_name("FILE");
+    app->add_option("--client-name", c.client_name, "With --client-ca: the name the client's certificate must carry")
+        ->type_name("NAME");
     app->add_option("--name", c.name, "Name shown in statistics")->type_name("NAME");
     app->add_option("--cpu", c.cpu, "Pin the node to this CPU")->type_name("CPU");
     app->add_option("--residence-file", c.residence_file,
@@ -120,6 +125,10 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
                       "Emulated round-trip time of the --upstream link: what this node writes there is delivered "
                       "rtt/2 later, and a new connection's first bytes one rtt later still [default: 0]")
       ->type_name("TIME");
+  hop.app->add_option("--upstream-cert", hop.upstream_cert,
+                      "Mutual TLS on a TLS --upstream: the certificate (PEM, chain after it) this node presents")
+      ->type_name("FILE");
+  hop.app->add_option("--upstream-key", hop.upstream_key, "The private key (PEM) of --upstream-cert")->type_name("FILE");
   hop.app->add_option("--ca", hop.ca, "CA certificate (PEM) that a TLS upstream's certificate must chain to")->type_name("FILE");
   std::string policies;  // "1:1|pool", from the one table
   for (const auto& [value, text] : kUpstreamPolicies.rows) policies += (policies.empty() ? "" : "|") + std::string(text);
@@ -156,10 +165,17 @@ int execute_node_command(const NodeCommand& c) {
       throw ConfigError(fmt::format("--listen {} is TLS: give --cert and --key ('hopcost pki --out DIR' writes them)", c.listen));
     const Credential identity = load_credential(c.cert, c.key);
     tls.key = key_type_of(identity.key.get());  // TLS 1.2 offers the suite that signs with it
-    server_ctx = make_server_ctx(tls, identity);
+    TlsSettings listen_tls = tls;
+    bssl::UniquePtr<X509> client_ca;
+    if (!c.client_ca.empty()) {
+      if (c.client_name.empty()) throw ConfigError("--client-ca: give --client-name, the name clients' certificates carry");
+      client_ca = load_certificate(c.client_ca);
+      listen_tls.mtls = true;
+    }
+    server_ctx = make_server_ctx(listen_tls, identity, client_ca.get(), c.client_name);
     down.server_ctx = server_ctx.get();
-  } else if (!c.cert.empty() || !c.key.empty()) {
-    throw ConfigError(fmt::format("--cert/--key: --listen {} is not TLS", c.listen));
+  } else if (!c.cert.empty() || !c.key.empty() || !c.client_ca.empty()) {
+    throw ConfigError(fmt::format("--cert/--key/--client-ca: --listen {} is not TLS", c.listen));
   }
 
   const auto upstream_policy = parse_upstream_policy(c.upstream_policy);
@@ -169,8 +185,14 @@ int execute_node_command(const NodeCommand& c) {
 
   LinkEnds up;
   if (c.role == Role::relay) {
+    std::optional<Credential> upstream_identity;
+    if (!c.upstream_cert.empty() || !c.upstream_key.empty()) {
+      if (c.upstream_cert.empty() || c.upstream_key.empty())
+        throw ConfigError("--upstream-cert and --upstream-key go together");
+      upstream_identity = load_credential(c.upstream_cert, c.upstream_key);
+    }
     up = connecting_end("--upstream", c.upstream, c.ca, c.upstream_name, tls, parse_flag_rtt("--upstream-rtt", c.upstream_rtt),
-                        client_ctx);
+                        client_ctx, upstream_identity ? &*upstream_identity : nullptr);
     if (const auto ec = probe(up.endpoint))
       throw ConfigError(fmt::format("--upstream: cannot connect to {}: {}", c.upstream, ec.message()));
   }

@@ -18,7 +18,9 @@ struct NodeCommand {
   Role role = Role::origin;
   std::string listen, upstream, upstream_name, ca, cert, key, name, tls = "both", tickets = "on", residence_file;
   std::string rtt = "0", upstream_rtt = "0";
-  std::string group;  // empty: the default groups  // emulated round-trip times of the --listen and --upstream links
+  std::string group;  // empty: the default groups
+  std::string client_ca, client_name;       // mutual TLS on --listen: the clients' CA and name
+  std::string upstream_cert, upstream_key;  // mutual TLS on --upstream: the certificate this node presents  // emulated round-trip times of the --listen and --upstream links
   std::string upstream_policy = "1:1";  // hop: 1:1 or pool (node/upstream_policy.hpp)
   uint64_t response_bytes = 1024;
   std::optional<int> cpu;

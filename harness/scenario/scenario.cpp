@@ -416,11 +416,6 @@ std::vector<Variant> expand(const Scenario& s) {
                     if (s.mtls && !any_tls)
                       throw ConfigError(fmt::format("--mtls: the chain '{}' has no TLS link", topology.name()));
                     const auto overrides = topology.overrides_for(static_cast<int>(links.size()));
-                    const bool mtls = s.mtls || std::any_of(overrides.begin(), overrides.end(),
-                                                            [](const LinkOverride& o) { return o.mtls.value_or(false); });
-                    if (mtls && placement == Placement::process)
-                      throw ConfigError("--mtls needs --placement inproc: node processes do not present client "
-                                        "certificates yet");
                     if (group == TlsGroup::cecpq2 && tls == TlsVersion::v1_2 && any_tls)
                       throw ConfigError("--group cecpq2 needs --tls 1.3: the post-quantum hybrid is a TLS 1.3 group");
                     // TLS 1.2 signs the key exchange with the certificate's key: an ECDSA

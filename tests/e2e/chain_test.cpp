@@ -148,6 +148,32 @@ TEST_CASE("a connection closed before its first byte is no failed handshake (a h
   chain.stop();
 }
 
+TEST_CASE("mutual TLS: a client certificate from another CA is refused, and counted on that link at both ends") {
+  const Pki pki, stranger;
+  auto plan = simple_plan({LinkKind::tls, LinkKind::tcp});
+  plan.links[0].mtls = true;
+  InprocChain chain(plan, pki);
+  chain.start();
+  LinkEnds entry = chain.entry();
+  TlsSettings settings{TlsVersion::v1_3};
+  settings.mtls = true;
+  const Credential foreign = stranger.issue("client.hopcost.test");  // the right name, the wrong CA
+  const auto ctx = make_client_ctx(settings, pki.ca_cert(), &foreign);
+  entry.client_ctx = ctx.get();
+  NodeStats client;
+  LoadSettings load_settings;
+  load_settings.connections = 2;
+  load_settings.conn = ConnPolicy::new_connection;
+  load_settings.duration = 300ms;
+  const auto load = run_closed_loop(entry, load_settings, client, {});
+  CHECK(load.requests == 0);
+  CHECK(load.errors[ErrorKind::handshake] + load.errors[ErrorKind::read] > 0);
+  const auto relay = chain.nodes()[0]->stats().snapshot();  // the server end of link 0
+  CHECK(relay.errors[ErrorKind::handshake] > 0);
+  CHECK_THAT(chain.nodes()[0]->stats().first_error(ErrorKind::handshake), Catch::Contains("certificate verify failed"));
+  chain.stop();
+}
+
 TEST_CASE("an upstream that is gone gives 502s counted at the relay, and the run finishes") {
   const Pki pki;
   InprocChain chain(simple_plan({LinkKind::tls, LinkKind::tcp, LinkKind::tcp}, TlsVersion::v1_3, 1024), pki);

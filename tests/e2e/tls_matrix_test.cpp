@@ -84,6 +84,11 @@ TEST_CASE("mutual TLS: the connecting node presents a certificate on every TLS l
   CHECK(plain["certificates"]["client"] == 0);
   CHECK(mutual["certificates"]["client"] == 2);
   CHECK(mutual["certificates"]["total"] == 5);  // 2 servers, 2 clients, the CA
+  // Node processes too: each relay presents its own client certificate upstream.
+  const auto processes = run_report(tmp, "--topology tls,tcp,tls --mtls --placement process")["variants"][0];
+  CHECK(processes["errors"]["total"] == 0);
+  CHECK(processes["per_hop"][2]["mtls"] == true);
+  CHECK(processes["per_hop"][2]["handshake_bytes"].get<double>() > plain["per_hop"][2]["handshake_bytes"].get<double>());
   // Per link: only the second TLS link.
   const auto one = run_report(tmp, "--topology tls,tcp,tls/mtls=on")["variants"][0];
   CHECK(one["mtls"] == "mixed");
@@ -120,7 +125,6 @@ TEST_CASE("bad TLS settings exit 2 naming the flag and what is accepted") {
       {"--topology tcp --mtls", "--mtls: the chain 'tcp' has no TLS link"},
       {"--group cecpq2 --tls 1.2", "--group cecpq2 needs --tls 1.3"},
       {"--group x25519 --tls 1.2", "--group x25519 with --tls 1.2 and --key ecdsa-p256: TLS 1.2 needs the certificate's curve"},
-      {"--mtls --placement process", "--mtls needs --placement inproc"},
       {"--topology tls,tcp/mtls=on", "key= and mtls= apply to TLS links only"},
       {"--topology tls/key=dsa", "key: unknown key type 'dsa'"},
   };
