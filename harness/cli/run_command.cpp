@@ -16,6 +16,7 @@
 
 #include "floor/floor.hpp"
 #include "topologies/cpu_policy.hpp"
+#include "topologies/plan.hpp"
 #include "gate/gate_report.hpp"
 #include "metrics/instructions.hpp"
 #include "util/child_process.hpp"
@@ -86,13 +87,33 @@ std::string default_out_dir(const Scenario& s) {
 // (one CPU for pack), so that handshake CPU is compared with a floor taken where the
 // chain runs; loopback round trips on one CPU, and across CPUs unless every node is
 // packed on one.
-FloorFigures measure_run_floors(const CpuPolicy& policy) {
+FloorFigures measure_run_floors(const Scenario& scenario, const std::vector<Variant>& variants) {
+  const CpuPolicy& policy = scenario.cpu_policy;
   const bool one_cpu = policy.kind == CpuPolicy::Kind::pack ||
                        (policy.kind == CpuPolicy::Kind::pin &&
                         std::all_of(policy.cpus.begin(), policy.cpus.end(), [&](int c) { return c == policy.cpus[0]; }));
   FloorOptions options = default_floor_options(FloorSet::quick);
   options.cpus = one_cpu || allowed_cpus().size() < 2 ? CpuPlacement::same : CpuPlacement::both;
   options.cpu = assign_cpus(policy, 2).back();  // the first node after the client; none under spread
+  // Every other TLS configuration the run uses (the same on all its TLS links) gets a
+  // handshake floor of its own.
+  for (const auto& v : variants) {
+    const ChainPlan plan = make_plan(v, scenario);
+    const VariantKey key = variant_key(v, plan);
+    const std::string setup = key.tls_setup();
+    if (!key.key || default_floor_configuration(key) || setup.find("mixed") != std::string::npos) continue;
+    const std::string text = key.tls + " " + setup;
+    if (std::any_of(options.handshakes.begin(), options.handshakes.end(), [&](const auto& h) { return h.first == text; }))
+      continue;
+    const auto tls_link = std::find_if(plan.links.begin(), plan.links.end(), [](const LinkSpec& l) { return traits(l.kind).tls; });
+    HandshakeConfig config;
+    config.tls = TlsSettings{tls_link->tls, true};
+    config.tls.key = tls_link->key;
+    config.tls.group = tls_link->group;
+    config.tls.mtls = tls_link->mtls;
+    config.chain_depth = tls_link->chain_depth;
+    options.handshakes.emplace_back(text, config);
+  }
   const Floors f = measure_floors(options);
   FloorFigures out{f.handshake_tls12_cpu_us, f.handshake_tls13_cpu_us, f.loopback_tcp_rtt_us, f.loopback_uds_rtt_us, {}, {}, {}, 0, {}};
   if (const auto it = f.figures.find("loopback_tcp_rtt_cross_cpu_p50_us"); it != f.figures.end())
@@ -105,6 +126,11 @@ FloorFigures measure_run_floors(const CpuPolicy& policy) {
     out.spread["loopback_tcp_rtt_cross_cpu_us"] = it->second;
   if (const auto it = f.spread.find("loopback_uds_rtt_cross_cpu_p50_us"); it != f.spread.end())
     out.spread["loopback_uds_rtt_cross_cpu_us"] = it->second;
+  for (const auto& [text, config] : options.handshakes) {
+    const std::string id = "handshake_" + handshake_floor_id(text) + "_cpu_us";
+    out.handshake_cpu_us_by_setup[text] = f.figures.at(id);
+    out.spread[id] = f.spread.at(id);
+  }
   out.rounds = f.rounds;
   out.pinned_cpu = f.pinned_cpu;
   return out;
@@ -257,7 +283,7 @@ int execute_run_command(const RunCommand& command) {
   std::optional<FloorFigures> floors;
   if (!command.no_floors && !scenario.count_instructions) {  // times under callgrind are no floors
     if (!command.quiet) fmt::print(stderr, "hopcost: measuring floors (hopcost floor's quick set) ...\n");
-    floors = measure_run_floors(scenario.cpu_policy);
+    floors = measure_run_floors(scenario, variants);
   }
   const Report report = run_scenario(scenario, progress, floors);
 

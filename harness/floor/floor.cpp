@@ -72,6 +72,12 @@ FloorOptions default_floor_options(FloorSet set) {
   return o;
 }
 
+std::string handshake_floor_id(std::string_view text) {
+  std::string id;
+  for (char c : text) id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return id;
+}
+
 namespace {
 
 // Where a figure comes from in a benchmark's result.
@@ -91,6 +97,12 @@ struct FigureSpec {
 
 std::vector<FigureSpec> figure_specs(const FloorOptions& o, CpuPlacement rtt_placement) {
   std::vector<FigureSpec> specs;
+  for (const auto& [text, config] : o.handshakes) {
+    const std::string id = handshake_floor_id(text);
+    specs.push_back({"handshake_" + id + "_cpu_us", "BM_Handshake/" + id, Source::counter, "handshake_cpu_us"});
+    specs.push_back({"handshake_" + id + "_client_cpu_us", "BM_Handshake/" + id, Source::counter, "client_cpu_us"});
+    specs.push_back({"handshake_" + id + "_server_cpu_us", "BM_Handshake/" + id, Source::counter, "server_cpu_us"});
+  }
   for (std::string v : {"tls12", "tls13"}) {
     const std::string bm = "BM_Handshake/" + v, name = "handshake_" + v;
     specs.push_back({name + "_cpu_us", bm, Source::counter, "handshake_cpu_us", true});
@@ -230,6 +242,7 @@ Floors measure_floors(const FloorOptions& options) {
   f.context = collect_context();
   f.rtt_placement = options.cpus == CpuPlacement::cross ? CpuPlacement::cross : CpuPlacement::same;
   const auto specs = figure_specs(options, f.rtt_placement);
+  for (const auto& [text, config] : options.handshakes) register_handshake_floor(handshake_floor_id(text), config);
 
   // Every flag that matters is given, so that neither an earlier call nor the BENCHMARK_*
   // environment variables Google Benchmark reads its defaults from can change the run.

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/handshake.hpp"
 #include "report/result.hpp"
 
 namespace hopcost {
@@ -38,7 +39,14 @@ struct FloorOptions {
   double min_time_s = 0.05;  // per benchmark and round (Google Benchmark's min_time)
   int repetitions = 5;       // rounds (Google Benchmark's repetitions): their median is kept, their spread reported
   std::optional<int> cpu;    // the CPU the rounds run on (default: the first this process may use)
+  // Handshake floors of other configurations than the defaults, by the text that names
+  // them in reports ("1.3 rsa-2048 group cecpq2": VariantKey's tls and tls_setup()).
+  std::vector<std::pair<std::string, HandshakeConfig>> handshakes;
 };
+
+// "1.3 rsa-2048 group cecpq2" -> "1_3_rsa_2048_group_cecpq2": the benchmark's and the
+// figure's name for it (handshake_<id>_cpu_us).
+std::string handshake_floor_id(std::string_view setup_text);
 
 // The defaults of each set: quick takes about 3 s, full about 30 s on 2 vCPUs.
 FloorOptions default_floor_options(FloorSet set);

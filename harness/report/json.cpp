@@ -175,6 +175,7 @@ class JsonReporter final : public Reporter {
                          {"loopback_tcp_rtt_cross_cpu_us", optional_number(f.loopback_tcp_rtt_cross_cpu_us)},
                          {"loopback_uds_rtt_cross_cpu_us", optional_number(f.loopback_uds_rtt_cross_cpu_us)},
                          {"spread", spread},
+                         {"handshake_cpu_us_by_setup", f.handshake_cpu_us_by_setup},
                          {"rounds", f.rounds},
                          {"pinned_cpu", f.pinned_cpu ? Json(*f.pinned_cpu) : Json(nullptr)}};
     }

@@ -71,6 +71,13 @@ struct CertificateBill {
   int server = 0, client = 0, ca = 0, intermediate = 0, total = 0;
 };
 
+// Whether a variant's TLS links use the configuration of the two default handshake
+// floors: an ECDSA P-256 leaf, X25519 (alone or first), no mutual TLS, no intermediates.
+inline bool default_floor_configuration(const VariantKey& k) {
+  return k.key.value_or("ecdsa-p256") == "ecdsa-p256" && k.group.value_or("x25519") == "x25519" &&
+         k.mtls.value_or("off") == "off" && k.chain_depth == 0;
+}
+
 // The floors this run's figures are compared with (hopcost floor, harness/floor/).
 struct FloorFigures {
   double handshake_tls12_cpu_us = 0, handshake_tls13_cpu_us = 0;
@@ -81,6 +88,9 @@ struct FloorFigures {
   std::map<std::string, double> spread{};
   int rounds = 0;
   std::optional<int> pinned_cpu{};
+  // Handshake floors (client + server CPU) of the run's other TLS configurations, by the
+  // text that names them: "1.3 rsa-2048 group cecpq2" (tls, then VariantKey::tls_setup()).
+  std::map<std::string, double> handshake_cpu_us_by_setup{};
 };
 
 // A figure's cost per TLS link, from the variants of one group (same placement, TLS

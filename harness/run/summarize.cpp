@@ -38,12 +38,13 @@ CertificateBill certificate_bill(const ChainPlan& plan) {
 void compare_with_floors(VariantResult& v, const std::optional<FloorFigures>& floors) {
   v.handshake_cpu_vs_floor.reset();
   if (!floors || v.handshake_cpu_us <= 0) return;
-  // The floors are full handshakes of hopcost's default configuration: an ECDSA P-256
-  // leaf, X25519, server authentication, no intermediates. Another configuration is not
-  // compared with them.
-  const bool floor_configuration = v.key.value_or("ecdsa-p256") == "ecdsa-p256" && v.group.value_or("x25519") == "x25519" &&
-                                   v.mtls.value_or("off") == "off" && v.chain_depth == 0;
-  if (!floor_configuration) return;
+  // A variant is compared with the floor of its own TLS configuration, never another's.
+  if (!default_floor_configuration(v)) {
+    // Another configuration: its own floor, if the run measured one.
+    const auto it = floors->handshake_cpu_us_by_setup.find(v.tls + " " + v.tls_setup());
+    if (it != floors->handshake_cpu_us_by_setup.end() && it->second > 0) v.handshake_cpu_vs_floor = v.handshake_cpu_us / it->second;
+    return;
+  }
   const double floor =
       parse_tls_version(v.tls) == TlsVersion::v1_2 ? floors->handshake_tls12_cpu_us : floors->handshake_tls13_cpu_us;
   if (floor > 0) v.handshake_cpu_vs_floor = v.handshake_cpu_us / floor;
