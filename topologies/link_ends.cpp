@@ -19,7 +19,7 @@ LinkEnds plan_link_ends(const LinkSpec& link, const std::string& client_node, co
   out.server_name = dns_name(server_node);
   const std::string client_name = dns_name(client_node);
   if (ends == Ends::both) {
-    contexts.push_back(make_server_ctx(tls, pki.issue(out.server_name, link.key, link.chain_depth),
+    contexts.push_back(make_server_ctx(tls, pki.issue(out.server_name, link.key, link.chain_depth, link.expired),
                                        link.mtls ? pki.ca_cert() : nullptr, client_name));
     out.server_ctx = contexts.back().get();
   }

@@ -27,6 +27,7 @@ ChainPlan make_plan(const Variant& v, const Scenario& s) {
       l.group = v.group;
       l.mtls = overrides[i].mtls.value_or(s.mtls);
       l.chain_depth = s.chain_depth;
+      l.expired = s.expired_cert && *s.expired_cert == static_cast<int>(i);
     }
     plan.links.push_back(l);
   }

@@ -31,6 +31,7 @@ struct LinkSpec {
   std::optional<TlsGroup> group{};     // the only key-exchange group (none: X25519, then P-256)
   bool mtls = false;                   // its client end presents a certificate, verified by the server end
   int chain_depth = 0;                 // intermediate CAs between the root and each leaf
+  bool expired = false;                // its server's certificate expired (--expired-cert: a fault)
   bool operator==(const LinkSpec&) const = default;
 };
 

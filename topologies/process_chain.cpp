@@ -40,7 +40,7 @@ ProcessChain::ProcessChain(const ChainPlan& plan, const Pki& pki, const std::str
     if (node.cpu) args.insert(args.end(), {"--cpu", std::to_string(*node.cpu)});
     if (link.group) args.insert(args.end(), {"--group", std::string(to_string(*link.group))});
     if (traits(link.kind).tls) {
-      write_credential(dir, node.name, pki.issue(dns_name(node.name), link.key, link.chain_depth));
+      write_credential(dir, node.name, pki.issue(dns_name(node.name), link.key, link.chain_depth, link.expired));
       args.insert(args.end(), {"--cert", dir + "/" + node.name + ".pem", "--key", dir + "/" + node.name + ".key"});
       if (link.mtls)
         args.insert(args.end(), {"--client-ca", dir + "/ca.pem", "--client-name",

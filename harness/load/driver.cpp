@@ -231,7 +231,10 @@ class ClosedLoop {
           ++result_.requests;
         }
       } else {
-        client_.add_error(failure->kind, failure->detail);
+        if (failure->kind == ErrorKind::handshake)
+          client_.add_handshake_failure(TlsSide::client, failure->detail);
+        else
+          client_.add_error(failure->kind, failure->detail);
         if (measured) ++result_.errors[failure->kind];
         c.reusable = false;
       }

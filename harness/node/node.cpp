@@ -110,7 +110,7 @@ asio::awaitable<void> Node::accept_loop() {
 asio::awaitable<void> Node::handle(Socket socket) {
   auto stream = accepted_end(std::move(socket), *downstream_, stats_);
   if (auto ec = co_await stream->handshake()) {
-    if (ec != Stream::kClosedBeforeHandshake) stats_.add_error(ErrorKind::handshake, ec.message());
+    if (ec != Stream::kClosedBeforeHandshake) stats_.add_handshake_failure(TlsSide::server, ec.message());
     co_return;
   }
   co_await serve(std::move(stream));

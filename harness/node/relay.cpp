@@ -55,7 +55,11 @@ Relay::Relay(std::string name, const LinkEnds& upstream, UpstreamPolicy policy)
 }
 
 asio::awaitable<void> Relay::upstream_failed(Stream& downstream, ErrorKind kind, const std::string& reason) {
-  stats().add_error(kind, reason);
+  // A relay's upstream failures happen on its client side.
+  if (kind == ErrorKind::handshake)
+    stats().add_handshake_failure(TlsSide::client, reason);
+  else
+    stats().add_error(kind, reason);
   const std::string body = fmt::format("{}: {}\n", name(), reason);
   const std::string head =
       fmt::format("HTTP/1.1 502 Bad Gateway\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.size());

@@ -24,6 +24,7 @@ nlohmann::ordered_json side_json(SideCounters c) {
   nlohmann::ordered_json j;
   const auto f = fields(c);
   for (size_t i = 0; i < f.size(); ++i) j[std::string(kSideKeys[i])] = *f[i];
+  j["handshake_errors"] = c.handshake_errors;
   return j;
 }
 
@@ -31,6 +32,7 @@ SideCounters side_from_json(const nlohmann::json& j) {
   SideCounters c;
   const auto f = fields(c);
   for (size_t i = 0; i < f.size(); ++i) *f[i] = j.at(std::string(kSideKeys[i])).get<uint64_t>();
+  c.handshake_errors = j.value("handshake_errors", uint64_t{0});  // not in older snapshots
   return c;
 }
 

@@ -4,7 +4,8 @@ namespace hopcost {
 
 SideCounters SideCounters::operator-(const SideCounters& e) const {
   return {handshakes - e.handshakes, handshake_cpu_ns - e.handshake_cpu_ns, handshake_bytes - e.handshake_bytes,
-          wire_bytes - e.wire_bytes,  app_bytes - e.app_bytes,           record_cpu_ns - e.record_cpu_ns};
+          wire_bytes - e.wire_bytes,  app_bytes - e.app_bytes,           record_cpu_ns - e.record_cpu_ns,
+          handshake_errors - e.handshake_errors};
 }
 
 NodeCounters NodeCounters::operator-(const NodeCounters& e) const {
@@ -23,7 +24,8 @@ NodeCounters NodeCounters::operator-(const NodeCounters& e) const {
 
 SideCounters NodeStats::AtomicSide::load() const {
   return {handshakes.load(kRelaxed), handshake_cpu_ns.load(kRelaxed), handshake_bytes.load(kRelaxed),
-          wire_bytes.load(kRelaxed), app_bytes.load(kRelaxed),        record_cpu_ns.load(kRelaxed)};
+          wire_bytes.load(kRelaxed), app_bytes.load(kRelaxed),        record_cpu_ns.load(kRelaxed),
+          handshake_errors.load(kRelaxed)};
 }
 
 void NodeStats::add_error(ErrorKind kind, std::string_view detail) {

@@ -28,6 +28,7 @@ struct SideCounters {
   uint64_t wire_bytes = 0;        // transport bytes read + written, TLS records included
   uint64_t app_bytes = 0;         // plaintext bytes read + written (the HTTP messages)
   uint64_t record_cpu_ns = 0;     // thread CPU inside SSL_read/SSL_write (estimated: tls_stream.cpp)
+  uint64_t handshake_errors = 0;  // failed TLS handshakes on this side (also in the node's errors)
 
   SideCounters operator-(const SideCounters& earlier) const;
   bool operator==(const SideCounters&) const = default;
@@ -80,6 +81,12 @@ class NodeStats final : public StatsSink {
   // error for want of file descriptors or memory (EMFILE, ENFILE, ENOMEM, ENOBUFS, by
   // their text) is also counted as `exhausted`, with its first detail.
   void add_error(ErrorKind kind, std::string_view detail);
+  // A failed TLS handshake on `side`: an error of kind handshake, and its side's count,
+  // so that the report can say on which link it happened.
+  void add_handshake_failure(TlsSide side, std::string_view detail) {
+    at(side).handshake_errors.fetch_add(1, kRelaxed);
+    add_error(ErrorKind::handshake, detail);
+  }
 
   // Keeps the first server-side negotiation seen (every handshake of a node's link is
   // configured alike, so the first speaks for all).
@@ -94,7 +101,7 @@ class NodeStats final : public StatsSink {
   static constexpr auto kRelaxed = std::memory_order_relaxed;
   struct AtomicSide {
     std::atomic<uint64_t> handshakes{0}, handshake_cpu_ns{0}, handshake_bytes{0}, wire_bytes{0}, app_bytes{0},
-        record_cpu_ns{0};
+        record_cpu_ns{0}, handshake_errors{0};
     SideCounters load() const;
   };
   AtomicSide& at(TlsSide side) { return side == TlsSide::server ? server_ : client_; }

@@ -68,6 +68,8 @@ Json link_json(const LinkResult& l) {
   j["tls_group"] = optional_text(l.tls_group);
   j["key_type"] = optional_text(l.key_type);
   j["mtls"] = l.mtls;
+  j["handshake_errors"] = Json{{"client", l.handshake_errors_client}, {"server", l.handshake_errors_server}};
+  j["handshake_error"] = optional_text(l.handshake_error);
   j["added_latency_us"] = percentiles_json(l.added_latency_us);
   j["added_latency_own_us"] = percentiles_json(l.added_latency_own_us);
   j["handshake_cpu_us"] = Json{{"client", r3(l.handshake_cpu_us_client)}, {"server", r3(l.handshake_cpu_us_server)}};

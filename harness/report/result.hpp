@@ -61,6 +61,8 @@ struct LinkResult {
   std::optional<std::string> tls_group{};  // TLS links: as negotiated, BoringSSL's name ("X25519", "CECPQ2")
   std::optional<std::string> key_type{};   // TLS links: its server's certificate key, as --key spells it
   bool mtls = false;                       // its client end presented a certificate
+  uint64_t handshake_errors_client = 0, handshake_errors_server = 0;  // failed handshakes, at each end
+  std::optional<std::string> handshake_error{};  // the first one's reason ("certificate verify failed: certificate has expired")
 };
 
 // A floor whose rounds spread more than this, relative to their median, is flagged.

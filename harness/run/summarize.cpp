@@ -143,6 +143,15 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
         l.key_type = std::string(to_string(spec.key));
         l.mtls = spec.mtls;
         if (after[i + 1].negotiated) l.tls_group = after[i + 1].negotiated->group;  // at the link's server end
+        // Failed handshakes, at each end; the reason as the end that saw one first put it.
+        l.handshake_errors_client = d[i].client.handshake_errors;
+        l.handshake_errors_server = d[i + 1].server.handshake_errors;
+        const auto& text = l.handshake_errors_client ? after[i].first_errors[static_cast<int>(ErrorKind::handshake)]
+                                                     : after[i + 1].first_errors[static_cast<int>(ErrorKind::handshake)];
+        if (l.handshake_errors_client + l.handshake_errors_server > 0 && !text.empty()) {
+          constexpr std::string_view kUpstream = "upstream handshake: ";  // a relay's prefix
+          l.handshake_error = text.rfind(kUpstream, 0) == 0 ? text.substr(kUpstream.size()) : text;
+        }
       }
       if (i < attribution.added_us.size()) l.added_latency_us = attribution.added_us[i];
       if (i < attribution.added_own_us.size()) l.added_latency_own_us = attribution.added_own_us[i];
@@ -163,10 +172,18 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   v.attribution_samples = attribution.samples;
   v.attribution_negative = attribution.negative;
   const uint64_t minimum = scenario.requests ? std::min(scenario.requests, kMinMeasuredRequests) : kMinMeasuredRequests;
-  if (v.requests < minimum || v.measured_s <= 0)
+  if (v.requests < minimum || v.measured_s <= 0) {
     v.failure = fmt::format("{} requests succeeded in the measured interval ({:.3f} s), fewer than the minimum of {}{}",
                             v.requests, v.measured_s, minimum,
                             v.errors.total() ? fmt::format("; {} errors were counted in it", v.errors.total()) : "");
+    // Where handshakes failed says why.
+    for (const auto& l : v.per_hop)
+      if (l.handshake_error) {
+        *v.failure += fmt::format("; handshakes fail on link {} ({} to {}): {}", l.link, v.nodes[static_cast<size_t>(l.link)].name,
+                                  v.nodes[static_cast<size_t>(l.link) + 1].name, *l.handshake_error);
+        break;
+      }
+  }
   return v;
 }
 

@@ -53,6 +53,9 @@ constexpr std::array kKeys{
                 "node requires and verifies; a TLS link of an explicit topology may set its own: tls/mtls=on"},
     ScenarioKey{"chain_depth", ValueType::integer, "N",
                 "Intermediate CAs between the run's root CA and each certificate (0 to 3)"},
+    ScenarioKey{"expired_cert", ValueType::integer, "LINK",
+                "A fault: the server of this TLS link (0 is the client's) gets a certificate that expired a day ago, so "
+                "that every handshake on it fails, attributed to that link; the run then fails (exit 3)"},
     ScenarioKey{"tickets", ValueType::text, "on|off",
                 "Whether every TLS server node issues session tickets and keeps a session cache: on (as stock "
                 "servers do), or off, so that real clients in front of the chain do full handshakes on reconnect"},
@@ -189,6 +192,8 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
     s.mtls = v == "true";
   } else if (key == "chain_depth") {
     s.chain_depth = static_cast<int>(parse_integer(single(values), 0, 3));
+  } else if (key == "expired_cert") {
+    s.expired_cert = static_cast<int>(parse_integer(single(values), 0, kMaxHops - 1));
   } else if (key == "rtt") {
     s.rtt.clear();
     for (const auto& v : split_commas(values)) push_unique(s.rtt, parse_rtt(v));
@@ -333,6 +338,7 @@ std::string scenario_value_text(const Scenario& s, std::string_view key) {
   if (key == "group") return join(s.group, [](TlsGroup g) { return to_string(g); });
   if (key == "mtls") return s.mtls ? "true" : "false";
   if (key == "chain_depth") return std::to_string(s.chain_depth);
+  if (key == "expired_cert") return s.expired_cert ? std::to_string(*s.expired_cert) : "";
   if (key == "tickets") return std::string(tickets_text(s.tickets));
   if (key == "duration") return format_seconds(s.duration);
   if (key == "warmup") return format_seconds(s.warmup);
@@ -372,6 +378,7 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   j["group"] = names(s.group);
   j["mtls"] = s.mtls;
   j["chain_depth"] = s.chain_depth;
+  j["expired_cert"] = s.expired_cert ? nlohmann::ordered_json(*s.expired_cert) : nlohmann::ordered_json(nullptr);
   j["tickets"] = std::string(tickets_text(s.tickets));
   j["duration"] = s.duration.count();
   j["warmup"] = s.warmup.count();
@@ -413,6 +420,10 @@ std::vector<Variant> expand(const Scenario& s) {
                     any_relay |= relays;
                     if (!relays && u > 0) continue;  // no relay: the upstream policy changes nothing
                     const bool any_tls = std::any_of(links.begin(), links.end(), [](LinkKind k) { return traits(k).tls; });
+                    if (s.expired_cert &&
+                        (*s.expired_cert >= static_cast<int>(links.size()) || !traits(links[*s.expired_cert]).tls))
+                      throw ConfigError(fmt::format("--expired-cert {}: link {} of '{}' ({} links) is not a TLS link",
+                                                    *s.expired_cert, *s.expired_cert, topology.name(), links.size()));
                     if (s.mtls && !any_tls)
                       throw ConfigError(fmt::format("--mtls: the chain '{}' has no TLS link", topology.name()));
                     const auto overrides = topology.overrides_for(static_cast<int>(links.size()));

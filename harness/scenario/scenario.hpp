@@ -39,6 +39,7 @@ struct Scenario {
   std::vector<TlsGroup> group;                        // key-exchange groups (--group); empty: X25519, then P-256
   bool mtls = false;                                  // mutual TLS on every TLS link (--mtls)
   int chain_depth = 0;                                // intermediate CAs between the root and each leaf
+  std::optional<int> expired_cert;                    // a fault: this link's server has an expired certificate
   Seconds duration{3.0};
   Seconds warmup{0.5};
   Seconds timeout{5.0};

@@ -88,7 +88,7 @@ void add_extension(X509* cert, X509* issuer, int nid, const std::string& value) 
 // A certificate for `key`: self-signed when `issuer` is null (the root), else signed by
 // `issuer_key`; a CA (intermediate) when `is_ca`, else a leaf for the DNS name.
 bssl::UniquePtr<X509> make_cert(std::string_view common_name, EVP_PKEY* key, X509* issuer,
-                                EVP_PKEY* issuer_key, bool is_ca = false) {
+                                EVP_PKEY* issuer_key, bool is_ca = false, bool expired = false) {
   bssl::UniquePtr<X509> cert(X509_new());
   HOPCOST_CHECK(cert && X509_set_version(cert.get(), X509_VERSION_3));
   uint8_t serial[16];
@@ -96,8 +96,9 @@ bssl::UniquePtr<X509> make_cert(std::string_view common_name, EVP_PKEY* key, X50
   serial[0] &= 0x7f;  // a positive serial number
   bssl::UniquePtr<BIGNUM> bn(BN_bin2bn(serial, sizeof serial, nullptr));
   HOPCOST_CHECK(bn && BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get())));
-  HOPCOST_CHECK(X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600));
-  HOPCOST_CHECK(X509_gmtime_adj(X509_getm_notAfter(cert.get()), 30L * 24 * 3600));
+  // Valid from an hour ago for 30 days; an expired one ended a day ago.
+  HOPCOST_CHECK(X509_gmtime_adj(X509_getm_notBefore(cert.get()), expired ? -31L * 24 * 3600 : -3600));
+  HOPCOST_CHECK(X509_gmtime_adj(X509_getm_notAfter(cert.get()), expired ? -24L * 3600 : 30L * 24 * 3600));
   X509_NAME* name = X509_get_subject_name(cert.get());
   const std::string cn(common_name);
   HOPCOST_CHECK(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
@@ -131,7 +132,7 @@ Pki::Pki(std::string_view ca_name) {
   ca_.cert = make_cert(ca_name, ca_.key.get(), nullptr, nullptr);
 }
 
-Credential Pki::issue(std::string_view dns_name, KeyType key, int chain_depth) const {
+Credential Pki::issue(std::string_view dns_name, KeyType key, int chain_depth, bool expired) const {
   if (chain_depth < 0 || chain_depth > 3)
     throw std::invalid_argument("chain depth " + std::to_string(chain_depth) + " is outside 0..3");
   Credential c;
@@ -150,7 +151,7 @@ Credential Pki::issue(std::string_view dns_name, KeyType key, int chain_depth) c
     issuer_key = intermediates.back().key.get();
   }
   c.key = make_key(key);
-  c.cert = make_cert(dns_name, c.key.get(), issuer, issuer_key);
+  c.cert = make_cert(dns_name, c.key.get(), issuer, issuer_key, /*is_ca=*/false, expired);
   for (auto it = intermediates.rbegin(); it != intermediates.rend(); ++it) c.chain.push_back(std::move(it->cert));
   return c;
 }

@@ -29,7 +29,9 @@ class Pki {
   // A leaf for `dns_name` (serverAuth and clientAuth) with a `key` key, signed by the CA
   // through `chain_depth` intermediate CAs (0 to 3), with subjectAltName DNS:dns_name,
   // IP:127.0.0.1 and IP:::1. The CAs stay ECDSA P-256: `key` is the leaf's.
-  Credential issue(std::string_view dns_name, KeyType key = KeyType::ecdsa_p256, int chain_depth = 0) const;
+  // With `expired`, the leaf's validity ended a day ago (the --expired-cert fault).
+  Credential issue(std::string_view dns_name, KeyType key = KeyType::ecdsa_p256, int chain_depth = 0,
+                   bool expired = false) const;
 
   X509* ca_cert() const { return ca_.cert.get(); }
   const Credential& ca() const { return ca_; }

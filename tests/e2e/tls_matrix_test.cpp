@@ -156,3 +156,29 @@ TEST_CASE("bad TLS settings exit 2 naming the flag and what is accepted") {
     CHECK_FALSE(std::filesystem::exists(out));
   }
 }
+
+TEST_CASE("an expired certificate on one internal link: every handshake there fails, attributed to that link, and the run exits 3") {
+  TempDir tmp;
+  for (const std::string placement : {"inproc", "process"}) {
+    INFO(placement);
+    const std::string out = tmp / ("out-" + placement);
+    const auto r = run_hopcost("run --no-floors --topology tls-everywhere --hops 3 --tls 1.3 --conn new --connections 2 "
+                               "--duration 0.4 --warmup 0.1 --expired-cert 1 --placement " + placement + " --out " + out);
+    INFO(r.output);
+    CHECK(r.code == 3);
+    CHECK_THAT(r.output, Catch::Contains("handshakes fail on link 1 (relay1 to relay2): certificate verify failed: "
+                                         "certificate has expired"));
+    const auto report = nlohmann::json::parse(read_file(std::filesystem::path(out) / "report.json"));
+    const auto& v = report["variants"][0];
+    CHECK(v["failed"] == true);
+    CHECK(v["per_hop"][1]["handshake_errors"]["client"].get<uint64_t>() > 0);
+    CHECK(v["per_hop"][1]["handshake_errors"]["server"].get<uint64_t>() > 0);
+    CHECK(v["per_hop"][1]["handshake_error"] == "certificate verify failed: certificate has expired");
+    CHECK(v["per_hop"][0]["handshake_errors"]["client"] == 0);
+    CHECK(v["per_hop"][2]["handshake_error"].is_null());
+  }
+  // A link that is not TLS, or not in the chain, is bad input.
+  const auto r = run_hopcost("run -q --no-floors --topology tls,tcp --expired-cert 1 --out " + (tmp / "bad"));
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--expired-cert 1: link 1 of 'tls,tcp' (2 links) is not a TLS link"));
+}
