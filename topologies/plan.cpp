@@ -33,7 +33,7 @@ ChainPlan make_plan(const Variant& v, const Scenario& s) {
   }
   const auto cpus = assign_cpus(s.cpu_policy, v.links.size() + 1);  // client first
   plan.client_cpu = cpus.front();
-  const auto names = node_names(v.hops());
+  const auto names = v.topology.preset == Preset::mesh ? mesh_node_names(v.hops()) : node_names(v.hops());
   for (size_t i = 0; i < names.size(); ++i) {
     NodeSpec n;
     n.name = names[i];

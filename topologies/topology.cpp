@@ -19,6 +19,7 @@ constexpr std::array kPresets{
     PresetRow{Preset::tls_everywhere, "tls-everywhere"},
     PresetRow{Preset::terminate_once, "terminate-once"},
     PresetRow{Preset::unix_socket, "unix-socket"},
+    PresetRow{Preset::mesh, "mesh"},
 };
 
 std::string accepted_words() {
@@ -105,13 +106,46 @@ std::string Topology::name() const {
   return out;
 }
 
+int mesh_links(int services) { return 3 * services - 1; }
+
+// Link i of a mesh: 0 the client's; then for each service, sidecar -> service (1 mod 3),
+// service -> its sidecar's way out (2 mod 3), sidecar -> next sidecar (0 mod 3).
+std::vector<std::string> mesh_node_names(int links) {
+  std::vector<std::string> names;
+  for (int i = 0; i < links; ++i) {
+    const int service = i / 3 + 1;
+    names.push_back(i % 3 == 0 ? fmt::format("sidecar{}", service)
+                    : i % 3 == 1 ? fmt::format("service{}", service)
+                                 : fmt::format("sidecar{}-out", service));
+  }
+  return names;
+}
+
 std::vector<LinkOverride> Topology::overrides_for(int hops) const {
+  if (preset == Preset::mesh) {
+    std::vector<LinkOverride> out(static_cast<size_t>(hops));
+    for (int i = 0; i < hops; ++i) {
+      if (i % 3 == 0 && i > 0) {  // sidecar to sidecar
+        out[i].mtls = true;
+        out[i].upstream = UpstreamPolicy::pool;
+      } else if (i % 3 != 0) {  // sidecar and service share a host
+        out[i].rtt = std::chrono::nanoseconds(0);
+      }
+    }
+    return out;
+  }
   if (preset) return std::vector<LinkOverride>(static_cast<size_t>(hops));
   return overrides;
 }
 
 std::vector<LinkKind> Topology::links_for(int hops) const {
   if (!preset) return links;
+  if (preset == Preset::mesh) {  // `hops` counts services
+    HOPCOST_CHECK(hops >= 1 && hops <= kMaxMeshServices);
+    std::vector<LinkKind> out(static_cast<size_t>(mesh_links(hops)), LinkKind::tcp);
+    for (size_t i = 0; i < out.size(); i += 3) out[i] = LinkKind::tls;
+    return out;
+  }
   HOPCOST_CHECK(hops >= kMinHops && hops <= kMaxHops);
   // The first link is the one the client (the outside world) uses: always TLS.
   std::vector<LinkKind> out(static_cast<size_t>(hops), LinkKind::tls);

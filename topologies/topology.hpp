@@ -18,7 +18,18 @@ namespace hopcost {
 inline constexpr int kMinHops = 1;
 inline constexpr int kMaxHops = 32;
 
-enum class Preset { tls_everywhere, terminate_once, unix_socket };
+enum class Preset { tls_everywhere, terminate_once, unix_socket, mesh };
+
+// The mesh preset (the sidecar model of Istio and Linkerd) for N services: every
+// service's traffic enters and leaves through its own sidecar; sidecar to sidecar is
+// mutual TLS over pooled, kept-alive connections; sidecar to service is plaintext
+// loopback (rtt 0). Client -tls-> sidecar1 -tcp-> service1 -tcp-> sidecar1-out
+// -tls,mtls,pool-> sidecar2 -tcp-> service2 … -> serviceN: 3N - 1 links.
+inline constexpr int kMaxMeshServices = (kMaxHops + 1) / 3;
+int mesh_links(int services);
+// The nodes' names of a mesh of `links` links, chain order: sidecar1, service1,
+// sidecar1-out, sidecar2, …, serviceN.
+std::vector<std::string> mesh_node_names(int links);
 
 // Settings written on one link of an explicit list, after its kind: `tcp/rtt=1ms`,
 // `tls/rtt=200us/upstream=pool`. Each overrides the chain-wide flag for that link.

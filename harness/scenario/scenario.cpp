@@ -24,7 +24,8 @@ namespace {
 
 constexpr std::array kKeys{
     ScenarioKey{"topology", ValueType::list, "LIST",
-                "Chains to compare: presets tls-everywhere, terminate-once, unix-socket (expanded for --hops), "
+                "Chains to compare: presets tls-everywhere, terminate-once, unix-socket (expanded for --hops), mesh "
+                "(--hops N services, 3N - 1 links: sidecars with mutual TLS between them), "
                 "or an explicit list of link kinds tls, tcp, uds, client first (e.g. tls,tcp,tcp,uds,tcp). "
                 "Repeat the flag to give several explicit lists."},
     ScenarioKey{"hops", ValueType::list, "LIST", "Links from client to origin for presets, 1 to 32 (a comma list sweeps)"},
@@ -415,6 +416,10 @@ std::vector<Variant> expand(const Scenario& s) {
                 for (size_t h = 0; h < s.hops.size(); ++h)
                   for (const auto& topology : s.topologies) {
                     if (topology.is_explicit() && h > 0) continue;  // its length is its own
+                    if (topology.preset == Preset::mesh && s.hops[h] > kMaxMeshServices)
+                      throw ConfigError(fmt::format("--hops {} with --topology mesh: a mesh of N services has 3N - 1 "
+                                                    "links; accepted: 1 to {} services",
+                                                    s.hops[h], kMaxMeshServices));
                     auto links = topology.links_for(s.hops[h]);
                     const bool relays = links.size() > 1;
                     any_relay |= relays;

@@ -182,3 +182,18 @@ TEST_CASE("an expired certificate on one internal link: every handshake there fa
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("--expired-cert 1: link 1 of 'tls,tcp' (2 links) is not a TLS link"));
 }
+
+TEST_CASE("the mesh preset has mutual TLS on exactly the sidecar-to-sidecar links, which pool their connections") {
+  TempDir tmp;
+  const auto v = run_report(tmp, "--topology mesh --hops 3")["variants"][0];
+  CHECK(v["errors"]["total"] == 0);
+  REQUIRE(v["per_hop"].size() == 8);
+  for (size_t i = 0; i < 8; ++i) {
+    INFO(i);
+    CHECK(v["per_hop"][i]["mtls"] == (i % 3 == 0 && i > 0));
+  }
+  // New client connections handshake on the first link only: the sidecars reuse theirs.
+  CHECK(v["handshakes_per_request"].get<double>() == Approx(1.0).epsilon(0.05));
+  CHECK(v["nodes"][3]["name"] == "sidecar1-out");
+  CHECK(v["nodes"][3]["upstream_reuses"].get<uint64_t>() > 0);
+}

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run/network_floor.hpp"
+#include "run/summarize.hpp"
 #include "topologies/plan.hpp"
 #include "util/duration.hpp"
 #include "util/errors.hpp"
@@ -149,4 +150,31 @@ TEST_CASE("network floor: round trips per link, and what a pool takes away") {
   CHECK(network_floor_us(fresh, ConnPolicy::keepalive) == Approx(4 * 1000.0));
   // No delay anywhere: no floor.
   CHECK_FALSE(network_floor_us(make_plan(variant_of("tls-everywhere", 4), Scenario{}), ConnPolicy::new_connection));
+}
+
+TEST_CASE("mesh: N services are 3N - 1 links, mutual TLS and pooling between sidecars, loopback beside each service") {
+  const auto mesh = parse_topologies("mesh").at(0);
+  REQUIRE(mesh.preset == Preset::mesh);
+  const auto links = mesh.links_for(3);
+  CHECK(links == std::vector<LinkKind>{LinkKind::tls, LinkKind::tcp, LinkKind::tcp, LinkKind::tls, LinkKind::tcp,
+                                       LinkKind::tcp, LinkKind::tls, LinkKind::tcp});
+  CHECK(mesh_node_names(8) == std::vector<std::string>{"sidecar1", "service1", "sidecar1-out", "sidecar2", "service2",
+                                                        "sidecar2-out", "sidecar3", "service3"});
+  Scenario s;
+  s.rtt = {1ms};
+  const Variant v{mesh, links, TlsVersion::v1_3, ConnPolicy::new_connection, Placement::inproc, UpstreamPolicy::one_to_one, 1ms};
+  const auto plan = make_plan(v, s);
+  REQUIRE(plan.hops() == 8);
+  for (size_t i = 0; i < 8; ++i) {
+    INFO(i);
+    const bool between_sidecars = i % 3 == 0 && i > 0;
+    CHECK(plan.links[i].mtls == between_sidecars);
+    CHECK(plan.links[i].rtt == (i % 3 == 0 ? 1ms : 0ms));  // the network is between hosts only
+  }
+  CHECK(plan.nodes[2].name == "sidecar1-out");
+  CHECK(plan.nodes[2].upstream == UpstreamPolicy::pool);      // it connects to sidecar2
+  CHECK(plan.nodes[1].upstream == UpstreamPolicy::one_to_one);  // service1 connects to its own sidecar
+  CHECK(plan.nodes[7].role == Role::origin);
+  CHECK(certificate_bill(plan).server == 3);
+  CHECK(certificate_bill(plan).client == 2);
 }
