@@ -25,7 +25,7 @@ std::pair<std::string, std::string> split_unit(const std::string& figure) {
 }
 
 std::string table(const Floors& f) {
-  constexpr int kNameWidth = 36;
+  constexpr int kNameWidth = 48;
   std::string out = fmt::format("{:<{}} {:>10}  {:<4}  {}\n", "figure", kNameWidth, "value", "unit", "spread");
   auto row = [&](const std::string& figure, double value) {
     const auto [name, unit] = split_unit(figure);
@@ -80,6 +80,10 @@ void register_floor_command(CLI::App& parent, FloorCommand& c) {
                    "CPUs) or both")
       ->type_name("same|cross|both")
       ->capture_default_str();
+  c.app->add_option("--scenario", c.scenario,
+                    "Also measure a handshake floor for every TLS configuration (key, group, mutual TLS, chain "
+                    "depth) this scenario file uses, as hopcost run does before its variants")
+      ->type_name("SCENARIO.toml");
   c.app->footer(
       "Handshake floors: CPU inside SSL_do_handshake, client + server, of a full handshake over an "
       "in-memory BIO "
@@ -104,6 +108,10 @@ int execute_floor_command(const FloorCommand& c) {
 
   FloorOptions options = default_floor_options(c.full ? FloorSet::full : FloorSet::quick);
   options.cpus = *cpus;
+  if (!c.scenario.empty()) {
+    const Scenario scenario = load_scenario_file(c.scenario);
+    options.handshakes = handshake_floor_configs(scenario, expand(scenario));
+  }
   std::fprintf(stderr, "hopcost floor: measuring the %s set (min time %.2f s, %d rounds)...\n",
                std::string(to_string(options.set)).c_str(), options.min_time_s,
                options.repetitions);

@@ -15,6 +15,7 @@ struct FloorCommand {
   bool full = false;
   std::string out = ".";
   std::string cpus = "same";
+  std::string scenario;  // also the handshake floors of every TLS configuration this scenario uses
 };
 
 void register_floor_command(CLI::App& parent, FloorCommand& command);

@@ -95,25 +95,7 @@ FloorFigures measure_run_floors(const Scenario& scenario, const std::vector<Vari
   FloorOptions options = default_floor_options(FloorSet::quick);
   options.cpus = one_cpu || allowed_cpus().size() < 2 ? CpuPlacement::same : CpuPlacement::both;
   options.cpu = assign_cpus(policy, 2).back();  // the first node after the client; none under spread
-  // Every other TLS configuration the run uses (the same on all its TLS links) gets a
-  // handshake floor of its own.
-  for (const auto& v : variants) {
-    const ChainPlan plan = make_plan(v, scenario);
-    const VariantKey key = variant_key(v, plan);
-    const std::string setup = key.tls_setup();
-    if (!key.key || default_floor_configuration(key) || setup.find("mixed") != std::string::npos) continue;
-    const std::string text = key.tls + " " + setup;
-    if (std::any_of(options.handshakes.begin(), options.handshakes.end(), [&](const auto& h) { return h.first == text; }))
-      continue;
-    const auto tls_link = std::find_if(plan.links.begin(), plan.links.end(), [](const LinkSpec& l) { return traits(l.kind).tls; });
-    HandshakeConfig config;
-    config.tls = TlsSettings{tls_link->tls, true};
-    config.tls.key = tls_link->key;
-    config.tls.group = tls_link->group;
-    config.tls.mtls = tls_link->mtls;
-    config.chain_depth = tls_link->chain_depth;
-    options.handshakes.emplace_back(text, config);
-  }
+  options.handshakes = handshake_floor_configs(scenario, variants);
   const Floors f = measure_floors(options);
   FloorFigures out{f.handshake_tls12_cpu_us, f.handshake_tls13_cpu_us, f.loopback_tcp_rtt_us, f.loopback_uds_rtt_us, {}, {}, {}, 0, {}};
   if (const auto it = f.figures.find("loopback_tcp_rtt_cross_cpu_p50_us"); it != f.figures.end())

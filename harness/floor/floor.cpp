@@ -14,6 +14,7 @@
 // figure is the median over the rounds, and its spread, (max - min) / median, is kept
 // beside it and flagged above kFloorSpreadWarning.
 #include "floor/floor.hpp"
+#include "topologies/plan.hpp"
 #include "report/reporter.hpp"
 #include "topologies/cpu_policy.hpp"
 
@@ -76,6 +77,31 @@ std::string handshake_floor_id(std::string_view text) {
   std::string id;
   for (char c : text) id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   return id;
+}
+
+std::vector<std::pair<std::string, HandshakeConfig>> handshake_floor_configs(const Scenario& scenario,
+                                                                             const std::vector<Variant>& variants) {
+  std::vector<std::pair<std::string, HandshakeConfig>> out;
+  // Every other TLS configuration the run uses (the same on all its TLS links) gets a
+  // handshake floor of its own.
+  for (const auto& v : variants) {
+    const ChainPlan plan = make_plan(v, scenario);
+    const VariantKey key = variant_key(v, plan);
+    const std::string setup = key.tls_setup();
+    if (!key.key || default_floor_configuration(key) || setup.find("mixed") != std::string::npos) continue;
+    const std::string text = key.tls + " " + setup;
+    if (std::any_of(out.begin(), out.end(), [&](const auto& h) { return h.first == text; }))
+      continue;
+    const auto tls_link = std::find_if(plan.links.begin(), plan.links.end(), [](const LinkSpec& l) { return traits(l.kind).tls; });
+    HandshakeConfig config;
+    config.tls = TlsSettings{tls_link->tls, true};
+    config.tls.key = tls_link->key;
+    config.tls.group = tls_link->group;
+    config.tls.mtls = tls_link->mtls;
+    config.chain_depth = tls_link->chain_depth;
+    out.emplace_back(text, config);
+  }
+  return out;
 }
 
 namespace {

@@ -48,6 +48,11 @@ struct FloorOptions {
 // figure's name for it (handshake_<id>_cpu_us).
 std::string handshake_floor_id(std::string_view setup_text);
 
+// The TLS configurations of `variants` other than the default floors' (each the same on
+// all of a variant's TLS links), once each, named as reports name them.
+std::vector<std::pair<std::string, HandshakeConfig>> handshake_floor_configs(const Scenario& scenario,
+                                                                             const std::vector<Variant>& variants);
+
 // The defaults of each set: quick takes about 3 s, full about 30 s on 2 vCPUs.
 FloorOptions default_floor_options(FloorSet set);
 

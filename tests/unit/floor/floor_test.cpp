@@ -123,3 +123,22 @@ TEST_CASE("floors: each figure is the median of its rounds, with their spread, o
   // The thread that measured is given its CPUs back.
   CHECK(allowed_cpus() == cpus_before);
 }
+
+TEST_CASE("floors: a handshake floor for each other TLS configuration a scenario uses, named as reports name it", "[floor]") {
+  Scenario s;
+  s.topologies = parse_topologies("tls,tcp");
+  s.tls = {TlsVersion::v1_3};
+  s.key = {KeyType::ecdsa_p256, KeyType::rsa_2048};
+  s.conn = {ConnPolicy::new_connection};
+  const auto configs = handshake_floor_configs(s, expand(s));
+  REQUIRE(configs.size() == 1);  // ECDSA P-256 is the default floors'
+  CHECK(configs[0].first == "1.3 rsa-2048");
+  CHECK(configs[0].second.tls.key == KeyType::rsa_2048);
+  FloorOptions o = tiny(FloorSet::quick, CpuPlacement::same);
+  o.handshakes = configs;
+  const Floors f = measure_floors(o);
+  const std::string id = "handshake_" + handshake_floor_id("1.3 rsa-2048") + "_cpu_us";
+  REQUIRE(f.figures.contains(id));
+  CHECK(f.figures.at(id) > f.handshake_tls13_cpu_us);  // an RSA server signs more slowly than an ECDSA one
+  CHECK(f.figures.at("handshake_1_3_rsa_2048_server_cpu_us") > f.figures.at("handshake_tls13_server_cpu_us"));
+}
