@@ -87,9 +87,8 @@ std::vector<std::pair<std::string, HandshakeConfig>> handshake_floor_configs(con
   for (const auto& v : variants) {
     const ChainPlan plan = make_plan(v, scenario);
     const VariantKey key = variant_key(v, plan);
-    const std::string setup = key.tls_setup();
-    if (!key.key || default_floor_configuration(key) || setup.find("mixed") != std::string::npos) continue;
-    const std::string text = key.tls + " " + setup;
+    if (!key.key || default_floor_configuration(key) || key.tls_setup().find("mixed") != std::string::npos) continue;
+    const std::string text = key.tls_configuration();
     if (std::any_of(out.begin(), out.end(), [&](const auto& h) { return h.first == text; }))
       continue;
     const auto tls_link = std::find_if(plan.links.begin(), plan.links.end(), [](const LinkSpec& l) { return traits(l.kind).tls; });

@@ -168,7 +168,7 @@ class ClosedLoop {
         timer.expires_at(intended);
         co_await timer.async_wait(nothrow);
       }
-      auto admitted = window_->admit(Clock::now(), intended);
+      auto admitted = window_->admit(pacer ? Clock::now() : intended, intended);  // closed loop: intended is now
       while (admitted == MeasuredWindow::Admit::wait) {
         take_edge();  // the opening barrier may have nothing in flight already
         if (window_->phase() == MeasuredWindow::Phase::opening) co_await gate_->async_wait(nothrow);

@@ -81,14 +81,11 @@ void Node::record_residence(std::string_view request_id, std::chrono::steady_clo
   residence_.push_back({id, static_cast<uint64_t>((last_out - head_in).count())});
 }
 
-asio::awaitable<bool> Node::next_request(Stream& downstream, MessageBuffer& in, HttpHead& head) {
-  const auto r = co_await in.read_head(downstream, MessageType::request, head);
-  if (r.outcome == ReadOutcome::ok) co_return true;
-  if (r.outcome != ReadOutcome::closed) {
-    const std::string reason = r.outcome == ReadOutcome::bad ? "bad request: " + r.detail : r.ec.message();
-    stats_.add_error(ErrorKind::read, reason);
-  }
-  co_return false;
+bool Node::request_read(const ReadResult& r) {
+  if (r.outcome == ReadOutcome::ok) return true;
+  if (r.outcome != ReadOutcome::closed)
+    stats_.add_error(ErrorKind::read, r.outcome == ReadOutcome::bad ? "bad request: " + r.detail : r.ec.message());
+  return false;
 }
 
 asio::awaitable<void> Node::accept_loop() {

@@ -51,10 +51,10 @@ class Node {
   // Serves one accepted connection whose handshake has succeeded, until it ends.
   virtual asio::awaitable<void> serve(std::unique_ptr<Stream> downstream) = 0;
   asio::io_context& io() { return *io_; }
-  // Reads the next request head on `downstream` into `head`. False when the connection
-  // ended: closed between requests, or a read that failed or a bad head, counted as a
-  // read error here.
-  asio::awaitable<bool> next_request(Stream& downstream, MessageBuffer& in, HttpHead& head);
+  // After reading a request head: true if one was read; false when the connection ended,
+  // closed between requests, or with a read that failed or a bad head, counted here as a
+  // read error. Not a coroutine: no frame per request on the nodes' hot path.
+  bool request_read(const ReadResult& r);
   // Records a request's residence here: from `head_in`, when its request head was read,
   // to `last_out`, just before the write of its response's last byte. The end is taken
   // before that write, not after: the write wakes the node downstream, which on a busy

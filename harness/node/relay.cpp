@@ -96,7 +96,8 @@ asio::awaitable<void> Relay::serve_one_to_one(std::unique_ptr<Stream> down) {
   MessageBuffer from_down, from_up;
   while (true) {
     HttpHead request;
-    if (!co_await next_request(*down, from_down, request)) break;
+    const auto read = co_await from_down.read_head(*down, MessageType::request, request);  // named: GCC 12
+    if (!request_read(read)) break;
     const bool close_after = request.close;
     const auto head_in = std::chrono::steady_clock::now();
     char id[32];  // the request id, kept: the view into the buffer does not outlive forward()
@@ -153,7 +154,8 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
   std::string reason;  // built before the co_await that takes it (GCC 12, docs/architecture.md)
   while (true) {
     HttpHead request;
-    if (!co_await next_request(*down, from_down, request)) break;
+    const auto read = co_await from_down.read_head(*down, MessageType::request, request);  // named: GCC 12
+    if (!request_read(read)) break;
     const bool close_after = request.close;
     const auto head_in = std::chrono::steady_clock::now();
     char id[32];  // the request id, kept: the view into the buffer does not outlive the request

@@ -37,6 +37,8 @@ struct VariantKey {
   // The TLS settings other than the defaults, as the label writes them: "rsa-2048 group
   // cecpq2 mtls chain 2"; empty for ECDSA P-256, the default groups, no mTLS, depth 0.
   std::string tls_setup() const;
+  // Its TLS configuration as the handshake floors name it: "1.3 rsa-2048 group cecpq2".
+  std::string tls_configuration() const { return tls + " " + tls_setup(); }
   // The same key, another topology (the gate's ratios pair variants that differ in it).
   VariantKey with_topology(std::string other) const;
 };

@@ -41,7 +41,7 @@ void compare_with_floors(VariantResult& v, const std::optional<FloorFigures>& fl
   // A variant is compared with the floor of its own TLS configuration, never another's.
   if (!default_floor_configuration(v)) {
     // Another configuration: its own floor, if the run measured one.
-    const auto it = floors->handshake_cpu_us_by_setup.find(v.tls + " " + v.tls_setup());
+    const auto it = floors->handshake_cpu_us_by_setup.find(v.tls_configuration());
     if (it != floors->handshake_cpu_us_by_setup.end() && it->second > 0) v.handshake_cpu_vs_floor = v.handshake_cpu_us / it->second;
     return;
   }
