@@ -143,15 +143,21 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
         l.key_type = std::string(to_string(spec.key));
         l.mtls = spec.mtls;
         if (after[i + 1].negotiated) l.tls_group = after[i + 1].negotiated->group;  // at the link's server end
-        // Failed handshakes, at each end; the reason as the end that saw one first put it.
+        // Failed handshakes, at each end, and the reason. A node keeps one first text per
+        // error kind for both its sides; a relay's upstream (client-side) texts start
+        // with "upstream handshake: ", so a text is taken only from the side of this link
+        // (none rather than another link's).
         l.handshake_errors_client = d[i].client.handshake_errors;
         l.handshake_errors_server = d[i + 1].server.handshake_errors;
-        const auto& text = l.handshake_errors_client ? after[i].first_errors[static_cast<int>(ErrorKind::handshake)]
-                                                     : after[i + 1].first_errors[static_cast<int>(ErrorKind::handshake)];
-        if (l.handshake_errors_client + l.handshake_errors_server > 0 && !text.empty()) {
-          constexpr std::string_view kUpstream = "upstream handshake: ";  // a relay's prefix
-          l.handshake_error = text.rfind(kUpstream, 0) == 0 ? text.substr(kUpstream.size()) : text;
-        }
+        constexpr std::string_view kUpstream = "upstream handshake: ";
+        const auto& client_text = after[i].first_errors[static_cast<int>(ErrorKind::handshake)];
+        const auto& server_text = after[i + 1].first_errors[static_cast<int>(ErrorKind::handshake)];
+        const bool client_side = i == 0 || client_text.rfind(kUpstream, 0) == 0;
+        const bool server_side = server_text.rfind(kUpstream, 0) != 0;
+        if (l.handshake_errors_client && client_side && !client_text.empty())
+          l.handshake_error = client_text.rfind(kUpstream, 0) == 0 ? client_text.substr(kUpstream.size()) : client_text;
+        else if (l.handshake_errors_server && server_side && !server_text.empty())
+          l.handshake_error = server_text;
       }
       if (i < attribution.added_us.size()) l.added_latency_us = attribution.added_us[i];
       if (i < attribution.added_own_us.size()) l.added_latency_own_us = attribution.added_own_us[i];
