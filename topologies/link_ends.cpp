@@ -16,6 +16,9 @@ LinkEnds plan_link_ends(const LinkSpec& link, const std::string& client_node, co
   tls.key = link.key;
   tls.group = link.group;
   tls.mtls = link.mtls;
+  tls.resume = link.resume;
+  tls.resume_by = link.resume_by;
+  tls.early_data = link.early_data;
   out.server_name = dns_name(server_node);
   const std::string client_name = dns_name(client_node);
   if (ends == Ends::both) {

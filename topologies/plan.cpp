@@ -28,6 +28,12 @@ ChainPlan make_plan(const Variant& v, const Scenario& s) {
       l.mtls = overrides[i].mtls.value_or(s.mtls);
       l.chain_depth = s.chain_depth;
       l.expired = s.expired_cert && *s.expired_cert == static_cast<int>(i);
+      // The client's link resumes by its connection policy, a relay's by --upstream-resume.
+      l.resume = i == 0 ? resumes(v.conn) : overrides[i].resume.value_or(s.upstream_resume);
+      l.resume_by = v.resume;
+      // Only idempotent requests go as early data (it can be replayed): a request with a
+      // body is a POST, and waits for the handshake.
+      l.early_data = i == 0 && v.conn == ConnPolicy::zero_rtt && v.tls == TlsVersion::v1_3 && s.request_bytes == 0;
     }
     plan.links.push_back(l);
   }
@@ -92,6 +98,11 @@ VariantKey variant_key(const Variant& v, const ChainPlan& plan) {
     k.chain_depth = std::max(k.chain_depth, l.chain_depth);
   }
   if (mtls) k.mtls = *mtls == "all" ? "on" : *mtls == "none" ? "off" : "mixed";
+  for (size_t i = 0; i < plan.links.size(); ++i) {
+    if (!traits(plan.links[i].kind).tls) continue;
+    if (v.tls == TlsVersion::v1_2) k.resume = std::string(to_string(v.resume));
+    if (i > 0) same(k.upstream_resume, plan.links[i].resume ? "on" : "off");
+  }
   const auto rtt = plan.links.front().rtt;
   if (std::all_of(plan.links.begin(), plan.links.end(), [&](const LinkSpec& l) { return l.rtt == rtt; }))
     k.rtt_us = std::chrono::duration<double, std::micro>(rtt).count();

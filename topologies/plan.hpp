@@ -17,6 +17,7 @@
 #include "scenario/scenario.hpp"
 #include "tls/group.hpp"
 #include "tls/key_type.hpp"
+#include "tls/resumption.hpp"
 #include "tls/version.hpp"
 
 namespace hopcost {
@@ -32,6 +33,9 @@ struct LinkSpec {
   bool mtls = false;                   // its client end presents a certificate, verified by the server end
   int chain_depth = 0;                 // intermediate CAs between the root and each leaf
   bool expired = false;                // its server's certificate expired (--expired-cert: a fault)
+  bool resume = false;                 // its client end offers its last session (--conn resume, --upstream-resume)
+  ResumeBy resume_by = ResumeBy::ticket;  // TLS 1.2: tickets, or session IDs from the server's cache
+  bool early_data = false;             // 0-RTT: its client sends the request as early data, its server accepts
   bool operator==(const LinkSpec&) const = default;
 };
 

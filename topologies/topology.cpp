@@ -34,7 +34,8 @@ std::string accepted_words() {
   return out + ")";
 }
 
-constexpr std::string_view kLinkKeys = "rtt=TIME (0, 200us, 1ms ...), upstream=1:1|pool, key=KEY, mtls=on|off";
+constexpr std::string_view kLinkKeys =
+    "rtt=TIME (0, 200us, 1ms ...), upstream=1:1|pool, key=KEY, mtls=on|off, resume=on|off";
 
 // "rtt=1ms/upstream=pool", the settings after a link kind in `item`.
 LinkOverride parse_override(std::string_view item, std::string_view settings) {
@@ -61,6 +62,10 @@ LinkOverride parse_override(std::string_view item, std::string_view settings) {
       if (value != "on" && value != "off")
         throw ConfigError(fmt::format("'{}': mtls: unknown value '{}'; accepted: on, off", item, value));
       o.mtls = value == "on";
+    } else if (key == "resume") {
+      if (value != "on" && value != "off")
+        throw ConfigError(fmt::format("'{}': resume: unknown value '{}'; accepted: on, off", item, value));
+      o.resume = value == "on";
     } else if (key == "upstream") {
       o.upstream = parse_upstream_policy(value);
       if (!o.upstream)
@@ -102,6 +107,7 @@ std::string Topology::name() const {
     if (overrides[i].upstream) out += "/upstream=" + std::string(to_string(*overrides[i].upstream));
     if (overrides[i].key) out += "/key=" + std::string(to_string(*overrides[i].key));
     if (overrides[i].mtls) out += std::string("/mtls=") + (*overrides[i].mtls ? "on" : "off");
+    if (overrides[i].resume) out += std::string("/resume=") + (*overrides[i].resume ? "on" : "off");
   }
   return out;
 }
@@ -165,10 +171,10 @@ std::vector<Topology> parse_topologies(std::string_view text) {
     if (run.size() > static_cast<size_t>(kMaxHops))
       throw ConfigError(fmt::format("an explicit chain has {} links; accepted: {} to {}", run.size(),
                                     kMinHops, kMaxHops));
-    if (overrides.front().upstream)
-      throw ConfigError(fmt::format("'{}': upstream= is set on a link whose client is a relay; the first link's "
+    if (overrides.front().upstream || overrides.front().resume)
+      throw ConfigError(fmt::format("'{}': {}= is set on a link whose client is a relay; the first link's "
                                     "client is the load driver (use --conn for it)",
-                                    join_links(run)));
+                                    join_links(run), overrides.front().upstream ? "upstream" : "resume"));
     out.push_back(Topology{std::nullopt, std::move(run), std::move(overrides)});
     run.clear();
     overrides.clear();
@@ -184,8 +190,8 @@ std::vector<Topology> parse_topologies(std::string_view text) {
     if (auto kind = parse_link_kind(item.substr(0, colon))) {
       run.push_back(*kind);
       overrides.push_back(colon == std::string_view::npos ? LinkOverride{} : parse_override(item, item.substr(colon + 1)));
-      if (!traits(*kind).tls && (overrides.back().key || overrides.back().mtls))
-        throw ConfigError(fmt::format("'{}': key= and mtls= apply to TLS links only", item));
+      if (!traits(*kind).tls && (overrides.back().key || overrides.back().mtls || overrides.back().resume))
+        throw ConfigError(fmt::format("'{}': key=, mtls= and resume= apply to TLS links only", item));
     } else if (colon != std::string_view::npos) {
       throw ConfigError(fmt::format("unknown link kind in '{}'; settings follow a link kind ({})", item, accepted_words()));
     } else {

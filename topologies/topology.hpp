@@ -38,6 +38,7 @@ struct LinkOverride {
   std::optional<UpstreamPolicy> upstream;       // upstream=1:1|pool: how its client end (a relay) reuses it
   std::optional<KeyType> key;                   // key=ecdsa-p256|…: its server's (and client's) key type
   std::optional<bool> mtls;                     // mtls=on|off: mutual TLS on this link
+  std::optional<bool> resume;                   // resume=on|off: its client end (a relay) resumes sessions
   bool operator==(const LinkOverride&) const = default;
 };
 

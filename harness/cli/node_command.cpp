@@ -94,6 +94,15 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
                     "On a TLS --listen: issue session tickets and keep a session cache (on), or not (off: clients "
                     "that reconnect do full handshakes) [default: on]")
         ->type_name("on|off");
+    app->add_option("--resume", c.resume,
+                    "On a TLS 1.2 --listen: let clients resume by session tickets (ticket) or by session IDs from "
+                    "this node's session cache (id: no tickets are issued) [default: ticket]")
+        ->type_name("ticket|id");
+    app->add_option("--early-data", c.early_data,
+                    "On a TLS 1.3 --listen: accept 0-RTT early data from resuming clients, and say so in the tickets "
+                    "(on), or not (off). Early data can be replayed: accept it only where requests are idempotent "
+                    "[default: off]")
+        ->type_name("on|off");
     app->add_option("--rtt", c.rtt,
                     "Emulated round-trip time of the --listen link: what this node writes there is delivered rtt/2 "
                     "later (0, 200us, 1ms ... up to 1s) [default: 0]")
@@ -138,6 +147,10 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
                                   "downstream connection's requests, one exchange at a time [default: 1:1]",
                                   kUpstreamPolicies.accepted()))
       ->type_name(policies);
+  hop.app->add_option("--upstream-resume", hop.upstream_resume,
+                      "On a TLS --upstream: offer the last session on each new upstream connection (on: a resumed "
+                      "handshake, as HAProxy and Nginx do), or never (off: full handshakes) [default: on]")
+      ->type_name("on|off");
   hop.app->add_option("--upstream-name", hop.upstream_name,
                       "Name the upstream's certificate must carry [default: the upstream URL's host; localhost for "
                       "tls+unix]")
@@ -153,6 +166,17 @@ int execute_node_command(const NodeCommand& c) {
   const auto tickets = parse_tickets(c.tickets);
   if (!tickets) throw ConfigError(fmt::format("--tickets: unknown value '{}'; accepted: {}", c.tickets, kTickets.accepted()));
   tls.tickets = *tickets;
+  const auto resume_by = parse_resume_by(c.resume);
+  if (!resume_by) throw ConfigError(fmt::format("--resume: unknown value '{}'; accepted: {}", c.resume, kResumeBy.accepted()));
+  if (*resume_by == ResumeBy::id && tls.version != TlsVersion::v1_2)
+    throw ConfigError("--resume id needs --tls 1.2: TLS 1.3 resumes by tickets only");
+  tls.resume_by = *resume_by;
+  const auto early = kOnOff.parse(c.early_data);
+  if (!early) throw ConfigError(fmt::format("--early-data: unknown value '{}'; accepted: {}", c.early_data, kOnOff.accepted()));
+  if (*early && tls.version == TlsVersion::v1_2) throw ConfigError("--early-data on needs TLS 1.3 (--tls 1.3 or both)");
+  const auto upstream_resume = kOnOff.parse(c.upstream_resume);
+  if (!upstream_resume)
+    throw ConfigError(fmt::format("--upstream-resume: unknown value '{}'; accepted: {}", c.upstream_resume, kOnOff.accepted()));
   const NodeUrl listen = parse_flag_url("--listen", c.listen);
   if (listen.endpoint.transport == Transport::tcp && !is_loopback_host(listen.endpoint.host))
     throw ConfigError(fmt::format("--listen: {} is not a loopback address; hopcost listens on 127.0.0.0/8, ::1 or a "
@@ -166,6 +190,7 @@ int execute_node_command(const NodeCommand& c) {
     const Credential identity = load_credential(c.cert, c.key);
     tls.key = key_type_of(identity.key.get());  // TLS 1.2 offers the suite that signs with it
     TlsSettings listen_tls = tls;
+    listen_tls.early_data = *early;
     bssl::UniquePtr<X509> client_ca;
     if (!c.client_ca.empty()) {
       if (c.client_name.empty()) throw ConfigError("--client-ca: give --client-name, the name clients' certificates carry");
@@ -191,7 +216,9 @@ int execute_node_command(const NodeCommand& c) {
         throw ConfigError("--upstream-cert and --upstream-key go together");
       upstream_identity = load_credential(c.upstream_cert, c.upstream_key);
     }
-    up = connecting_end("--upstream", c.upstream, c.ca, c.upstream_name, tls, parse_flag_rtt("--upstream-rtt", c.upstream_rtt),
+    TlsSettings upstream_tls = tls;
+    upstream_tls.resume = *upstream_resume;
+    up = connecting_end("--upstream", c.upstream, c.ca, c.upstream_name, upstream_tls, parse_flag_rtt("--upstream-rtt", c.upstream_rtt),
                         client_ctx, upstream_identity ? &*upstream_identity : nullptr);
     if (const auto ec = probe(up.endpoint))
       throw ConfigError(fmt::format("--upstream: cannot connect to {}: {}", c.upstream, ec.message()));

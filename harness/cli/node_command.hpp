@@ -22,6 +22,9 @@ struct NodeCommand {
   std::string client_ca, client_name;       // mutual TLS on --listen: the clients' CA and name
   std::string upstream_cert, upstream_key;  // mutual TLS on --upstream: the certificate this node presents  // emulated round-trip times of the --listen and --upstream links
   std::string upstream_policy = "1:1";  // hop: 1:1 or pool (node/upstream_policy.hpp)
+  std::string upstream_resume = "on";   // hop: offer the last upstream session on each new upstream connection
+  std::string resume = "ticket";        // TLS 1.2 --listen: resume by tickets or session IDs
+  std::string early_data = "off";       // TLS 1.3 --listen: accept 0-RTT early data
   uint64_t response_bytes = 1024;
   std::optional<int> cpu;
 };

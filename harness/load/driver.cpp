@@ -27,7 +27,7 @@ class ClosedLoop {
  public:
   ClosedLoop(const LinkEnds& entry, const LoadSettings& s, NodeStats& client)
       : entry_(entry), settings_(s), client_(client), body_(s.request_bytes, 'x') {
-    const bool close = s.conn == ConnPolicy::new_connection;
+    const bool close = connection_per_request(s.conn);
     const std::string_view host = entry.server_name.empty() ? std::string_view("hopcost") : entry.server_name;
     head_start_ = fmt::format("{} / HTTP/1.1\r\nHost: {}\r\n{}: ", s.request_bytes ? "POST" : "GET", host,
                               kRequestIdHeader);

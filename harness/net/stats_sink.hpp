@@ -18,11 +18,21 @@ struct Negotiated {
   bool operator==(const Negotiated&) const = default;
 };
 
+// What became of a 0-RTT attempt (the client sent its first write as early data).
+enum class EarlyData { none, accepted, rejected };
+
+// One completed TLS handshake, as its end saw it.
+struct HandshakeDone {
+  uint64_t cpu_ns = 0;      // thread CPU inside the library's handshake work (tls_stream.cpp)
+  uint64_t bytes = 0;       // transport bytes read and written during it
+  bool resumed = false;     // an abbreviated handshake: a session was resumed
+  bool offered = false;     // clients: a session was offered (resumed or not)
+  EarlyData early = EarlyData::none;
+};
+
 class StatsSink {
  public:
-  // A completed TLS handshake: thread CPU inside its SSL_do_handshake calls, and the
-  // transport bytes read and written during it.
-  virtual void add_handshake(TlsSide side, uint64_t cpu_ns, uint64_t bytes) = 0;
+  virtual void add_handshake(TlsSide side, const HandshakeDone& h) = 0;
   virtual void add_wire(TlsSide side, uint64_t n) = 0;        // transport bytes
   virtual void add_app(TlsSide side, uint64_t n) = 0;         // plaintext bytes
   virtual void add_record_cpu(TlsSide side, uint64_t ns) = 0;  // inside SSL_read/SSL_write

@@ -12,27 +12,31 @@ NodeSnapshot snapshot_of(const NodeStats& stats, std::string name, Role role, ui
 
 namespace {
 
-constexpr std::string_view kSideKeys[] = {"handshakes", "handshake_cpu_ns", "handshake_bytes", "wire_bytes", "app_bytes",
-                                          "record_cpu_ns"};
+constexpr std::string_view kSideKeys[] = {"handshakes",     "handshake_cpu_ns", "handshake_bytes", "wire_bytes",
+                                          "app_bytes",      "record_cpu_ns",    "handshake_errors", "resumed",
+                                          "resumed_cpu_ns", "resumed_bytes",    "sessions_offered", "early_accepted",
+                                          "early_rejected"};
 
 // SideCounters as an array of its fields, in kSideKeys order.
-std::array<uint64_t*, 6> fields(SideCounters& c) {
-  return {&c.handshakes, &c.handshake_cpu_ns, &c.handshake_bytes, &c.wire_bytes, &c.app_bytes, &c.record_cpu_ns};
+std::array<uint64_t*, 13> fields(SideCounters& c) {
+  return {&c.handshakes,       &c.handshake_cpu_ns, &c.handshake_bytes, &c.wire_bytes,     &c.app_bytes,
+          &c.record_cpu_ns,    &c.handshake_errors, &c.resumed,         &c.resumed_cpu_ns, &c.resumed_bytes,
+          &c.sessions_offered, &c.early_accepted,   &c.early_rejected};
 }
 
 nlohmann::ordered_json side_json(SideCounters c) {
   nlohmann::ordered_json j;
   const auto f = fields(c);
   for (size_t i = 0; i < f.size(); ++i) j[std::string(kSideKeys[i])] = *f[i];
-  j["handshake_errors"] = c.handshake_errors;
   return j;
 }
 
 SideCounters side_from_json(const nlohmann::json& j) {
   SideCounters c;
   const auto f = fields(c);
-  for (size_t i = 0; i < f.size(); ++i) *f[i] = j.at(std::string(kSideKeys[i])).get<uint64_t>();
-  c.handshake_errors = j.value("handshake_errors", uint64_t{0});  // not in older snapshots
+  // The first six are in every snapshot; the later ones not in older ones (0 then).
+  for (size_t i = 0; i < f.size(); ++i)
+    *f[i] = i < 6 ? j.at(std::string(kSideKeys[i])).get<uint64_t>() : j.value(std::string(kSideKeys[i]), uint64_t{0});
   return c;
 }
 

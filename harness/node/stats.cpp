@@ -3,9 +3,21 @@
 namespace hopcost {
 
 SideCounters SideCounters::operator-(const SideCounters& e) const {
-  return {handshakes - e.handshakes, handshake_cpu_ns - e.handshake_cpu_ns, handshake_bytes - e.handshake_bytes,
-          wire_bytes - e.wire_bytes,  app_bytes - e.app_bytes,           record_cpu_ns - e.record_cpu_ns,
-          handshake_errors - e.handshake_errors};
+  SideCounters d;
+  d.handshakes = handshakes - e.handshakes;
+  d.handshake_cpu_ns = handshake_cpu_ns - e.handshake_cpu_ns;
+  d.handshake_bytes = handshake_bytes - e.handshake_bytes;
+  d.wire_bytes = wire_bytes - e.wire_bytes;
+  d.app_bytes = app_bytes - e.app_bytes;
+  d.record_cpu_ns = record_cpu_ns - e.record_cpu_ns;
+  d.handshake_errors = handshake_errors - e.handshake_errors;
+  d.resumed = resumed - e.resumed;
+  d.resumed_cpu_ns = resumed_cpu_ns - e.resumed_cpu_ns;
+  d.resumed_bytes = resumed_bytes - e.resumed_bytes;
+  d.sessions_offered = sessions_offered - e.sessions_offered;
+  d.early_accepted = early_accepted - e.early_accepted;
+  d.early_rejected = early_rejected - e.early_rejected;
+  return d;
 }
 
 NodeCounters NodeCounters::operator-(const NodeCounters& e) const {
@@ -23,9 +35,21 @@ NodeCounters NodeCounters::operator-(const NodeCounters& e) const {
 }
 
 SideCounters NodeStats::AtomicSide::load() const {
-  return {handshakes.load(kRelaxed), handshake_cpu_ns.load(kRelaxed), handshake_bytes.load(kRelaxed),
-          wire_bytes.load(kRelaxed), app_bytes.load(kRelaxed),        record_cpu_ns.load(kRelaxed),
-          handshake_errors.load(kRelaxed)};
+  SideCounters c;
+  c.handshakes = handshakes.load(kRelaxed);
+  c.handshake_cpu_ns = handshake_cpu_ns.load(kRelaxed);
+  c.handshake_bytes = handshake_bytes.load(kRelaxed);
+  c.wire_bytes = wire_bytes.load(kRelaxed);
+  c.app_bytes = app_bytes.load(kRelaxed);
+  c.record_cpu_ns = record_cpu_ns.load(kRelaxed);
+  c.handshake_errors = handshake_errors.load(kRelaxed);
+  c.resumed = resumed.load(kRelaxed);
+  c.resumed_cpu_ns = resumed_cpu_ns.load(kRelaxed);
+  c.resumed_bytes = resumed_bytes.load(kRelaxed);
+  c.sessions_offered = sessions_offered.load(kRelaxed);
+  c.early_accepted = early_accepted.load(kRelaxed);
+  c.early_rejected = early_rejected.load(kRelaxed);
+  return c;
 }
 
 void NodeStats::add_error(ErrorKind kind, std::string_view detail) {

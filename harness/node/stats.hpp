@@ -29,6 +29,13 @@ struct SideCounters {
   uint64_t app_bytes = 0;         // plaintext bytes read + written (the HTTP messages)
   uint64_t record_cpu_ns = 0;     // thread CPU inside SSL_read/SSL_write (estimated: tls_stream.cpp)
   uint64_t handshake_errors = 0;  // failed TLS handshakes on this side (also in the node's errors)
+  // Of the handshakes: those that resumed a session, and their CPU and bytes (a full
+  // handshake's are the totals minus these).
+  uint64_t resumed = 0, resumed_cpu_ns = 0, resumed_bytes = 0;
+  uint64_t sessions_offered = 0;  // client side: handshakes that offered a session (resumed or refused)
+  // Client side: 0-RTT attempts whose early data the server accepted, or rejected (the
+  // data was then sent again after the handshake: not an error). Server side: accepted.
+  uint64_t early_accepted = 0, early_rejected = 0;
 
   SideCounters operator-(const SideCounters& earlier) const;
   bool operator==(const SideCounters&) const = default;
@@ -60,11 +67,19 @@ struct NodeCounters {
 
 class NodeStats final : public StatsSink {
  public:
-  void add_handshake(TlsSide side, uint64_t cpu_ns, uint64_t bytes) override {
+  void add_handshake(TlsSide side, const HandshakeDone& h) override {
     auto& s = at(side);
     s.handshakes.fetch_add(1, kRelaxed);
-    s.handshake_cpu_ns.fetch_add(cpu_ns, kRelaxed);
-    s.handshake_bytes.fetch_add(bytes, kRelaxed);
+    s.handshake_cpu_ns.fetch_add(h.cpu_ns, kRelaxed);
+    s.handshake_bytes.fetch_add(h.bytes, kRelaxed);
+    if (h.resumed) {
+      s.resumed.fetch_add(1, kRelaxed);
+      s.resumed_cpu_ns.fetch_add(h.cpu_ns, kRelaxed);
+      s.resumed_bytes.fetch_add(h.bytes, kRelaxed);
+    }
+    if (h.offered) s.sessions_offered.fetch_add(1, kRelaxed);
+    if (h.early == EarlyData::accepted) s.early_accepted.fetch_add(1, kRelaxed);
+    if (h.early == EarlyData::rejected) s.early_rejected.fetch_add(1, kRelaxed);
   }
   void add_wire(TlsSide side, uint64_t n) override { at(side).wire_bytes.fetch_add(n, kRelaxed); }
   void add_app(TlsSide side, uint64_t n) override { at(side).app_bytes.fetch_add(n, kRelaxed); }
@@ -101,7 +116,8 @@ class NodeStats final : public StatsSink {
   static constexpr auto kRelaxed = std::memory_order_relaxed;
   struct AtomicSide {
     std::atomic<uint64_t> handshakes{0}, handshake_cpu_ns{0}, handshake_bytes{0}, wire_bytes{0}, app_bytes{0},
-        record_cpu_ns{0}, handshake_errors{0};
+        record_cpu_ns{0}, handshake_errors{0}, resumed{0}, resumed_cpu_ns{0}, resumed_bytes{0}, sessions_offered{0},
+        early_accepted{0}, early_rejected{0};
     SideCounters load() const;
   };
   AtomicSide& at(TlsSide side) { return side == TlsSide::server ? server_ : client_; }

@@ -71,6 +71,27 @@ std::string per_hop(const Report& r) {
   return out;
 }
 
+// Where TLS links resume: the share of each one's handshakes that resumed, and 0-RTT's
+// early data accepted and rejected, per request.
+std::string resumption(const Report& r) {
+  std::string out;
+  for (const auto& v : r.variants) {
+    if (v.failure) continue;
+    std::string links;
+    for (const auto& l : v.per_hop) {
+      const double all = l.handshakes_full + l.handshakes_resumed;
+      if (!l.resume || all <= 0) continue;
+      links += fmt::format("{}link {} {:.0f}%", links.empty() ? "" : " · ", l.link, 100 * l.handshakes_resumed / all);
+      if (l.early_data_accepted + l.early_data_rejected > 0)
+        links += fmt::format(" (0-RTT accepted {:.0f}%, rejected {:.0f}%)", 100 * l.early_data_accepted, 100 * l.early_data_rejected);
+    }
+    if (links.empty()) continue;
+    if (out.empty()) out = "\nResumption: the share of each resuming TLS link's handshakes that resumed a session:\n";
+    out += fmt::format("  {}: {}\n", v.label(), links);
+  }
+  return out;
+}
+
 // --count-instructions: what each node executed per request, exact where times are noisy.
 std::string instructions(const Report& r) {
   std::string out;
@@ -194,6 +215,7 @@ class ConsoleReporter final : public Reporter {
         out += fmt::format("\nFAILED: {}: {}\n", v.label(), *v.failure);
 
     out += per_hop(r);
+    out += resumption(r);
     out += instructions(r);
 
     bool any_errors = false;
@@ -207,8 +229,8 @@ class ConsoleReporter final : public Reporter {
       }
     }
     out +=
-        "\nlatency: client side, request start to last response byte (with conn=new it includes connect and "
-        "handshakes).\nhs/req: TLS handshakes per request over all links. hs CPU µs: one link's handshake, both "
+        "\nlatency: client side, request start to last response byte (with conn=new, resume or 0rtt it includes "
+        "connect and handshakes; resume resumes the last TLS session, 0rtt also sends the request as early data).\nhs/req: TLS handshakes per request over all links. hs CPU µs: one link's handshake, both "
         "sides. CPU µs/req: all nodes, client included. TLS CPU: its share spent in TLS.\n×CPU, ×p50: ratio to the cheapest variant of the same "
         "placement, TLS version, connection policy, upstream policy and rtt. rtt µs: the links' emulated round-trip time (*: some "
         "link has its own, in report.json's link_rtt_us). ×net: p50 over the network floor (the round trips an infinitely fast "

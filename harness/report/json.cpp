@@ -74,6 +74,18 @@ Json link_json(const LinkResult& l) {
   j["added_latency_own_us"] = percentiles_json(l.added_latency_own_us);
   j["handshake_cpu_us"] = Json{{"client", r3(l.handshake_cpu_us_client)}, {"server", r3(l.handshake_cpu_us_server)}};
   j["handshake_bytes"] = r3(l.handshake_bytes);
+  j["resume"] = l.resume;
+  j["handshakes_full"] = r3(l.handshakes_full);
+  j["handshakes_resumed"] = r3(l.handshakes_resumed);
+  j["handshake_bytes_full"] = optional_number(l.handshake_bytes_full);
+  j["handshake_bytes_resumed"] = optional_number(l.handshake_bytes_resumed);
+  j["handshake_cpu_us_full"] = Json{{"client", optional_number(l.handshake_cpu_us_full_client)},
+                                    {"server", optional_number(l.handshake_cpu_us_full_server)}};
+  j["handshake_cpu_us_resumed"] = Json{{"client", optional_number(l.handshake_cpu_us_resumed_client)},
+                                       {"server", optional_number(l.handshake_cpu_us_resumed_server)}};
+  j["sessions_offered"] = r3(l.sessions_offered);
+  j["early_data_accepted"] = r3(l.early_data_accepted);
+  j["early_data_rejected"] = r3(l.early_data_rejected);
   j["bytes_per_request"] = r3(l.bytes_per_request);
   j["overhead_bytes_per_request"] = r3(l.overhead_bytes_per_request);
   j["added_latency_vs_floor"] = optional_number(l.added_latency_vs_floor);
@@ -126,6 +138,7 @@ Json variant_json(const VariantResult& v) {
   j["handshakes_per_request"] = r3(v.handshakes_per_request);
   j["handshake_cpu_us"] = r3(v.handshake_cpu_us);
   j["handshakes_per_second"] = r3(v.handshakes_per_second);
+  j["handshakes_resumed_share"] = r3(v.handshakes_resumed_share);
   const auto& c = v.certificates;
   j["certificates"] = Json{{"server", c.server}, {"client", c.client}, {"ca", c.ca}, {"intermediate", c.intermediate},
                            {"total", c.total}};

@@ -63,6 +63,18 @@ struct LinkResult {
   bool mtls = false;                       // its client end presented a certificate
   uint64_t handshake_errors_client = 0, handshake_errors_server = 0;  // failed handshakes, at each end
   std::optional<std::string> handshake_error{};  // the first one's reason ("certificate verify failed: certificate has expired")
+  // Resumption (TLS links): whether its client end offers sessions; handshakes per
+  // request, full and resumed, counted at its server end (a refused resumption is full);
+  // each kind's bytes (both directions) and CPU at each end per handshake of that kind
+  // (none when the link had none of that kind); sessions its client end offered, and
+  // 0-RTT attempts whose early data was accepted or rejected, per request.
+  bool resume = false;
+  double handshakes_full = 0, handshakes_resumed = 0;
+  std::optional<double> handshake_bytes_full{}, handshake_bytes_resumed{};
+  std::optional<double> handshake_cpu_us_full_client{}, handshake_cpu_us_full_server{};
+  std::optional<double> handshake_cpu_us_resumed_client{}, handshake_cpu_us_resumed_server{};
+  double sessions_offered = 0;
+  double early_data_accepted = 0, early_data_rejected = 0;
 };
 
 // A floor whose rounds spread more than this, relative to their median, is flagged.
@@ -152,6 +164,7 @@ struct VariantResult : VariantKey {
   double handshakes_per_request = 0;  // TLS link handshakes (counted at their server ends) per request
   double handshake_cpu_us = 0;        // CPU of one link handshake, client side + server side
   double handshakes_per_second = 0;   // link handshakes of the whole chain per second of the interval
+  double handshakes_resumed_share = 0;  // of the link handshakes, those that resumed a session
   CertificateBill certificates{};
   double cpu_us_per_request = 0;      // all nodes, client included
   double tls_cpu_share = 0;           // of all CPU: handshakes and TLS record layer, all nodes

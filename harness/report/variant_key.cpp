@@ -12,6 +12,8 @@ std::string VariantKey::label() const {
   std::string out = fmt::format("{} {} hop{} TLS {} {} {}", topology, hops, hops == 1 ? "" : "s", tls, conn, placement);
   if (upstream && *upstream != "1:1") out += " " + *upstream;
   if (const auto setup = tls_setup(); !setup.empty()) out += " " + setup;
+  if (resume && *resume != "ticket") out += " resume " + *resume;
+  if (upstream_resume && *upstream_resume != "on") out += " upstream-resume " + *upstream_resume;
   if (chain_rtt_us > 0) out += fmt::format(" rtt {:g} µs", chain_rtt_us);
   std::string own;
   for (size_t i = 0; i < link_rtt_us.size(); ++i)
@@ -28,6 +30,11 @@ std::string VariantKey::tls_setup() const {
   if (mtls && *mtls != "off") add(*mtls == "on" ? "mtls" : "mtls mixed");
   if (chain_depth > 0) add(fmt::format("chain {}", chain_depth));
   return out;
+}
+
+std::string VariantKey::resumed_configuration() const {
+  const std::string setup = tls_setup();
+  return tls + (setup.empty() ? "" : " " + setup) + " resumed" + (resume && *resume == "id" ? " id" : "");
 }
 
 VariantKey VariantKey::with_topology(std::string other) const {
@@ -51,6 +58,8 @@ void write_key(nlohmann::ordered_json& j, const VariantKey& k) {
   j["group"] = text(k.group);
   j["mtls"] = text(k.mtls);
   j["chain_depth"] = k.chain_depth;
+  j["resume"] = text(k.resume);
+  j["upstream_resume"] = text(k.upstream_resume);
 }
 
 VariantKey read_key(const nlohmann::json& j) {
@@ -87,6 +96,15 @@ VariantKey read_key(const nlohmann::json& j) {
   k.group = text("group", nullptr);
   k.mtls = text("mtls", "off");
   k.chain_depth = j.value("chain_depth", 0);
+  k.resume = text("resume", k.tls == "1.2" ? "ticket" : nullptr);
+  // Old reports: relays did not resume; whether a relay was the client of a TLS link is
+  // read off the link kinds.
+  bool relay_tls = false;
+  if (j.contains("links"))
+    for (size_t i = 1; i < j["links"].size(); ++i) relay_tls |= j["links"][i].get<std::string>().rfind("tls", 0) == 0;
+  k.upstream_resume = j.contains("upstream_resume") ? text("upstream_resume", nullptr)
+                      : relay_tls                   ? std::optional<std::string>("off")
+                                                    : std::nullopt;
   return k;
 }
 

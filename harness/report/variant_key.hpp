@@ -28,27 +28,37 @@ struct VariantKey {
   std::optional<std::string> group;  // the only group offered ("x25519", "cecpq2" …); none: the default list
   std::optional<std::string> mtls;   // "on", "off", "mixed"
   int chain_depth = 0;               // intermediate CAs per certificate
+  // TLS 1.2 variants with TLS links: how links resume, "ticket" or "id" (TLS 1.3: tickets).
+  std::optional<std::string> resume{};
+  // Whether relays resume their upstream TLS sessions: "on", "off", "mixed"; none
+  // without a TLS link whose client end is a relay.
+  std::optional<std::string> upstream_resume{};
 
   bool operator==(const VariantKey&) const = default;
 
-  // "tls-everywhere 5 hops TLS 1.3 new inproc", then " pool" for pooling relays,
-  // " rtt 1000 µs" for an emulated network, and " (link 3: 0 µs)" for a link with its own.
+  // "tls-everywhere 5 hops TLS 1.3 new inproc", then " pool" for pooling relays, the
+  // TLS setup, " resume id", " upstream-resume off", " rtt 1000 µs" for an emulated
+  // network, and " (link 3: 0 µs)" for a link with its own.
   std::string label() const;
   // The TLS settings other than the defaults, as the label writes them: "rsa-2048 group
   // cecpq2 mtls chain 2"; empty for ECDSA P-256, the default groups, no mTLS, depth 0.
   std::string tls_setup() const;
-  // Its TLS configuration as the handshake floors name it: "1.3 rsa-2048 group cecpq2".
+  // Its TLS configuration as the handshake floors name it: "1.3 rsa-2048 group cecpq2"
+  // (full handshakes; the default configuration's full floors are the fixed
+  // handshake_tls12/13_cpu_us). Resumed: "1.3 resumed", "1.2 rsa-2048 resumed id".
   std::string tls_configuration() const { return tls + " " + tls_setup(); }
+  std::string resumed_configuration() const;
   // The same key, another topology (the gate's ratios pair variants that differ in it).
   VariantKey with_topology(std::string other) const;
 };
 
 // Writes the key's fields into a variant's JSON object: topology, hops, tls, conn,
 // placement, upstream (null without relays), rtt_us (null when links differ), link_rtt_us,
-// chain_rtt_us.
+// chain_rtt_us, key, group, mtls, chain_depth, resume, upstream_resume.
 void write_key(nlohmann::ordered_json& variant, const VariantKey& key);
 // Reads them back. Reports older than `upstream` and `rtt_us` had neither: their relays
-// were 1:1 and their links had no delay. Throws nlohmann::json::exception when a field
+// were 1:1 and their links had no delay; reports older than `upstream_resume` had relays
+// that never resumed ("off"), and TLS 1.2 resumed by tickets. Throws nlohmann::json::exception when a field
 // is missing or mistyped.
 VariantKey read_key(const nlohmann::json& variant);
 

@@ -6,14 +6,21 @@ namespace hopcost {
 
 int round_trips(const ChainPlan& plan, ConnPolicy conn, size_t link) {
   HOPCOST_CHECK(link < plan.links.size());
-  bool fresh = conn == ConnPolicy::new_connection;
+  bool fresh = connection_per_request(conn);
   // Relay i (node i - 1) is the client end of link i.
   for (size_t i = 1; i <= link && fresh; ++i) fresh = plan.nodes[i - 1].upstream == UpstreamPolicy::one_to_one;
   const LinkSpec& l = plan.links[link];
   int trips = 1;  // the request
   if (fresh) {
     trips += 1;  // TCP connect
-    if (traits(l.kind).tls) trips += l.tls == TlsVersion::v1_2 ? 2 : 1;
+    // A full TLS 1.2 handshake takes two round trips before the request, TLS 1.3 and a
+    // resumed TLS 1.2 handshake one, an accepted 0-RTT none (the request rides with the
+    // ClientHello). Resumption is expected where the link's client offers sessions and
+    // its server can resume them (tickets on).
+    if (traits(l.kind).tls) {
+      const bool resumed = l.resume && l.tickets;
+      trips += l.early_data && resumed ? 0 : l.tls == TlsVersion::v1_2 && !resumed ? 2 : 1;
+    }
   }
   return trips;
 }

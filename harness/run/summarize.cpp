@@ -38,16 +38,21 @@ CertificateBill certificate_bill(const ChainPlan& plan) {
 void compare_with_floors(VariantResult& v, const std::optional<FloorFigures>& floors) {
   v.handshake_cpu_vs_floor.reset();
   if (!floors || v.handshake_cpu_us <= 0) return;
-  // A variant is compared with the floor of its own TLS configuration, never another's.
-  if (!default_floor_configuration(v)) {
-    // Another configuration: its own floor, if the run measured one.
-    const auto it = floors->handshake_cpu_us_by_setup.find(v.tls_configuration());
-    if (it != floors->handshake_cpu_us_by_setup.end() && it->second > 0) v.handshake_cpu_vs_floor = v.handshake_cpu_us / it->second;
-    return;
-  }
-  const double floor =
-      parse_tls_version(v.tls) == TlsVersion::v1_2 ? floors->handshake_tls12_cpu_us : floors->handshake_tls13_cpu_us;
-  if (floor > 0) v.handshake_cpu_vs_floor = v.handshake_cpu_us / floor;
+  // A variant is compared with the floors of its own TLS configuration, never another's:
+  // its full handshakes with the full floor, its resumed ones with the resumed floor,
+  // weighted by how many of each it did. A floor the run did not measure leaves no ratio.
+  auto by_setup = [&](const std::string& name) -> double {
+    const auto it = floors->handshake_cpu_us_by_setup.find(name);
+    return it == floors->handshake_cpu_us_by_setup.end() ? 0.0 : it->second;
+  };
+  const double full = !default_floor_configuration(v)                ? by_setup(v.tls_configuration())
+                      : parse_tls_version(v.tls) == TlsVersion::v1_2 ? floors->handshake_tls12_cpu_us
+                                                                     : floors->handshake_tls13_cpu_us;
+  const double share = v.handshakes_resumed_share;
+  const double resumed = share > 0 ? by_setup(v.resumed_configuration()) : 0.0;
+  if ((share < 1 && full <= 0) || (share > 0 && resumed <= 0)) return;
+  const double expected = (1 - share) * full + share * resumed;
+  if (expected > 0) v.handshake_cpu_vs_floor = v.handshake_cpu_us / expected;
 }
 
 VariantResult summarize(const Variant& variant, const Scenario& scenario, const LoadResult& load,
@@ -77,7 +82,7 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   }
 
   std::vector<NodeCounters> d;
-  uint64_t link_handshakes = 0, handshake_cpu_ns = 0, tls_cpu_ns = 0, cpu_ns = 0;
+  uint64_t link_handshakes = 0, link_resumed = 0, handshake_cpu_ns = 0, tls_cpu_ns = 0, cpu_ns = 0;
   // Snapshots are client first, then chain order, as the plan's CPUs.
   auto cpu_of = [&](size_t i) { return i == 0 ? plan.client_cpu : i - 1 < plan.nodes.size() ? plan.nodes[i - 1].cpu : std::nullopt; };
   for (size_t i = 0; i < after.size(); ++i) {
@@ -111,6 +116,7 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
     v.nodes.push_back(std::move(r));
     // Every link handshake has exactly one server end: counting those counts links.
     link_handshakes += d[i].server.handshakes;
+    link_resumed += d[i].server.resumed;
     handshake_cpu_ns += d[i].handshake_cpu_ns();
     tls_cpu_ns += d[i].handshake_cpu_ns() + d[i].record_cpu_ns();
     cpu_ns += node_cpu_ns;
@@ -123,6 +129,7 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   }
   v.handshakes_per_request = per(static_cast<double>(link_handshakes), load.requests);
   v.handshakes_per_second = v.measured_s > 0 ? static_cast<double>(link_handshakes) / v.measured_s : 0.0;
+  v.handshakes_resumed_share = per(static_cast<double>(link_resumed), link_handshakes);
   v.certificates = certificate_bill(plan);
   v.handshake_cpu_us = per(us(handshake_cpu_ns), link_handshakes);
   v.cpu_us_per_request = per(us(cpu_ns), load.requests);
@@ -164,6 +171,27 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
       l.handshake_cpu_us_client = per(us(client.handshake_cpu_ns), client.handshakes);
       l.handshake_cpu_us_server = per(us(server.handshake_cpu_ns), server.handshakes);
       l.handshake_bytes = per(static_cast<double>(server.handshake_bytes), server.handshakes);
+      if (traits(variant.links[i]).tls) {
+        l.resume = plan.links[i].resume;
+        // Full is what did not resume: a refused resumption, or one with no session to
+        // offer, counts as the full handshake it was (tls_stream.cpp).
+        const uint64_t full = server.handshakes - server.resumed, client_full = client.handshakes - client.resumed;
+        l.handshakes_full = per(static_cast<double>(full), load.requests);
+        l.handshakes_resumed = per(static_cast<double>(server.resumed), load.requests);
+        auto mean = [](uint64_t total, uint64_t n, double scale) -> std::optional<double> {
+          if (n == 0) return std::nullopt;
+          return static_cast<double>(total) * scale / static_cast<double>(n);
+        };
+        l.handshake_bytes_full = mean(server.handshake_bytes - server.resumed_bytes, full, 1.0);
+        l.handshake_bytes_resumed = mean(server.resumed_bytes, server.resumed, 1.0);
+        l.handshake_cpu_us_full_client = mean(client.handshake_cpu_ns - client.resumed_cpu_ns, client_full, 1e-3);
+        l.handshake_cpu_us_full_server = mean(server.handshake_cpu_ns - server.resumed_cpu_ns, full, 1e-3);
+        l.handshake_cpu_us_resumed_client = mean(client.resumed_cpu_ns, client.resumed, 1e-3);
+        l.handshake_cpu_us_resumed_server = mean(server.resumed_cpu_ns, server.resumed, 1e-3);
+        l.sessions_offered = per(static_cast<double>(client.sessions_offered), load.requests);
+        l.early_data_accepted = per(static_cast<double>(client.early_accepted), load.requests);
+        l.early_data_rejected = per(static_cast<double>(client.early_rejected), load.requests);
+      }
       l.bytes_per_request = per(static_cast<double>(server.wire_bytes), load.requests);
       l.overhead_bytes_per_request = per(static_cast<double>(server.wire_bytes - server.app_bytes), load.requests);
       if (floors && !traits(variant.links[i]).tls && attribution.samples > 0) {

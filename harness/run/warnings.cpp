@@ -75,6 +75,35 @@ std::vector<std::string> report_warnings(const Report& report) {
       w.push_back(fmt::format("{}: achieved {:.0f} req/s, below 95% of the {:.0f} req/s asked for: the chain could not "
                               "keep up, and latency from the intended send times shows the backlog",
                               v.label(), v.throughput_rps, *v.requested_rps));
+    // Resumption asked for and not had: each such link says how far short it fell, and why.
+    for (const auto& l : v.per_hop) {
+      const double all = l.handshakes_full + l.handshakes_resumed;
+      if (!l.resume || all <= 0 || l.handshakes_resumed >= 0.9 * all) continue;
+      const std::string why = !report.scenario.tickets ? "--tickets off: the servers issue no tickets and keep no session cache"
+                              : l.sessions_offered < 0.9 * all
+                                  ? "its client end often had no session to offer (a TLS 1.3 session arrives with the "
+                                    "server's tickets, after the handshake)"
+                                  : "its server refused the sessions offered";
+      w.push_back(fmt::format("{}: link {} resumes sessions, but only {:.0f}% of its handshakes resumed ({:.0f}% offered a "
+                              "session): {}; the others were full handshakes, counted as such",
+                              v.label(), l.link, 100 * l.handshakes_resumed / all, 100 * l.sessions_offered / all, why));
+    }
+    if (v.conn == "0rtt" && !v.per_hop.empty()) {
+      const auto& l = v.per_hop.front();
+      const double all = l.handshakes_full + l.handshakes_resumed, tried = l.early_data_accepted + l.early_data_rejected;
+      if (report.scenario.request_bytes > 0)
+        w.push_back(fmt::format("{}: requests carry a body (--request-bytes, a POST): not idempotent, so none went as "
+                                "early data, and 0rtt measured resumption alone",
+                                v.label()));
+      else if (all > 0 && tried < 0.9 * all)
+        w.push_back(fmt::format("{}: only {:.0f}% of the client's handshakes sent early data (a session allows it only "
+                                "once its server said so in a ticket)",
+                                v.label(), 100 * tried / all));
+      if (l.early_data_rejected > 0)
+        w.push_back(fmt::format("{}: the server rejected early data on {:.1f}% of requests; each was sent again after "
+                                "its handshake (counted, not an error)",
+                                v.label(), 100 * l.early_data_rejected));
+    }
     std::string wide;
     for (const auto& [name, ci] : v.ci95) {
       const auto it = v.repeat_values.find(name);

@@ -31,7 +31,10 @@ constexpr std::array kKeys{
     ScenarioKey{"hops", ValueType::list, "LIST", "Links from client to origin for presets, 1 to 32 (a comma list sweeps)"},
     ScenarioKey{"tls", ValueType::list, "LIST", "TLS versions: 1.2, 1.3 (a comma list compares)"},
     ScenarioKey{"conn", ValueType::list, "LIST",
-                "Client connection policy: new (a new connection per request) or keepalive"},
+                "Client connection policy: new (a new connection and a full handshake per request), keepalive, "
+                "resume (a new connection per request, resuming the last TLS session), or 0rtt (as resume, the "
+                "request sent as TLS 1.3 early data: replayable, so GET only; TLS 1.2 variants leave it out); a comma "
+                "list compares"},
     ScenarioKey{"placement", ValueType::list, "LIST",
                 "Where nodes run: inproc (each node a thread of this process) or process (each node its own "
                 "process, across loopback); a comma list compares"},
@@ -57,6 +60,12 @@ constexpr std::array kKeys{
     ScenarioKey{"expired_cert", ValueType::integer, "LINK",
                 "A fault: the server of this TLS link (0 is the client's) gets a certificate that expired a day ago, so "
                 "that every handshake on it fails, attributed to that link; the run then fails (exit 3)"},
+    ScenarioKey{"resume", ValueType::list, "LIST",
+                "How TLS 1.2 links resume: ticket (session tickets) or id (session IDs, from the server's session "
+                "cache); a comma list compares. TLS 1.3 resumes by tickets only"},
+    ScenarioKey{"upstream_resume", ValueType::text, "on|off",
+                "Whether relays resume their upstream TLS sessions on each new upstream connection, as HAProxy and "
+                "Nginx do: on (default) or off; a link of an explicit topology may set its own: tls/resume=off"},
     ScenarioKey{"tickets", ValueType::text, "on|off",
                 "Whether every TLS server node issues session tickets and keeps a session cache: on (as stock "
                 "servers do), or off, so that real clients in front of the chain do full handshakes on reconnect"},
@@ -198,6 +207,12 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
   } else if (key == "rtt") {
     s.rtt.clear();
     for (const auto& v : split_commas(values)) push_unique(s.rtt, parse_rtt(v));
+  } else if (key == "resume") {
+    s.resume = parse_list(values, kResumeBy, "resumption");
+  } else if (key == "upstream_resume") {
+    const auto on = kOnOff.parse(single(values));
+    if (!on) throw ConfigError(fmt::format("unknown value '{}'; accepted: {}", single(values), kOnOff.accepted()));
+    s.upstream_resume = *on;
   } else if (key == "tickets") {
     const auto tickets = parse_tickets(single(values));
     if (!tickets) throw ConfigError(fmt::format("unknown value '{}'; accepted: {}", single(values), kTickets.accepted()));
@@ -341,6 +356,8 @@ std::string scenario_value_text(const Scenario& s, std::string_view key) {
   if (key == "chain_depth") return std::to_string(s.chain_depth);
   if (key == "expired_cert") return s.expired_cert ? std::to_string(*s.expired_cert) : "";
   if (key == "tickets") return std::string(tickets_text(s.tickets));
+  if (key == "resume") return join(s.resume, [](ResumeBy r) { return to_string(r); });
+  if (key == "upstream_resume") return std::string(kOnOff.text(s.upstream_resume));
   if (key == "duration") return format_seconds(s.duration);
   if (key == "warmup") return format_seconds(s.warmup);
   if (key == "timeout") return format_seconds(s.timeout);
@@ -381,6 +398,8 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   j["chain_depth"] = s.chain_depth;
   j["expired_cert"] = s.expired_cert ? nlohmann::ordered_json(*s.expired_cert) : nlohmann::ordered_json(nullptr);
   j["tickets"] = std::string(tickets_text(s.tickets));
+  j["resume"] = names(s.resume);
+  j["upstream_resume"] = std::string(kOnOff.text(s.upstream_resume));
   j["duration"] = s.duration.count();
   j["warmup"] = s.warmup.count();
   j["timeout"] = s.timeout.count();
@@ -406,6 +425,12 @@ std::vector<Variant> expand(const Scenario& s) {
   std::vector<std::optional<TlsGroup>> groups;
   for (auto g : s.group) groups.emplace_back(g);
   if (groups.empty()) groups.emplace_back();
+  const bool any_tls13 = std::find(s.tls.begin(), s.tls.end(), TlsVersion::v1_3) != s.tls.end();
+  const bool any_tls12 = std::find(s.tls.begin(), s.tls.end(), TlsVersion::v1_2) != s.tls.end();
+  if (std::find(s.conn.begin(), s.conn.end(), ConnPolicy::zero_rtt) != s.conn.end() && !any_tls13)
+    throw ConfigError("--conn 0rtt needs --tls 1.3: early data (0-RTT) is a TLS 1.3 feature");
+  if (std::find(s.resume.begin(), s.resume.end(), ResumeBy::id) != s.resume.end() && !any_tls12)
+    throw ConfigError("--resume id needs --tls 1.2: TLS 1.3 resumes by tickets only (accepted with TLS 1.3: ticket)");
   for (auto placement : s.placement)
     for (auto tls : s.tls)
       for (auto conn : s.conn)
@@ -413,8 +438,12 @@ std::vector<Variant> expand(const Scenario& s) {
           for (auto rtt : s.rtt)
             for (auto key : s.key)
               for (auto group : groups)
+                for (size_t r = 0; r < s.resume.size(); ++r)
                 for (size_t h = 0; h < s.hops.size(); ++h)
                   for (const auto& topology : s.topologies) {
+                    if (conn == ConnPolicy::zero_rtt && tls == TlsVersion::v1_2) continue;  // TLS 1.3 only
+                    if (tls == TlsVersion::v1_3 && r > 0) continue;  // one resumption: tickets
+                    const ResumeBy resume = tls == TlsVersion::v1_3 ? ResumeBy::ticket : s.resume[r];
                     if (topology.is_explicit() && h > 0) continue;  // its length is its own
                     if (topology.preset == Preset::mesh && s.hops[h] > kMaxMeshServices)
                       throw ConfigError(fmt::format("--hops {} with --topology mesh: a mesh of N services has 3N - 1 "
@@ -447,7 +476,8 @@ std::vector<Variant> expand(const Scenario& s) {
                                                       to_string(*group), to_string(k), to_string(*curve)));
                     }
                     out.push_back(Variant{topology, std::move(links), tls, conn, placement,
-                                          relays ? std::optional(s.upstream[u]) : std::nullopt, rtt, key, group});
+                                          relays ? std::optional(s.upstream[u]) : std::nullopt, rtt, key, group,
+                                          resume});
                   }
   if (!any_relay && std::find(s.upstream.begin(), s.upstream.end(), UpstreamPolicy::pool) != s.upstream.end())
     throw ConfigError("--upstream pool: no chain of this run has a relay (every chain has 1 hop); pooling is a relay's");

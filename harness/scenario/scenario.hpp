@@ -16,6 +16,7 @@
 #include "node/upstream_policy.hpp"
 #include "tls/group.hpp"
 #include "tls/key_type.hpp"
+#include "tls/resumption.hpp"
 #include "tls/version.hpp"
 #include "topologies/cpu_policy.hpp"
 #include "topologies/placement.hpp"
@@ -40,6 +41,8 @@ struct Scenario {
   bool mtls = false;                                  // mutual TLS on every TLS link (--mtls)
   int chain_depth = 0;                                // intermediate CAs between the root and each leaf
   std::optional<int> expired_cert;                    // a fault: this link's server has an expired certificate
+  std::vector<ResumeBy> resume = {ResumeBy::ticket};  // how TLS 1.2 links resume (--resume); TLS 1.3: tickets
+  bool upstream_resume = true;  // relays offer their last session on each new upstream connection
   Seconds duration{3.0};
   Seconds warmup{0.5};
   Seconds timeout{5.0};
@@ -67,6 +70,7 @@ struct Variant {
   std::chrono::nanoseconds rtt{0};         // the links' round-trip time, where a link sets none
   KeyType key = KeyType::ecdsa_p256;       // the TLS links' key type, where a link sets none
   std::optional<TlsGroup> group{};         // the TLS links' only group (none: the default list)
+  ResumeBy resume = ResumeBy::ticket;      // TLS 1.2: how links resume (TLS 1.3: tickets)
 
   int hops() const { return static_cast<int>(links.size()); }
   std::string label() const;  // "tls-everywhere 5 hops TLS 1.3 new inproc", as VariantKey::label()
@@ -99,7 +103,9 @@ nlohmann::ordered_json scenario_to_json(const Scenario& scenario);
 std::string scenario_value_text(const Scenario& scenario, std::string_view key);
 
 // The matrix, in report order: placement, then TLS version, then connection policy, then
-// upstream policy, then round-trip time, then hops, then topology. An explicit chain has
+// upstream policy, then round-trip time, then key, group and (TLS 1.2) resumption, then
+// hops, then topology. 0rtt is TLS 1.3's: TLS 1.2 variants leave it out (an error when
+// the run has no TLS 1.3), and TLS 1.3 variants resume by tickets whatever --resume says. An explicit chain has
 // its own length, so it appears once per TLS version and connection policy, whatever the
 // hops list says; a chain without relays appears once, whatever the upstream list says.
 // Throws ConfigError for a matrix that asks for something no variant can have

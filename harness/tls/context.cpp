@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "tls/session_store.hpp"
 #include "util/check.hpp"
 
 namespace hopcost {
@@ -77,7 +78,12 @@ bssl::UniquePtr<SSL_CTX> make_server_ctx(const TlsSettings& s, const Credential&
     // (tests/unit/tls/context_test.cpp); without the cache TLS 1.2 cannot resume by ID.
     SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET);
     SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
+  } else if (s.resume_by == ResumeBy::id && s.version == TlsVersion::v1_2) {
+    // Session IDs only: no ticket (the client then has none to offer and offers the
+    // session's ID), so that resumption goes through the server's session cache.
+    SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET);
   }
+  if (s.early_data) SSL_CTX_set_early_data_enabled(ctx.get(), 1);
   if (s.mtls) {
     // A client certificate is required, chains to `client_trust` (the client sends its
     // intermediates) and names `client_name`; anything else fails the handshake.
@@ -99,7 +105,12 @@ bssl::UniquePtr<SSL_CTX> make_client_ctx(const TlsSettings& s, X509* trust_ancho
   HOPCOST_CHECK(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx.get()), trust_anchor));
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
   set_verify_prefs(ctx.get());
-  SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
+  if (s.resume) {
+    enable_session_store(ctx.get());
+    if (s.early_data) SSL_CTX_set_early_data_enabled(ctx.get(), 1);
+  } else {
+    SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
+  }
   if (s.mtls) {
     HOPCOST_CHECK(identity != nullptr);
     use_identity(ctx.get(), *identity);

@@ -9,6 +9,7 @@
 
 #include "tls/group.hpp"
 #include "tls/key_type.hpp"
+#include "tls/resumption.hpp"
 #include "tls/version.hpp"
 
 namespace hopcost {
@@ -33,6 +34,17 @@ struct TlsSettings {
   // Mutual TLS (--mtls): the server requires a client certificate and verifies its chain
   // and name; the client presents one.
   bool mtls = false;
+  // Clients: keep the newest session the server gave and offer it on the next
+  // connection (`--conn resume`, `--upstream-resume on`). Sessions live in the client
+  // context's store (session_store.hpp): one per link end.
+  bool resume = false;
+  // Servers whose only version is TLS 1.2: `id` issues no tickets, so that clients resume
+  // by session ID from the server's session cache (BoringSSL's default cache, on unless
+  // `tickets` is false). TLS 1.3 resumes by tickets only.
+  ResumeBy resume_by = ResumeBy::ticket;
+  // TLS 1.3 0-RTT (`--conn 0rtt`). Servers: accept early data, and say so in their
+  // tickets. Clients: with a session that allows it, send the first write as early data.
+  bool early_data = false;
 };
 
 // A server context presenting `identity` (its chain sent with it). Session tickets and
@@ -42,8 +54,8 @@ struct TlsSettings {
 bssl::UniquePtr<SSL_CTX> make_server_ctx(const TlsSettings& settings, const Credential& identity,
                                          X509* client_trust = nullptr, const std::string& client_name = {});
 
-// A client context that verifies the peer's chain against `trust_anchor` and never
-// offers a session for resumption. The name is checked per connection (tls_stream.cpp).
+// A client context that verifies the peer's chain against `trust_anchor`, and offers
+// sessions for resumption only with `settings.resume`. The name is checked per connection (tls_stream.cpp).
 // With `settings.mtls`, it presents `identity` (required then).
 bssl::UniquePtr<SSL_CTX> make_client_ctx(const TlsSettings& settings, X509* trust_anchor,
                                          const Credential* identity = nullptr);

@@ -145,8 +145,13 @@ TEST_CASE("bad TLS settings exit 2 naming the flag and what is accepted") {
       {"--topology tcp --mtls", "--mtls: the chain 'tcp' has no TLS link"},
       {"--group cecpq2 --tls 1.2", "--group cecpq2 needs --tls 1.3"},
       {"--group x25519 --tls 1.2", "--group x25519 with --tls 1.2 and --key ecdsa-p256: TLS 1.2 needs the certificate's curve"},
-      {"--topology tls,tcp/mtls=on", "key= and mtls= apply to TLS links only"},
+      {"--topology tls,tcp/mtls=on", "mtls= and resume= apply to TLS links only"},
       {"--topology tls/key=dsa", "key: unknown key type 'dsa'"},
+      {"--conn 0rtt --tls 1.2", "--conn 0rtt needs --tls 1.3"},
+      {"--resume id --tls 1.3", "--resume id needs --tls 1.2: TLS 1.3 resumes by tickets only"},
+      {"--conn reuse", "accepted: new, keepalive, resume, 0rtt"},
+      {"--upstream-resume maybe", "--upstream-resume: unknown value 'maybe'; accepted: on, off"},
+      {"--topology tls/resume=off,tls", "resume= is set on a link whose client is a relay"},
   };
   for (const auto& c : cases) {
     const auto r = run_hopcost("run -q --no-floors --out " + out + " " + c.args);

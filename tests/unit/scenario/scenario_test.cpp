@@ -54,7 +54,9 @@ TEST_CASE("bad flag values are rejected with the accepted values") {
   CHECK_THAT(error_of("hops", {"33"}), Catch::Contains("33 is out of range"));
   CHECK_THAT(error_of("hops", {"five"}), Catch::Contains("'five' is not a whole number"));
   CHECK_THAT(error_of("tls", {"1.1"}), Catch::Contains("'1.1'") && Catch::Contains("accepted: 1.2, 1.3"));
-  CHECK_THAT(error_of("conn", {"resume"}), Catch::Contains("accepted: new, keepalive"));
+  CHECK_THAT(error_of("conn", {"reuse"}), Catch::Contains("accepted: new, keepalive, resume, 0rtt"));
+  CHECK_THAT(error_of("resume", {"psk"}), Catch::Contains("'psk'") && Catch::Contains("accepted: ticket, id"));
+  CHECK_THAT(error_of("upstream_resume", {"yes"}), Catch::Contains("'yes'") && Catch::Contains("accepted: on, off"));
   CHECK_THAT(error_of("placement", {"netns"}), Catch::Contains("'netns'") && Catch::Contains("accepted: inproc, process"));
   CHECK_THAT(error_of("topology", {"bogus"}), Catch::Contains("'bogus'"));
   CHECK_THAT(error_of("topology", {"tls,xyz"}), Catch::Contains("'xyz'"));
@@ -115,7 +117,7 @@ TEST_CASE("scenarios/article.toml is the article's 5-hop stack") {
 
 TEST_CASE("scenario files: unknown keys and wrong types name the file and line") {
   CHECK(file_error("hops = 3\nbogus = 1\n") ==
-        "FILE:2: unknown key 'bogus'; accepted keys: topology, hops, tls, conn, placement, upstream, rtt, key, group, mtls, chain_depth, expired_cert, tickets, duration, warmup, timeout, "
+        "FILE:2: unknown key 'bogus'; accepted keys: topology, hops, tls, conn, placement, upstream, rtt, key, group, mtls, chain_depth, expired_cert, resume, upstream_resume, tickets, duration, warmup, timeout, "
         "connections, rate, repeat, requests, count_instructions, cpu_policy, request_bytes, response_bytes, name, out");
   CHECK(file_error("\nduration = \"fast\"\n") == "FILE:2: key 'duration': wrong type; expected a number");
   CHECK(file_error("connections = 1.5\n") == "FILE:1: key 'connections': wrong type; expected a whole number");
@@ -144,4 +146,28 @@ TEST_CASE("every key has a flag, a value text and a JSON entry") {
     CHECK(j.contains(std::string(key.key)));
   }
   CHECK(flag_name("request_bytes") == "--request-bytes");
+}
+
+TEST_CASE("resumption in the matrix: 0rtt is TLS 1.3's, id is TLS 1.2's") {
+  Scenario s;
+  s.topologies = parse_topologies("tls-everywhere");
+  s.hops = {3};
+  s.tls = {TlsVersion::v1_2, TlsVersion::v1_3};
+  s.conn = {ConnPolicy::resume, ConnPolicy::zero_rtt};
+  s.resume = {ResumeBy::ticket, ResumeBy::id};
+  // TLS 1.2: resume × {ticket, id} (no 0rtt); TLS 1.3: resume and 0rtt, by tickets.
+  const auto variants = expand(s);
+  REQUIRE(variants.size() == 4);
+  CHECK(variants[0].tls == TlsVersion::v1_2);
+  CHECK(variants[0].resume == ResumeBy::ticket);
+  CHECK(variants[1].resume == ResumeBy::id);
+  CHECK(variants[2].conn == ConnPolicy::resume);
+  CHECK(variants[3].conn == ConnPolicy::zero_rtt);
+  CHECK(variants[3].resume == ResumeBy::ticket);
+  Scenario only12 = s;
+  only12.tls = {TlsVersion::v1_2};
+  CHECK_THROWS_WITH(expand(only12), Catch::Contains("--conn 0rtt needs --tls 1.3"));
+  Scenario only13 = s;
+  only13.tls = {TlsVersion::v1_3};
+  CHECK_THROWS_WITH(expand(only13), Catch::Contains("--resume id needs --tls 1.2") && Catch::Contains("tickets only"));
 }

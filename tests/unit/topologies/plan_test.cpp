@@ -137,9 +137,29 @@ TEST_CASE("network floor: round trips per link, and what a pool takes away") {
   const auto fresh = plan_of("tls-everywhere", ConnPolicy::new_connection, UpstreamPolicy::one_to_one, TlsVersion::v1_3);
   CHECK(round_trips(fresh, ConnPolicy::new_connection, 0) == 3);
   CHECK(network_floor_us(fresh, ConnPolicy::new_connection) == Approx(4 * 3 * 1000.0));
-  // TLS 1.2: one more round trip per TLS link (no False Start).
+  // TLS 1.2: one more round trip per full TLS handshake (no False Start); the relays
+  // resume their upstream sessions (--upstream-resume on, the default), and a resumed
+  // TLS 1.2 handshake takes one round trip.
   const auto v12 = plan_of("tls-everywhere", ConnPolicy::new_connection, UpstreamPolicy::one_to_one, TlsVersion::v1_2);
-  CHECK(network_floor_us(v12, ConnPolicy::new_connection) == Approx(4 * 4 * 1000.0));
+  CHECK(network_floor_us(v12, ConnPolicy::new_connection) == Approx((4 + 3 * 3) * 1000.0));
+  s.upstream_resume = false;
+  const auto v12_full = plan_of("tls-everywhere", ConnPolicy::new_connection, UpstreamPolicy::one_to_one, TlsVersion::v1_2);
+  CHECK(network_floor_us(v12_full, ConnPolicy::new_connection) == Approx(4 * 4 * 1000.0));
+  s.upstream_resume = true;
+  // The client resumes too: every TLS 1.2 link takes 3; with 0-RTT the client's link
+  // carries its request with the ClientHello (connect, then the request: 2).
+  const auto resumed = plan_of("tls-everywhere", ConnPolicy::resume, UpstreamPolicy::one_to_one, TlsVersion::v1_2);
+  CHECK(network_floor_us(resumed, ConnPolicy::resume) == Approx(4 * 3 * 1000.0));
+  const auto early = plan_of("tls-everywhere", ConnPolicy::zero_rtt, UpstreamPolicy::one_to_one, TlsVersion::v1_3);
+  CHECK(early.links[0].early_data);
+  CHECK_FALSE(early.links[1].early_data);
+  CHECK(round_trips(early, ConnPolicy::zero_rtt, 0) == 2);
+  CHECK(round_trips(early, ConnPolicy::zero_rtt, 1) == 3);
+  // Without tickets nothing resumes, whatever the client asks.
+  s.tickets = false;
+  const auto no_tickets = plan_of("tls-everywhere", ConnPolicy::resume, UpstreamPolicy::one_to_one, TlsVersion::v1_2);
+  CHECK(network_floor_us(no_tickets, ConnPolicy::resume) == Approx(4 * 4 * 1000.0));
+  s.tickets = true;
   // Plaintext links connect but do not handshake.
   const auto plain = plan_of("terminate-once", ConnPolicy::new_connection, UpstreamPolicy::one_to_one, TlsVersion::v1_3);
   CHECK(network_floor_us(plain, ConnPolicy::new_connection) == Approx((3 + 3 * 2) * 1000.0));
@@ -177,4 +197,42 @@ TEST_CASE("mesh: N services are 3N - 1 links, mutual TLS and pooling between sid
   CHECK(plan.nodes[7].role == Role::origin);
   CHECK(certificate_bill(plan).server == 3);
   CHECK(certificate_bill(plan).client == 2);
+}
+
+TEST_CASE("resumption in the plan: the client's link by --conn, the relays' by --upstream-resume or resume=") {
+  Scenario s;
+  const auto plan = make_plan(variant_of("tls,tls/resume=off,tls,tcp", 4, ConnPolicy::resume), s);
+  CHECK(plan.links[0].resume);
+  CHECK_FALSE(plan.links[1].resume);
+  CHECK(plan.links[2].resume);
+  CHECK_FALSE(plan.links[0].early_data);
+  auto key = variant_key(variant_of("tls,tls/resume=off,tls,tcp", 4, ConnPolicy::resume), plan);
+  CHECK(key.upstream_resume == "mixed");
+  CHECK_FALSE(key.resume.has_value());  // TLS 1.3: tickets, not a setting
+  s.upstream_resume = false;
+  const auto fresh = make_plan(variant_of("tls-everywhere", 3), s);
+  CHECK_FALSE(fresh.links[0].resume);  // --conn new
+  CHECK_FALSE(fresh.links[1].resume);
+  CHECK(variant_key(variant_of("tls-everywhere", 3), fresh).upstream_resume == "off");
+  CHECK_THAT(variant_key(variant_of("tls-everywhere", 3), fresh).label(), Catch::Contains("upstream-resume off"));
+  // 0-RTT sends only idempotent requests early: a request with a body waits.
+  s.request_bytes = 100;
+  CHECK_FALSE(make_plan(variant_of("tls-everywhere", 3, ConnPolicy::zero_rtt), s).links[0].early_data);
+  // resume= is a relay's setting, on TLS links.
+  CHECK_THROWS_WITH(parse_topologies("tls/resume=on,tls"), Catch::Contains("resume=") && Catch::Contains("--conn"));
+  CHECK_THROWS_WITH(parse_topologies("tls,tcp/resume=on"), Catch::Contains("TLS links only"));
+  CHECK(parse_topologies("tls,tls/resume=off").at(0).name() == "tls,tls/resume=off");
+}
+
+TEST_CASE("the variant key reads old reports' resumption as it was") {
+  nlohmann::json old = {{"topology", "tls-everywhere"}, {"hops", 3}, {"tls", "1.2"}, {"conn", "new"},
+                        {"placement", "inproc"}, {"links", {"tls", "tls", "tls"}}};
+  const VariantKey k = read_key(old);
+  CHECK(k.resume == "ticket");
+  CHECK(k.upstream_resume == "off");  // relays did not resume before
+  nlohmann::ordered_json j;
+  VariantKey now = k;
+  now.upstream_resume = "on";
+  write_key(j, now);
+  CHECK(read_key(nlohmann::json(j)) == now);
 }
