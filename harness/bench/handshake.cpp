@@ -1,4 +1,5 @@
-// A full TLS handshake, client and server in one thread, over an in-memory BIO pair.
+// A TLS handshake, client and server in one thread, over an in-memory BIO pair: full, or
+// resumed (HandshakeConfig::resumed).
 //
 // Why a BIO pair: it takes the kernel, the network stack and the scheduler out of the
 // figure. What is left is the handshake's own CPU (key exchange, signature, certificate
@@ -13,10 +14,22 @@
 // client checks the chain and the name (SSL_VERIFY_PEER and SSL_set1_host): verification
 // is never off, in the floor as in the harness.
 //
-// Every iteration is a full handshake: fresh SSL objects and BIOs, a client context whose
+// Full handshakes: fresh SSL objects and BIOs every iteration, a client context whose
 // session cache is off, and no session ever offered. (BoringSSL would only hand out TLS
 // 1.3 tickets with the server's first SSL_write, which never happens here: FLOORS.md.)
 // An iteration that resumed, or negotiated another version, fails the benchmark.
+//
+// Resumed handshakes: the client context keeps sessions as the harness's resuming link
+// ends do (settings.resume: tls/session_store.hpp). One full handshake before timing
+// gives it a session: the server writes one byte and the client reads it, which is when a
+// TLS 1.3 ticket arrives (TLS 1.2 hands the session over at the handshake's end). With
+// `id` the server issues no ticket (TLS 1.2 only: make_server_ctx) and finds the session
+// in its session cache. Every timed handshake then offers that same session on fresh SSL
+// objects (SSL_set_session, outside the clock, like SSL_new) and must have resumed on
+// both ends; one that fell back to a full handshake fails the benchmark, and so does a
+// session without a ticket (`ticket`) or with one (`id`). The server still builds new
+// tickets inside a resumed TLS 1.3 handshake, as on a real link; the client never reads
+// them, so the session offered stays the same.
 //
 // Figures: the benchmark's own CPU time per iteration also counts SSL_new/SSL_free, the
 // BIO pair and the clock reads; the counters count only the time inside SSL_do_handshake
@@ -32,6 +45,7 @@
 #include "tls/context.hpp"
 #include "tls/error_text.hpp"
 #include "tls/pki.hpp"
+#include "tls/session_store.hpp"
 #include "bench/handshake.hpp"
 
 #include <optional>
@@ -66,8 +80,15 @@ std::string step(Peer& p) {
   return std::string(p.role) + " handshake failed: " + tls_error(p.ssl, err).message();
 }
 
-// One full handshake on fresh objects; adds each side's CPU to the totals.
-std::string handshake_once(SSL_CTX* client_ctx, SSL_CTX* server_ctx, uint16_t want_version,
+// What one handshake offers and must be.
+struct Expect {
+  uint16_t version = TLS1_3_VERSION;
+  std::optional<ResumeBy> resumed{};  // offer the client context's stored session, and resume
+  bool take_session = false;          // afterwards, let the client take the server's tickets
+};
+
+// One handshake on fresh objects; adds each side's CPU to the totals.
+std::string handshake_once(SSL_CTX* client_ctx, SSL_CTX* server_ctx, const Expect& expect,
                            uint64_t& client_ns, uint64_t& server_ns, std::string* negotiated) {
   bssl::UniquePtr<SSL> client(SSL_new(client_ctx)), server(SSL_new(server_ctx));
   BIO *client_bio = nullptr, *server_bio = nullptr;
@@ -81,6 +102,14 @@ std::string handshake_once(SSL_CTX* client_ctx, SSL_CTX* server_ctx, uint16_t wa
   if (!SSL_set_tlsext_host_name(client.get(), kServerName) ||
       !SSL_set1_host(client.get(), kServerName))
     return "cannot set the server name";
+  if (expect.resumed) {
+    if (!offer_stored_session(client.get()))
+      return "no session to offer: the full handshake before timing left none (no ticket arrived?)";
+    const bool has_ticket = SSL_SESSION_has_ticket(SSL_get_session(client.get()));
+    if (*expect.resumed == ResumeBy::ticket && !has_ticket) return "the session offered has no ticket";
+    if (*expect.resumed == ResumeBy::id && has_ticket)
+      return "the session offered has a ticket: it would not resume by session ID";
+  }
 
   Peer c{client.get(), "client"}, s{server.get(), "server"};
   for (int round = 0; round < kMaxRounds && !(c.done && s.done); ++round) {
@@ -88,9 +117,13 @@ std::string handshake_once(SSL_CTX* client_ctx, SSL_CTX* server_ctx, uint16_t wa
     if (auto e = step(s); !e.empty()) return e;
   }
   if (!(c.done && s.done)) return "handshake did not finish";
-  if (SSL_session_reused(client.get()) || SSL_session_reused(server.get()))
+  const bool reused_client = SSL_session_reused(client.get()), reused_server = SSL_session_reused(server.get());
+  if (!expect.resumed && (reused_client || reused_server))
     return "handshake resumed a session: not a full handshake";
-  if (SSL_version(client.get()) != want_version) return "unexpected TLS version negotiated";
+  if (expect.resumed && !(reused_client && reused_server))
+    return std::string("handshake did not resume: a full handshake on the ") +
+           (reused_client ? "server" : reused_server ? "client" : "client and the server");
+  if (SSL_version(client.get()) != expect.version) return "unexpected TLS version negotiated";
   if (SSL_get_verify_result(client.get()) != X509_V_OK) return "certificate not verified";
   client_ns += c.cpu_ns;
   server_ns += s.cpu_ns;
@@ -99,6 +132,15 @@ std::string handshake_once(SSL_CTX* client_ctx, SSL_CTX* server_ctx, uint16_t wa
     const char* group = SSL_get_curve_name(SSL_get_curve_id(client.get()));
     *negotiated = std::string(SSL_get_version(client.get())) + " " +
                   (cipher ? SSL_CIPHER_get_name(cipher) : "?") + " " + (group ? group : "?");
+    if (expect.resumed) *negotiated += std::string(" resumed by ") + (*expect.resumed == ResumeBy::id ? "session ID" : "ticket");
+  }
+  if (expect.take_session) {
+    // A TLS 1.3 server sends its tickets with its first write; the client takes them
+    // (the session store's callback) when it reads.
+    const char byte = 'x';
+    char got = 0;
+    if (SSL_write(server.get(), &byte, 1) != 1) return "server write after the handshake failed";
+    if (SSL_read(client.get(), &got, 1) != 1 || got != byte) return "client read after the handshake failed";
   }
   return {};
 }
@@ -107,26 +149,48 @@ void BM_Handshake(benchmark::State& state, const HandshakeConfig& config) {
   const Pki pki;
   const TlsVersion version = config.tls.version.value_or(TlsVersion::v1_3);
   const Credential leaf = pki.issue(kServerName, config.tls.key, config.chain_depth);
-  const TlsSettings& settings = config.tls;
+  TlsSettings server_settings = config.tls, client_settings = config.tls;
+  if (config.resumed) {
+    if (*config.resumed == ResumeBy::id && version != TlsVersion::v1_2) {
+      state.SkipWithError("resumption by session ID is TLS 1.2 only");
+      return;
+    }
+    server_settings.tickets = true;  // tickets and the session cache on (`id`: no tickets)
+    server_settings.resume_by = *config.resumed;
+    client_settings.resume = true;  // the client context keeps the session it is given
+  } else {
+    client_settings.resume = false;  // no session store: the cache stays off
+  }
+  client_settings.early_data = server_settings.early_data = false;
   std::optional<Credential> client_identity;
-  if (settings.mtls) client_identity = pki.issue(kClientName, config.tls.key, config.chain_depth);
-  const auto server_ctx = make_server_ctx(settings, leaf, settings.mtls ? pki.ca_cert() : nullptr, kClientName);
-  const auto client_ctx = make_client_ctx(settings, pki.ca_cert(), client_identity ? &*client_identity : nullptr);
+  if (config.tls.mtls) client_identity = pki.issue(kClientName, config.tls.key, config.chain_depth);
+  const auto server_ctx =
+      make_server_ctx(server_settings, leaf, config.tls.mtls ? pki.ca_cert() : nullptr, kClientName);
+  const auto client_ctx =
+      make_client_ctx(client_settings, pki.ca_cert(), client_identity ? &*client_identity : nullptr);
   const uint16_t want = version == TlsVersion::v1_2 ? TLS1_2_VERSION : TLS1_3_VERSION;
+  const Expect timed{want, config.resumed, false};
 
-  // One handshake before timing, which also says what is negotiated (the label).
+  // One handshake before timing, which also says what is negotiated (the label); resumed
+  // floors do a full one first, which gives the client its session.
   uint64_t client_ns = 0, server_ns = 0;
   std::string negotiated;
-  if (auto e = handshake_once(client_ctx.get(), server_ctx.get(), want, client_ns, server_ns,
-                              &negotiated);
+  if (config.resumed) {
+    if (auto e = handshake_once(client_ctx.get(), server_ctx.get(), Expect{want, std::nullopt, true}, client_ns,
+                                server_ns, nullptr);
+        !e.empty()) {
+      state.SkipWithError(e.c_str());
+      return;
+    }
+  }
+  if (auto e = handshake_once(client_ctx.get(), server_ctx.get(), timed, client_ns, server_ns, &negotiated);
       !e.empty()) {
     state.SkipWithError(e.c_str());
     return;
   }
   client_ns = server_ns = 0;
   for (auto _ : state) {
-    if (auto e =
-            handshake_once(client_ctx.get(), server_ctx.get(), want, client_ns, server_ns, nullptr);
+    if (auto e = handshake_once(client_ctx.get(), server_ctx.get(), timed, client_ns, server_ns, nullptr);
         !e.empty()) {
       state.SkipWithError(e.c_str());
       break;
@@ -144,6 +208,14 @@ void BM_Handshake(benchmark::State& state, const HandshakeConfig& config) {
 
 BENCHMARK_CAPTURE(BM_Handshake, tls12, HandshakeConfig{TlsSettings{TlsVersion::v1_2}, 0})->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Handshake, tls13, HandshakeConfig{TlsSettings{TlsVersion::v1_3}, 0})->Unit(benchmark::kMicrosecond);
+// The defaults' resumed floors (floor.cpp names them "1.2 resumed", "1.2 resumed id" and
+// "1.3 resumed", as VariantKey::resumed_configuration does).
+BENCHMARK_CAPTURE(BM_Handshake, tls12_resumed, HandshakeConfig{TlsSettings{TlsVersion::v1_2}, 0, ResumeBy::ticket})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Handshake, tls12_resumed_id, HandshakeConfig{TlsSettings{TlsVersion::v1_2}, 0, ResumeBy::id})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Handshake, tls13_resumed, HandshakeConfig{TlsSettings{TlsVersion::v1_3}, 0, ResumeBy::ticket})
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -25,12 +26,15 @@ std::pair<std::string, std::string> split_unit(const std::string& figure) {
 }
 
 std::string table(const Floors& f) {
-  constexpr int kNameWidth = 48;
-  std::string out = fmt::format("{:<{}} {:>10}  {:<4}  {}\n", "figure", kNameWidth, "value", "unit", "spread");
+  // Wide enough for the longest name (a scenario's configurations can be long).
+  size_t name_width = 48;
+  for (const auto& [figure, value] : f.figures) name_width = std::max(name_width, split_unit(figure).first.size());
+  for (const auto& [figure, why] : f.skipped) name_width = std::max(name_width, split_unit(figure).first.size());
+  std::string out = fmt::format("{:<{}} {:>10}  {:<4}  {}\n", "figure", name_width, "value", "unit", "spread");
   auto row = [&](const std::string& figure, double value) {
     const auto [name, unit] = split_unit(figure);
     const auto spread = f.spread.find(figure);
-    out += fmt::format("{:<{}} {:>10.2f}  {:<4}  {}\n", name, kNameWidth, value, unit,
+    out += fmt::format("{:<{}} {:>10.2f}  {:<4}  {}\n", name, name_width, value, unit,
                        spread == f.spread.end() ? std::string("-")
                                                 : fmt::format("{:.1f}%{}", 100 * spread->second,
                                                               spread->second > kFloorSpreadWarning ? "  (over 10%: noisy)" : ""));
@@ -51,7 +55,7 @@ std::string table(const Floors& f) {
     if (!shown.contains(figure)) row(figure, value);
   for (const auto& [figure, why] : f.skipped)
     out +=
-        fmt::format("{:<{}} {:>10}  skipped: {}\n", split_unit(figure).first, kNameWidth, "-", why);
+        fmt::format("{:<{}} {:>10}  skipped: {}\n", split_unit(figure).first, name_width, "-", why);
   return out;
 }
 
@@ -82,15 +86,14 @@ void register_floor_command(CLI::App& parent, FloorCommand& c) {
       ->capture_default_str();
   c.app->add_option("--scenario", c.scenario,
                     "Also measure a handshake floor for every TLS configuration (key, group, mutual TLS, chain "
-                    "depth) this scenario file uses, as hopcost run does before its variants")
+                    "depth, full or resumed) this scenario file uses, as hopcost run does before its variants")
       ->type_name("SCENARIO.toml");
   c.app->footer(
       "Handshake floors: CPU inside SSL_do_handshake, client + server, of a full handshake over an "
-      "in-memory BIO "
-      "pair with hopcost's own TLS settings and verification on. Loopback floors: median round "
-      "trip of 64 bytes "
-      "each way, system calls of both sides included. The quick set takes about 2 s (3 s with "
-      "--cpus both), --full about 25 s.");
+      "in-memory BIO pair with hopcost's own TLS settings and verification on; *_resumed: of a handshake "
+      "that resumes the session of an earlier one (TLS 1.3 and 1.2 by ticket, tls12_resumed_id by session "
+      "ID). Loopback floors: median round trip of 64 bytes each way, system calls of both sides included. "
+      "The quick set takes about 3 s (3.5 s with --cpus both), --full about 25 s.");
 }
 
 int execute_floor_command(const FloorCommand& c) {
@@ -108,9 +111,14 @@ int execute_floor_command(const FloorCommand& c) {
 
   FloorOptions options = default_floor_options(c.full ? FloorSet::full : FloorSet::quick);
   options.cpus = *cpus;
+  // The defaults' resumed floors always, then every other configuration the scenario uses.
+  options.handshakes = default_resumed_handshake_floors();
   if (!c.scenario.empty()) {
     const Scenario scenario = load_scenario_file(c.scenario);
-    options.handshakes = handshake_floor_configs(scenario, expand(scenario));
+    for (auto& h : handshake_floor_configs(scenario, expand(scenario)))
+      if (std::none_of(options.handshakes.begin(), options.handshakes.end(),
+                       [&](const auto& have) { return have.first == h.first; }))
+        options.handshakes.push_back(std::move(h));
   }
   std::fprintf(stderr, "hopcost floor: measuring the %s set (min time %.2f s, %d rounds)...\n",
                std::string(to_string(options.set)).c_str(), options.min_time_s,

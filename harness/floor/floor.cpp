@@ -3,9 +3,10 @@
 // reporter of its own, and turns them into Floors.
 //
 // Which statistic each floor is:
-// - handshakes: the CPU inside SSL_do_handshake, client + server, per full handshake
-//   (bench/handshake.cpp's counters), exactly what the harness's "hs CPU µs" counts on a
-//   real link; SSL object setup is excluded, and kept apart as *_with_setup_cpu_us.
+// - handshakes: the CPU inside SSL_do_handshake, client + server, per full handshake, or
+//   per resumed one for the *_resumed floors (bench/handshake.cpp's counters), exactly
+//   what the harness's "hs CPU µs" counts on a real link; SSL object setup is excluded,
+//   and kept apart as *_with_setup_cpu_us.
 // - loopback RTTs: the median (p50) of every round trip of the run (bench/loopback.cpp),
 //   wall time, system calls of both sides and two thread wake-ups included; the mean and
 //   p99 are kept too.
@@ -66,39 +67,91 @@ FloorOptions default_floor_options(FloorSet set) {
   // takes about (repetitions + 1) × min_time, plus its setup. Many short rounds rather
   // than a few long ones: their median shrugs off a round that another tenant of the
   // machine slowed down, and their spread says how much that happened. quick: 4
-  // benchmarks (6 with both placements) × 6 × 0.05 s, about 2 s (3 s); full: 22 to 24 × 6
-  // × 0.1 s, about 15 s.
+  // benchmarks (6 with both placements) × 6 × 0.05 s, about 1.5 s (2.3 s), and each
+  // handshake floor asked for besides (hopcost floor: the defaults' 3 resumed ones) about
+  // 0.35 s more; full: 22 to 24 × 6 × 0.1 s, about 15 s.
   o.min_time_s = set == FloorSet::quick ? 0.05 : 0.1;
   o.repetitions = 5;
   return o;
 }
 
+namespace {
+
+// The handshake floors registered statically (bench/handshake.cpp), by the text reports
+// name them with (VariantKey::tls_configuration, resumed_configuration) and their id.
+struct DefaultHandshakeFloor {
+  std::string_view text, id;
+  bool fixed;  // one of floor.json's fixed figures
+};
+constexpr DefaultHandshakeFloor kDefaultHandshakeFloors[] = {
+    {"1.2 ", "tls12", true},
+    {"1.3 ", "tls13", true},
+    {"1.2 resumed", "tls12_resumed", false},
+    {"1.2 resumed id", "tls12_resumed_id", false},
+    {"1.3 resumed", "tls13_resumed", false},
+};
+
+bool default_handshake_floor_id(std::string_view id) {
+  return std::any_of(std::begin(kDefaultHandshakeFloors), std::end(kDefaultHandshakeFloors),
+                     [&](const DefaultHandshakeFloor& d) { return d.id == id; });
+}
+
+// A TLS link's handshake configuration; resumed ones resume as the link does (TLS 1.3 by
+// tickets only).
+HandshakeConfig handshake_config(const LinkSpec& link, bool resumed) {
+  HandshakeConfig config;
+  config.tls = TlsSettings{link.tls, true};
+  config.tls.key = link.key;
+  config.tls.group = link.group;
+  config.tls.mtls = link.mtls;
+  config.chain_depth = link.chain_depth;
+  if (resumed) config.resumed = link.tls == TlsVersion::v1_2 ? link.resume_by : ResumeBy::ticket;
+  return config;
+}
+
+}  // namespace
+
 std::string handshake_floor_id(std::string_view text) {
+  for (const auto& d : kDefaultHandshakeFloors)
+    if (text == d.text) return std::string(d.id);
   std::string id;
   for (char c : text) id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   return id;
 }
 
+std::vector<std::pair<std::string, HandshakeConfig>> default_resumed_handshake_floors() {
+  std::vector<std::pair<std::string, HandshakeConfig>> out;
+  for (const auto& d : kDefaultHandshakeFloors) {
+    if (d.fixed) continue;
+    HandshakeConfig config;
+    config.tls = TlsSettings{d.id.starts_with("tls12") ? TlsVersion::v1_2 : TlsVersion::v1_3, true};
+    config.resumed = d.id.ends_with("_id") ? ResumeBy::id : ResumeBy::ticket;
+    out.emplace_back(std::string(d.text), config);
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, HandshakeConfig>> handshake_floor_configs(const Scenario& scenario,
                                                                              const std::vector<Variant>& variants) {
   std::vector<std::pair<std::string, HandshakeConfig>> out;
+  auto add = [&](std::string text, const HandshakeConfig& config) {
+    if (std::none_of(out.begin(), out.end(), [&](const auto& h) { return h.first == text; }))
+      out.emplace_back(std::move(text), config);
+  };
   // Every other TLS configuration the run uses (the same on all its TLS links) gets a
-  // handshake floor of its own.
+  // full handshake floor of its own; every configuration a link resumes with, the
+  // defaults' included, a resumed one ("1.3 resumed"). The defaults' are measured by the
+  // static benchmarks (their ids are BM_Handshake/tls13_resumed …), and listed here so
+  // that the run's report stores them by name too.
   for (const auto& v : variants) {
     const ChainPlan plan = make_plan(v, scenario);
     const VariantKey key = variant_key(v, plan);
-    if (!key.key || default_floor_configuration(key) || key.tls_setup().find("mixed") != std::string::npos) continue;
-    const std::string text = key.tls_configuration();
-    if (std::any_of(out.begin(), out.end(), [&](const auto& h) { return h.first == text; }))
-      continue;
+    if (!key.key || key.tls_setup().find("mixed") != std::string::npos) continue;
     const auto tls_link = std::find_if(plan.links.begin(), plan.links.end(), [](const LinkSpec& l) { return traits(l.kind).tls; });
-    HandshakeConfig config;
-    config.tls = TlsSettings{tls_link->tls, true};
-    config.tls.key = tls_link->key;
-    config.tls.group = tls_link->group;
-    config.tls.mtls = tls_link->mtls;
-    config.chain_depth = tls_link->chain_depth;
-    out.emplace_back(text, config);
+    if (!default_floor_configuration(key)) add(key.tls_configuration(), handshake_config(*tls_link, false));
+    const auto resuming = std::find_if(plan.links.begin(), plan.links.end(),
+                                       [](const LinkSpec& l) { return traits(l.kind).tls && l.resume && l.tickets; });
+    if (resuming != plan.links.end()) add(key.resumed_configuration(), handshake_config(*resuming, true));
   }
   return out;
 }
@@ -124,13 +177,19 @@ std::vector<FigureSpec> figure_specs(const FloorOptions& o, CpuPlacement rtt_pla
   std::vector<FigureSpec> specs;
   for (const auto& [text, config] : o.handshakes) {
     const std::string id = handshake_floor_id(text);
+    if (default_handshake_floor_id(id)) continue;  // static: below
     specs.push_back({"handshake_" + id + "_cpu_us", "BM_Handshake/" + id, Source::counter, "handshake_cpu_us"});
     specs.push_back({"handshake_" + id + "_client_cpu_us", "BM_Handshake/" + id, Source::counter, "client_cpu_us"});
     specs.push_back({"handshake_" + id + "_server_cpu_us", "BM_Handshake/" + id, Source::counter, "server_cpu_us"});
   }
-  for (std::string v : {"tls12", "tls13"}) {
-    const std::string bm = "BM_Handshake/" + v, name = "handshake_" + v;
-    specs.push_back({name + "_cpu_us", bm, Source::counter, "handshake_cpu_us", true});
+  // The two fixed floors always; the defaults' resumed floors when asked for (hopcost floor
+  // always asks; hopcost run when a variant resumes: handshake_floor_configs).
+  for (const auto& d : kDefaultHandshakeFloors) {
+    if (!d.fixed && std::none_of(o.handshakes.begin(), o.handshakes.end(),
+                                 [&](const auto& h) { return handshake_floor_id(h.first) == d.id; }))
+      continue;
+    const std::string bm = "BM_Handshake/" + std::string(d.id), name = "handshake_" + std::string(d.id);
+    specs.push_back({name + "_cpu_us", bm, Source::counter, "handshake_cpu_us", d.fixed});
     specs.push_back({name + "_client_cpu_us", bm, Source::counter, "client_cpu_us"});
     specs.push_back({name + "_server_cpu_us", bm, Source::counter, "server_cpu_us"});
     specs.push_back({name + "_with_setup_cpu_us", bm, Source::cpu_time});
@@ -267,7 +326,8 @@ Floors measure_floors(const FloorOptions& options) {
   f.context = collect_context();
   f.rtt_placement = options.cpus == CpuPlacement::cross ? CpuPlacement::cross : CpuPlacement::same;
   const auto specs = figure_specs(options, f.rtt_placement);
-  for (const auto& [text, config] : options.handshakes) register_handshake_floor(handshake_floor_id(text), config);
+  for (const auto& [text, config] : options.handshakes)
+    if (const std::string id = handshake_floor_id(text); !default_handshake_floor_id(id)) register_handshake_floor(id, config);
 
   // Every flag that matters is given, so that neither an earlier call nor the BENCHMARK_*
   // environment variables Google Benchmark reads its defaults from can change the run.
@@ -381,7 +441,8 @@ nlohmann::ordered_json floors_to_json(const Floors& f) {
        "p50 of every round trip, 64 bytes each way, both ends' system calls included"},
       {"handshake_statistic",
        "CPU inside SSL_do_handshake, client + server, full handshake over a BIO pair, "
-       "verification on, ECDSA P-256 leaf, hopcost's own SSL_CTX settings"},
+       "verification on, ECDSA P-256 leaf, hopcost's own SSL_CTX settings; *_resumed: a handshake "
+       "that resumed the session of an earlier one (by ticket; *_resumed_id: by session ID)"},
       {"labels", f.labels},
       {"usable_cpus", f.cpus},
       {"cpu_scaling", f.cpu_scaling},

@@ -39,21 +39,34 @@ struct FloorOptions {
   double min_time_s = 0.05;  // per benchmark and round (Google Benchmark's min_time)
   int repetitions = 5;       // rounds (Google Benchmark's repetitions): their median is kept, their spread reported
   std::optional<int> cpu;    // the CPU the rounds run on (default: the first this process may use)
-  // Handshake floors of other configurations than the defaults, by the text that names
-  // them in reports ("1.3 rsa-2048 group cecpq2": VariantKey's tls and tls_setup()).
+  // Handshake floors besides the two fixed ones, by the text that names them in reports:
+  // "1.3 rsa-2048 group cecpq2" (VariantKey::tls_configuration), "1.3 resumed", "1.2
+  // rsa-2048 resumed id" (VariantKey::resumed_configuration). The defaults' resumed floors
+  // ("1.2 resumed", "1.2 resumed id", "1.3 resumed") run their static benchmarks
+  // (BM_Handshake/tls12_resumed …), and only when named here.
   std::vector<std::pair<std::string, HandshakeConfig>> handshakes;
 };
 
 // "1.3 rsa-2048 group cecpq2" -> "1_3_rsa_2048_group_cecpq2": the benchmark's and the
-// figure's name for it (handshake_<id>_cpu_us).
+// figure's name for it (BM_Handshake/<id>, handshake_<id>_cpu_us). The defaults' own:
+// "1.3 resumed" -> "tls13_resumed", "1.2 resumed id" -> "tls12_resumed_id" ("1.2 " ->
+// "tls12", the fixed floor).
 std::string handshake_floor_id(std::string_view setup_text);
 
-// The TLS configurations of `variants` other than the default floors' (each the same on
-// all of a variant's TLS links), once each, named as reports name them.
+// The defaults' resumed floors, "1.2 resumed", "1.2 resumed id" and "1.3 resumed" (ECDSA
+// P-256, default groups, no mTLS, depth 0): what hopcost floor measures besides the fixed ones.
+std::vector<std::pair<std::string, HandshakeConfig>> default_resumed_handshake_floors();
+
+// The handshake floors `variants` need besides the two fixed ones, once each, named as
+// reports name them: the full floor of every TLS configuration other than the defaults
+// (each the same on all of a variant's TLS links; "mixed" ones get none), and the
+// resumed floor (VariantKey::resumed_configuration, the defaults' included) of every
+// variant where a TLS link resumes (LinkSpec resume, and its server issues tickets).
 std::vector<std::pair<std::string, HandshakeConfig>> handshake_floor_configs(const Scenario& scenario,
                                                                              const std::vector<Variant>& variants);
 
-// The defaults of each set: quick takes about 3 s, full about 30 s on 2 vCPUs.
+// The defaults of each set: quick takes about 1.5 s (3 s with the defaults' resumed
+// floors, as hopcost floor measures it), full about 30 s on 2 vCPUs.
 FloorOptions default_floor_options(FloorSet set);
 
 struct Floors {

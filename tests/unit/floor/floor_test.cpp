@@ -4,8 +4,11 @@
 #include "floor/floor.hpp"
 #include "topologies/cpu_policy.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <nlohmann/json.hpp>
+#include <set>
 
 using namespace hopcost;
 
@@ -141,4 +144,107 @@ TEST_CASE("floors: a handshake floor for each other TLS configuration a scenario
   REQUIRE(f.figures.contains(id));
   CHECK(f.figures.at(id) > f.handshake_tls13_cpu_us);  // an RSA server signs more slowly than an ECDSA one
   CHECK(f.figures.at("handshake_1_3_rsa_2048_server_cpu_us") > f.figures.at("handshake_tls13_server_cpu_us"));
+}
+
+namespace {
+std::set<std::string> names_of(const std::vector<std::pair<std::string, HandshakeConfig>>& configs) {
+  std::set<std::string> names;
+  for (const auto& [name, config] : configs) names.insert(name);
+  return names;
+}
+const HandshakeConfig& config_named(const std::vector<std::pair<std::string, HandshakeConfig>>& configs,
+                                    const std::string& name) {
+  const auto it = std::find_if(configs.begin(), configs.end(), [&](const auto& c) { return c.first == name; });
+  REQUIRE(it != configs.end());
+  return it->second;
+}
+}  // namespace
+
+TEST_CASE("floors: conn resume asks for a resumed floor of each configuration, the defaults' included", "[floor]") {
+  Scenario s;
+  s.topologies = parse_topologies("tls,tcp");
+  s.tls = {TlsVersion::v1_2, TlsVersion::v1_3};
+  s.key = {KeyType::ecdsa_p256, KeyType::rsa_2048};
+  s.conn = {ConnPolicy::resume};
+  s.resume = {ResumeBy::ticket, ResumeBy::id};
+  const auto configs = handshake_floor_configs(s, expand(s));
+  CHECK(names_of(configs) == std::set<std::string>{"1.2 rsa-2048", "1.3 rsa-2048", "1.2 resumed", "1.2 resumed id",
+                                                    "1.3 resumed", "1.2 rsa-2048 resumed", "1.2 rsa-2048 resumed id",
+                                                    "1.3 rsa-2048 resumed"});
+  CHECK(configs.size() == names_of(configs).size());  // once each
+  // Each resumed floor resumes as its links do; the full ones do not resume.
+  CHECK(config_named(configs, "1.2 resumed id").resumed == ResumeBy::id);
+  CHECK(config_named(configs, "1.2 resumed id").tls.version == TlsVersion::v1_2);
+  CHECK(config_named(configs, "1.2 rsa-2048 resumed").resumed == ResumeBy::ticket);
+  CHECK(config_named(configs, "1.2 rsa-2048 resumed").tls.key == KeyType::rsa_2048);
+  CHECK(config_named(configs, "1.3 resumed").resumed == ResumeBy::ticket);
+  CHECK(config_named(configs, "1.3 resumed").tls.version == TlsVersion::v1_3);
+  CHECK_FALSE(config_named(configs, "1.3 rsa-2048").resumed.has_value());
+  // Every name is a benchmark's: the defaults' are the static ones.
+  CHECK(handshake_floor_id("1.3 resumed") == "tls13_resumed");
+  CHECK(handshake_floor_id("1.2 resumed") == "tls12_resumed");
+  CHECK(handshake_floor_id("1.2 resumed id") == "tls12_resumed_id");
+  CHECK(handshake_floor_id("1.2 rsa-2048 resumed id") == "1_2_rsa_2048_resumed_id");
+  for (const auto& [name, config] : configs)
+    for (char c : handshake_floor_id(name)) CHECK((std::isalnum(static_cast<unsigned char>(c)) || c == '_'));
+
+  // Without tickets and a session cache nothing resumes: no resumed floor.
+  s.tickets = false;
+  CHECK(names_of(handshake_floor_configs(s, expand(s))) == std::set<std::string>{"1.2 rsa-2048", "1.3 rsa-2048"});
+}
+
+TEST_CASE("floors: relays resuming upstream (the default) ask for resumed floors, keep-alive without it none", "[floor]") {
+  Scenario s;
+  s.topologies = parse_topologies("tls-everywhere");
+  s.hops = {3};
+  s.tls = {TlsVersion::v1_2, TlsVersion::v1_3};
+  s.conn = {ConnPolicy::keepalive};
+  REQUIRE(s.upstream_resume);  // the default
+  CHECK(names_of(handshake_floor_configs(s, expand(s))) == std::set<std::string>{"1.2 resumed", "1.3 resumed"});
+
+  s.topologies = parse_topologies("terminate-once");
+  s.upstream_resume = false;
+  CHECK(handshake_floor_configs(s, expand(s)).empty());
+}
+
+TEST_CASE("floors: resumed handshakes resume, and cost less CPU than full ones", "[floor]") {
+  FloorOptions o = tiny(FloorSet::quick, CpuPlacement::same);
+  o.handshakes = default_resumed_handshake_floors();
+  CHECK(names_of(o.handshakes) == std::set<std::string>{"1.2 resumed", "1.2 resumed id", "1.3 resumed"});
+  // Another configuration's resumed floor runs a benchmark registered for it.
+  HandshakeConfig rsa;
+  rsa.tls = TlsSettings{TlsVersion::v1_3, true};
+  rsa.tls.key = KeyType::rsa_2048;
+  rsa.resumed = ResumeBy::ticket;
+  o.handshakes.emplace_back("1.3 rsa-2048 resumed", rsa);
+  const Floors f = measure_floors(o);
+  INFO(floors_to_json(f).dump(2));
+  REQUIRE(f.skipped.empty());  // every resumed handshake resumed, on both ends
+  for (std::string v : {"tls12_resumed", "tls12_resumed_id", "tls13_resumed", "1_3_rsa_2048_resumed"}) {
+    INFO(v);
+    REQUIRE(f.figures.contains("handshake_" + v + "_cpu_us"));
+    const double client = f.figures.at("handshake_" + v + "_client_cpu_us");
+    const double server = f.figures.at("handshake_" + v + "_server_cpu_us");
+    CHECK(client > 0);
+    CHECK(server > 0);
+    CHECK(client + server == Approx(f.figures.at("handshake_" + v + "_cpu_us")).epsilon(1e-6));
+    CHECK_THAT(f.labels.at("BM_Handshake/" + v), Catch::Contains("resumed by"));
+  }
+  CHECK_THAT(f.labels.at("BM_Handshake/tls12_resumed_id"), Catch::StartsWith("TLSv1.2") && Catch::EndsWith("session ID"));
+  CHECK_THAT(f.labels.at("BM_Handshake/tls13_resumed"), Catch::StartsWith("TLSv1.3") && Catch::EndsWith("ticket"));
+  // A resumed handshake skips the certificate and its signatures: less CPU than a full one.
+  CHECK(f.figures.at("handshake_tls13_resumed_cpu_us") < f.handshake_tls13_cpu_us);
+  CHECK(f.figures.at("handshake_tls12_resumed_cpu_us") < f.handshake_tls12_cpu_us);
+  CHECK(f.figures.at("handshake_tls12_resumed_id_cpu_us") < f.handshake_tls12_cpu_us);
+  CHECK(f.figures.at("handshake_1_3_rsa_2048_resumed_server_cpu_us") < f.figures.at("handshake_tls13_server_cpu_us"));
+  // floor.json's fixed keys are still the full handshakes'.
+  const auto j = floors_to_json(f);
+  CHECK(j["handshake_tls13_cpu_us"].get<double>() == Approx(f.handshake_tls13_cpu_us).margin(1e-3));
+  CHECK(j["figures"].contains("handshake_tls13_resumed_cpu_us"));
+}
+
+TEST_CASE("floors: the defaults' resumed floors run only when asked for", "[floor]") {
+  const Floors f = measure_floors(tiny(FloorSet::quick, CpuPlacement::same));
+  CHECK_FALSE(f.figures.contains("handshake_tls13_resumed_cpu_us"));
+  CHECK_FALSE(f.labels.contains("BM_Handshake/tls12_resumed"));
 }
