@@ -29,7 +29,7 @@ ChainPlan make_plan(const Variant& v, const Scenario& s) {
       l.chain_depth = s.chain_depth;
       l.expired = s.expired_cert && *s.expired_cert == static_cast<int>(i);
       // The client's link resumes by its connection policy, a relay's by --upstream-resume.
-      l.resume = i == 0 ? resumes(v.conn) : overrides[i].resume.value_or(s.upstream_resume);
+      l.resume = i == 0 ? resumes(v.conn) : overrides[i].resume.value_or(v.upstream_resume);
       l.resume_by = v.resume;
       // Only idempotent requests go as early data (it can be replayed): a request with a
       // body is a POST, and waits for the handshake.

@@ -63,9 +63,10 @@ constexpr std::array kKeys{
     ScenarioKey{"resume", ValueType::list, "LIST",
                 "How TLS 1.2 links resume: ticket (session tickets) or id (session IDs, from the server's session "
                 "cache); a comma list compares. TLS 1.3 resumes by tickets only"},
-    ScenarioKey{"upstream_resume", ValueType::text, "on|off",
+    ScenarioKey{"upstream_resume", ValueType::list, "LIST",
                 "Whether relays resume their upstream TLS sessions on each new upstream connection, as HAProxy and "
-                "Nginx do: on (default) or off; a link of an explicit topology may set its own: tls/resume=off"},
+                "Nginx do: on (default) or off; a comma list compares. A link of an explicit topology may set its "
+                "own: tls/resume=off"},
     ScenarioKey{"tickets", ValueType::text, "on|off",
                 "Whether every TLS server node issues session tickets and keeps a session cache: on (as stock "
                 "servers do), or off, so that real clients in front of the chain do full handshakes on reconnect"},
@@ -210,9 +211,7 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
   } else if (key == "resume") {
     s.resume = parse_list(values, kResumeBy, "resumption");
   } else if (key == "upstream_resume") {
-    const auto on = kOnOff.parse(single(values));
-    if (!on) throw ConfigError(fmt::format("unknown value '{}'; accepted: {}", single(values), kOnOff.accepted()));
-    s.upstream_resume = *on;
+    s.upstream_resume = parse_list(values, kOnOff, "value");
   } else if (key == "tickets") {
     const auto tickets = parse_tickets(single(values));
     if (!tickets) throw ConfigError(fmt::format("unknown value '{}'; accepted: {}", single(values), kTickets.accepted()));
@@ -357,7 +356,7 @@ std::string scenario_value_text(const Scenario& s, std::string_view key) {
   if (key == "expired_cert") return s.expired_cert ? std::to_string(*s.expired_cert) : "";
   if (key == "tickets") return std::string(tickets_text(s.tickets));
   if (key == "resume") return join(s.resume, [](ResumeBy r) { return to_string(r); });
-  if (key == "upstream_resume") return std::string(kOnOff.text(s.upstream_resume));
+  if (key == "upstream_resume") return join(s.upstream_resume, [](bool on) { return kOnOff.text(on); });
   if (key == "duration") return format_seconds(s.duration);
   if (key == "warmup") return format_seconds(s.warmup);
   if (key == "timeout") return format_seconds(s.timeout);
@@ -399,7 +398,8 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   j["expired_cert"] = s.expired_cert ? nlohmann::ordered_json(*s.expired_cert) : nlohmann::ordered_json(nullptr);
   j["tickets"] = std::string(tickets_text(s.tickets));
   j["resume"] = names(s.resume);
-  j["upstream_resume"] = std::string(kOnOff.text(s.upstream_resume));
+  j["upstream_resume"] = nlohmann::ordered_json::array();
+  for (bool on : s.upstream_resume) j["upstream_resume"].push_back(std::string(kOnOff.text(on)));
   j["duration"] = s.duration.count();
   j["warmup"] = s.warmup.count();
   j["timeout"] = s.timeout.count();
@@ -439,6 +439,7 @@ std::vector<Variant> expand(const Scenario& s) {
             for (auto key : s.key)
               for (auto group : groups)
                 for (size_t r = 0; r < s.resume.size(); ++r)
+                for (size_t ur = 0; ur < s.upstream_resume.size(); ++ur)
                 for (size_t h = 0; h < s.hops.size(); ++h)
                   for (const auto& topology : s.topologies) {
                     if (conn == ConnPolicy::zero_rtt && tls == TlsVersion::v1_2) continue;  // TLS 1.3 only
@@ -453,6 +454,9 @@ std::vector<Variant> expand(const Scenario& s) {
                     const bool relays = links.size() > 1;
                     any_relay |= relays;
                     if (!relays && u > 0) continue;  // no relay: the upstream policy changes nothing
+                    // No TLS link behind a relay: upstream resumption changes nothing.
+                    const bool relay_tls = std::any_of(links.begin() + 1, links.end(), [](LinkKind k) { return traits(k).tls; });
+                    if (!relay_tls && ur > 0) continue;
                     const bool any_tls = std::any_of(links.begin(), links.end(), [](LinkKind k) { return traits(k).tls; });
                     if (s.expired_cert &&
                         (*s.expired_cert >= static_cast<int>(links.size()) || !traits(links[*s.expired_cert]).tls))
@@ -460,24 +464,14 @@ std::vector<Variant> expand(const Scenario& s) {
                                                     *s.expired_cert, *s.expired_cert, topology.name(), links.size()));
                     if (s.mtls && !any_tls)
                       throw ConfigError(fmt::format("--mtls: the chain '{}' has no TLS link", topology.name()));
-                    const auto overrides = topology.overrides_for(static_cast<int>(links.size()));
-                    if (group == TlsGroup::cecpq2 && tls == TlsVersion::v1_2 && any_tls)
-                      throw ConfigError("--group cecpq2 needs --tls 1.3: the post-quantum hybrid is a TLS 1.3 group");
-                    // TLS 1.2 signs the key exchange with the certificate's key: an ECDSA
-                    // certificate's curve must be among the groups offered.
-                    for (size_t i = 0; i < links.size() && group && tls == TlsVersion::v1_2; ++i) {
-                      const KeyType k = overrides[i].key.value_or(key);
-                      const auto curve = k == KeyType::ecdsa_p256   ? std::optional(TlsGroup::p256)
-                                         : k == KeyType::ecdsa_p384 ? std::optional(TlsGroup::p384)
-                                                                    : std::nullopt;
-                      if (traits(links[i]).tls && curve && *group != *curve)
-                        throw ConfigError(fmt::format("--group {} with --tls 1.2 and --key {}: TLS 1.2 needs the "
-                                                      "certificate's curve among the groups; use --group {} or --tls 1.3",
-                                                      to_string(*group), to_string(k), to_string(*curve)));
+                    if (group == TlsGroup::cecpq2 && tls == TlsVersion::v1_2 && any_tls) {
+                      if (!any_tls13)
+                        throw ConfigError("--group cecpq2 needs --tls 1.3: the post-quantum hybrid is a TLS 1.3 group");
+                      continue;  // TLS 1.3's only: the TLS 1.3 variants have it
                     }
                     out.push_back(Variant{topology, std::move(links), tls, conn, placement,
                                           relays ? std::optional(s.upstream[u]) : std::nullopt, rtt, key, group,
-                                          resume});
+                                          resume, s.upstream_resume[ur]});
                   }
   if (!any_relay && std::find(s.upstream.begin(), s.upstream.end(), UpstreamPolicy::pool) != s.upstream.end())
     throw ConfigError("--upstream pool: no chain of this run has a relay (every chain has 1 hop); pooling is a relay's");

@@ -42,7 +42,7 @@ struct Scenario {
   int chain_depth = 0;                                // intermediate CAs between the root and each leaf
   std::optional<int> expired_cert;                    // a fault: this link's server has an expired certificate
   std::vector<ResumeBy> resume = {ResumeBy::ticket};  // how TLS 1.2 links resume (--resume); TLS 1.3: tickets
-  bool upstream_resume = true;  // relays offer their last session on each new upstream connection
+  std::vector<bool> upstream_resume = {true};  // relays offer their last session on each new upstream connection
   Seconds duration{3.0};
   Seconds warmup{0.5};
   Seconds timeout{5.0};
@@ -71,6 +71,7 @@ struct Variant {
   KeyType key = KeyType::ecdsa_p256;       // the TLS links' key type, where a link sets none
   std::optional<TlsGroup> group{};         // the TLS links' only group (none: the default list)
   ResumeBy resume = ResumeBy::ticket;      // TLS 1.2: how links resume (TLS 1.3: tickets)
+  bool upstream_resume = true;             // relays resume their upstream sessions, where a link sets nothing
 
   int hops() const { return static_cast<int>(links.size()); }
   std::string label() const;  // "tls-everywhere 5 hops TLS 1.3 new inproc", as VariantKey::label()
@@ -103,8 +104,8 @@ nlohmann::ordered_json scenario_to_json(const Scenario& scenario);
 std::string scenario_value_text(const Scenario& scenario, std::string_view key);
 
 // The matrix, in report order: placement, then TLS version, then connection policy, then
-// upstream policy, then round-trip time, then key, group and (TLS 1.2) resumption, then
-// hops, then topology. 0rtt is TLS 1.3's: TLS 1.2 variants leave it out (an error when
+// upstream policy, then round-trip time, then key, group, (TLS 1.2) resumption and the
+// relays' upstream resumption, then hops, then topology. 0rtt is TLS 1.3's: TLS 1.2 variants leave it out (an error when
 // the run has no TLS 1.3), and TLS 1.3 variants resume by tickets whatever --resume says. An explicit chain has
 // its own length, so it appears once per TLS version and connection policy, whatever the
 // hops list says; a chain without relays appears once, whatever the upstream list says.

@@ -49,7 +49,16 @@ bssl::UniquePtr<SSL_CTX> base_ctx(const TlsSettings& s, const char* suites) {
   // the server's `key` in their settings.
   std::string groups = "X25519:P-256";
   if (s.key == KeyType::ecdsa_p384) groups += ":P-384";
-  if (s.group) groups = std::string(library_name(*s.group));
+  if (s.group) {
+    groups = std::string(library_name(*s.group));
+    // TLS 1.2 with an ECDSA certificate: its curve must be listed too (RFC 8422 5.1: the
+    // list also says which curves a signature may use). It comes second, so that the
+    // key exchange is still the group asked for, as the report's tls_group shows.
+    const char* curve = s.key == KeyType::ecdsa_p256 ? "P-256" : s.key == KeyType::ecdsa_p384 ? "P-384" : nullptr;
+    // (Not after CECPQ2, which TLS 1.2 cannot use: the handshake must fail, not fall back.)
+    if (s.version == TlsVersion::v1_2 && curve && groups != curve && *s.group != TlsGroup::cecpq2)
+      groups += std::string(":") + curve;
+  }
   HOPCOST_CHECK(SSL_CTX_set1_curves_list(ctx.get(), groups.c_str()));
   return ctx;
 }

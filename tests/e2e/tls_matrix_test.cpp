@@ -75,6 +75,23 @@ TEST_CASE("groups: each link negotiates the group asked for, and CECPQ2's handsh
   CHECK(pq["per_hop"][0]["handshake_bytes"].get<double>() > x["per_hop"][0]["handshake_bytes"].get<double>() + 1000);
 }
 
+TEST_CASE("TLS 1.2 groups: the key exchange is the group asked for, also with an ECDSA certificate, and cecpq2 is left to TLS 1.3") {
+  TempDir tmp;
+  const std::string out = tmp / "out12";
+  const auto r = run_hopcost("run -q --no-floors --connections 2 --duration 0.3 --warmup 0.1 --conn new --topology tls "
+                             "--tls 1.2,1.3 --group x25519,p-256,cecpq2 --out " + out);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const auto report = nlohmann::json::parse(read_file(std::filesystem::path(out) / "report.json"));
+  REQUIRE(report["variants"].size() == 5);  // TLS 1.2 x {x25519, p-256}, TLS 1.3 x all three
+  for (const auto& v : report["variants"]) {
+    INFO(v["tls"] << " " << v["group"]);
+    CHECK(v["errors"]["total"] == 0);
+    const std::string want = v["group"] == "x25519" ? "X25519" : v["group"] == "p-256" ? "P-256" : "CECPQ2";
+    CHECK(v["per_hop"][0]["tls_group"] == want);
+  }
+}
+
 TEST_CASE("chain depth 2: handshakes verify through the intermediates and carry more bytes than depth 0") {
   TempDir tmp;
   const double bytes0 = run_report(tmp, "--topology tls")["variants"][0]["per_hop"][0]["handshake_bytes"];
@@ -144,7 +161,6 @@ TEST_CASE("bad TLS settings exit 2 naming the flag and what is accepted") {
       {"--chain-depth 9", "--chain-depth: 9 is out of range; accepted: 0 to 3"},
       {"--topology tcp --mtls", "--mtls: the chain 'tcp' has no TLS link"},
       {"--group cecpq2 --tls 1.2", "--group cecpq2 needs --tls 1.3"},
-      {"--group x25519 --tls 1.2", "--group x25519 with --tls 1.2 and --key ecdsa-p256: TLS 1.2 needs the certificate's curve"},
       {"--topology tls,tcp/mtls=on", "mtls= and resume= apply to TLS links only"},
       {"--topology tls/key=dsa", "key: unknown key type 'dsa'"},
       {"--conn 0rtt --tls 1.2", "--conn 0rtt needs --tls 1.3"},

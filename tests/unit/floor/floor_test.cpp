@@ -199,11 +199,11 @@ TEST_CASE("floors: relays resuming upstream (the default) ask for resumed floors
   s.hops = {3};
   s.tls = {TlsVersion::v1_2, TlsVersion::v1_3};
   s.conn = {ConnPolicy::keepalive};
-  REQUIRE(s.upstream_resume);  // the default
+  REQUIRE(s.upstream_resume == std::vector<bool>{true});  // the default
   CHECK(names_of(handshake_floor_configs(s, expand(s))) == std::set<std::string>{"1.2 resumed", "1.3 resumed"});
 
   s.topologies = parse_topologies("terminate-once");
-  s.upstream_resume = false;
+  s.upstream_resume = {false};
   CHECK(handshake_floor_configs(s, expand(s)).empty());
 }
 

@@ -142,10 +142,10 @@ TEST_CASE("network floor: round trips per link, and what a pool takes away") {
   // TLS 1.2 handshake takes one round trip.
   const auto v12 = plan_of("tls-everywhere", ConnPolicy::new_connection, UpstreamPolicy::one_to_one, TlsVersion::v1_2);
   CHECK(network_floor_us(v12, ConnPolicy::new_connection) == Approx((4 + 3 * 3) * 1000.0));
-  s.upstream_resume = false;
-  const auto v12_full = plan_of("tls-everywhere", ConnPolicy::new_connection, UpstreamPolicy::one_to_one, TlsVersion::v1_2);
-  CHECK(network_floor_us(v12_full, ConnPolicy::new_connection) == Approx(4 * 4 * 1000.0));
-  s.upstream_resume = true;
+  auto no_resume = variant_of("tls-everywhere", 4, ConnPolicy::new_connection, UpstreamPolicy::one_to_one, 1ms);
+  no_resume.tls = TlsVersion::v1_2;
+  no_resume.upstream_resume = false;
+  CHECK(network_floor_us(make_plan(no_resume, s), ConnPolicy::new_connection) == Approx(4 * 4 * 1000.0));
   // The client resumes too: every TLS 1.2 link takes 3; with 0-RTT the client's link
   // carries its request with the ClientHello (connect, then the request: 2).
   const auto resumed = plan_of("tls-everywhere", ConnPolicy::resume, UpstreamPolicy::one_to_one, TlsVersion::v1_2);
@@ -209,12 +209,13 @@ TEST_CASE("resumption in the plan: the client's link by --conn, the relays' by -
   auto key = variant_key(variant_of("tls,tls/resume=off,tls,tcp", 4, ConnPolicy::resume), plan);
   CHECK(key.upstream_resume == "mixed");
   CHECK_FALSE(key.resume.has_value());  // TLS 1.3: tickets, not a setting
-  s.upstream_resume = false;
-  const auto fresh = make_plan(variant_of("tls-everywhere", 3), s);
+  auto off = variant_of("tls-everywhere", 3);
+  off.upstream_resume = false;
+  const auto fresh = make_plan(off, s);
   CHECK_FALSE(fresh.links[0].resume);  // --conn new
   CHECK_FALSE(fresh.links[1].resume);
-  CHECK(variant_key(variant_of("tls-everywhere", 3), fresh).upstream_resume == "off");
-  CHECK_THAT(variant_key(variant_of("tls-everywhere", 3), fresh).label(), Catch::Contains("upstream-resume off"));
+  CHECK(variant_key(off, fresh).upstream_resume == "off");
+  CHECK_THAT(variant_key(off, fresh).label(), Catch::Contains("upstream-resume off"));
   // 0-RTT sends only idempotent requests early: a request with a body waits.
   s.request_bytes = 100;
   CHECK_FALSE(make_plan(variant_of("tls-everywhere", 3, ConnPolicy::zero_rtt), s).links[0].early_data);
