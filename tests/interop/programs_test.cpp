@@ -1,0 +1,326 @@
+// Real programs as nodes (issue #11, topologies/<program>.cpp and launcher.cpp): each
+// launcher's configurations pass the program's own check, and each program, started by
+// the launcher in front of a hopcost origin, carries a real request with TLS verified on
+// both of its ends, logs its request id, and fails the request when its upstream's
+// certificate does not chain to the CA it was given. Needs the programs scripts/bootstrap
+// installs (haproxy, nginx, varnish, hitch, stunnel4).
+#include <catch2/catch.hpp>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <regex>
+#include <sstream>
+
+#include "support/process.hpp"
+#include "topologies/haproxy.hpp"
+#include "topologies/launcher.hpp"
+#include "topologies/nginx.hpp"
+#include "topologies/program_process.hpp"
+
+using namespace hopcost;
+using namespace hopcost::test;
+
+namespace {
+
+// A port nobody listens on now (bound, then released: the program binds it next).
+uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+Endpoint endpoint_of(const std::string& url) {  // "tls://127.0.0.1:1234", "unix:/p", "tls+unix:/p"
+  Endpoint e;
+  if (const size_t u = url.find("unix:"); u != std::string::npos) {
+    e.transport = Transport::uds;
+    e.path = url.substr(u + 5);
+  } else {
+    const std::string hp = host_port(url);
+    e.port = static_cast<uint16_t>(std::stoi(hp.substr(hp.rfind(':') + 1)));
+  }
+  return e;
+}
+
+std::string listen_url(LinkKind kind, const std::string& sock) {
+  switch (kind) {
+    case LinkKind::tcp:
+      return "tcp://127.0.0.1:0";
+    case LinkKind::tls:
+      return "tls://127.0.0.1:0";
+    case LinkKind::uds:
+      return "unix:" + sock;
+    case LinkKind::tls_uds:
+      return "tls+unix:" + sock;
+  }
+  return {};
+}
+
+struct Setup {
+  TempDir dir;
+  std::string pki = dir / "pki";
+  std::string other_pki = dir / "other-pki";  // a CA that issued nothing of this chain
+  Setup() {
+    REQUIRE(run_hopcost("pki --out " + pki + " --name origin --name relay1 --name client").code == 0);
+    REQUIRE(run_hopcost("pki --out " + other_pki + " --name origin").code == 0);
+  }
+
+  // A node `relay1` of `kind`: listening as `listen` (the CA of `pki`), upstream `upstream`.
+  ProgramNode node(ProgramKind kind, LinkKind listen, LinkKind upstream, Endpoint up) const {
+    ProgramNode n;
+    n.name = "relay1";
+    n.run_dir = dir.path.string();
+    n.listen.kind = listen;
+    if (traits(listen).transport == Transport::tcp) {
+      n.listen.endpoint.port = free_port();
+    } else {
+      n.listen.endpoint.transport = Transport::uds;
+      n.listen.endpoint.path = dir / "relay1-listen.sock";
+    }
+    n.listen.cert = pki + "/relay1.pem";
+    n.listen.key = pki + "/relay1.key";
+    n.listen.ca = pki + "/ca.pem";
+    n.upstream.kind = upstream;
+    n.upstream.endpoint = std::move(up);
+    n.upstream.ca = pki + "/ca.pem";
+    n.upstream.peer_name = "origin";
+    n.user = worker_user(kind, ::geteuid() == 0);
+    return n;
+  }
+};
+
+// curl through the node: "STATUS" (or curl's failure), with the request id header.
+CommandResult curl(const ProgramNode& n, const std::string& ca, const std::string& id) {
+  const bool tls = traits(n.listen.kind).tls;
+  std::string cmd = "curl -sS -o /dev/null -w '%{http_code}' --max-time 10 -H 'X-Hopcost-Id: " + id + "' ";
+  if (tls) cmd += "--cacert " + ca + " ";
+  if (n.listen.endpoint.transport == Transport::uds) {
+    cmd += "--unix-socket " + n.listen.endpoint.path + " " + (tls ? "https://relay1/" : "http://relay1/");
+  } else {
+    cmd += std::string(tls ? "https://relay1:" : "http://relay1:") + std::to_string(n.listen.endpoint.port) +
+           "/ --resolve relay1:" + std::to_string(n.listen.endpoint.port) + ":127.0.0.1";
+  }
+  return run_command(cmd);
+}
+
+const ProgramKind kAll[] = {ProgramKind::haproxy, ProgramKind::nginx, ProgramKind::varnish, ProgramKind::stunnel};
+
+}  // namespace
+
+TEST_CASE("every program's generated configuration passes its own check, for tls, tcp and uds ends") {
+  const Setup s;
+  struct Ends {
+    LinkKind listen, upstream;
+  };
+  const Ends variants[] = {{LinkKind::tls, LinkKind::tls},         {LinkKind::tcp, LinkKind::tcp},
+                           {LinkKind::uds, LinkKind::uds},         {LinkKind::tls_uds, LinkKind::tls_uds},
+                           {LinkKind::tls, LinkKind::tcp},         {LinkKind::tcp, LinkKind::tls},
+                           {LinkKind::tls, LinkKind::uds}};
+  int checked = 0;
+  for (const ProgramKind kind : kAll) {
+    for (const auto& v : variants) {
+      for (const UpstreamPolicy policy : {UpstreamPolicy::one_to_one, UpstreamPolicy::pool}) {
+        Endpoint up;
+        if (traits(v.upstream).transport == Transport::uds) {
+          up.transport = Transport::uds;
+          up.path = s.dir / "origin.sock";
+        } else {
+          up.port = 9;  // not contacted by a check
+        }
+        ProgramNode n = s.node(kind, v.listen, v.upstream, up);
+        n.policy = policy;
+        n.upstream_resumption = policy == UpstreamPolicy::pool;  // both settings, across the variants
+        if (traits(v.listen).tls) n.listen.group = TlsGroup::x25519;
+        if (traits(v.upstream).tls && kind != ProgramKind::haproxy) n.upstream.group = TlsGroup::p256;
+        if (traits(v.listen).tls && policy == UpstreamPolicy::pool) n.listen.mtls = true;
+        if (traits(v.upstream).tls && policy == UpstreamPolicy::pool) {
+          n.upstream.mtls = true;
+          n.upstream.cert = s.pki + "/client.pem";
+          n.upstream.key = s.pki + "/client.key";
+        }
+        INFO(to_string(kind) << " " << to_string(v.listen) << " -> " << to_string(v.upstream) << " " << to_string(policy));
+        ProgramConfig c;
+        try {
+          c = program_config(kind, n);
+        } catch (const UnsupportedSetting& e) {
+          // Refusals this matrix meets, each a real limit of the program.
+          INFO(e.what());
+          const bool expected = (kind == ProgramKind::stunnel && (policy == UpstreamPolicy::pool ||
+                                                                  (!traits(v.listen).tls && !traits(v.upstream).tls))) ||
+                                (kind == ProgramKind::varnish && v.listen == LinkKind::tls_uds);
+          CHECK(expected);
+          CHECK(e.program.find(to_string(kind)) == 0);
+          continue;
+        }
+        REQUIRE_NOTHROW(check_program_config(c));
+        for (const auto& f : c.files) CHECK(std::filesystem::exists(f.path));
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked >= 40);
+  // And the checkers are real: a configuration they must reject is rejected.
+  ProgramNode bad = s.node(ProgramKind::nginx, LinkKind::tls, LinkKind::tls, Endpoint{Transport::tcp, "127.0.0.1", 9, ""});
+  bad.listen.cert = s.dir / "missing.pem";
+  CHECK_THROWS_WITH(check_program_config(nginx_config(bad)), Catch::Contains("nginx rejects the configuration of node relay1"));
+  ProgramNode bad_haproxy = s.node(ProgramKind::haproxy, LinkKind::tls, LinkKind::tls, Endpoint{Transport::tcp, "127.0.0.1", 9, ""});
+  bad_haproxy.upstream.ca = s.dir / "missing-ca.pem";
+  CHECK_THROWS_WITH(check_program_config(haproxy_config(bad_haproxy)), Catch::Contains("haproxy rejects"));
+}
+
+TEST_CASE("each program carries a verified request from curl to a hopcost origin over TLS and logs its request id") {
+  const Setup s;
+  for (const ProgramKind kind : kAll) {
+    for (const LinkKind up_kind : {LinkKind::tls, LinkKind::tls_uds}) {
+      INFO(to_string(kind) << " upstream " << to_string(up_kind));
+      const auto origin = start_node({"origin", "--listen", listen_url(up_kind, s.dir / "origin.sock"), "--cert",
+                                      s.pki + "/origin.pem", "--key", s.pki + "/origin.key"});
+      const ProgramNode n = s.node(kind, LinkKind::tls, up_kind, endpoint_of(origin.url));
+      auto program = launch_program(kind, n);
+      REQUIRE(!program->versions().empty());
+      for (const auto& [process, version] : program->versions()) CHECK(version.find_first_of("0123456789") != std::string::npos);
+
+      const auto r = curl(n, s.pki + "/ca.pem", "4242");
+      INFO(r.output);
+      CHECK(r.output == "200");
+
+      // Every process of the node is listed, and its CPU can be read.
+      const auto pids = program->pids();
+      CHECK(pids.size() >= program->config().processes.size());
+      if (kind == ProgramKind::nginx) CHECK(pids.size() >= 2);    // master and worker
+      if (kind == ProgramKind::varnish) CHECK(pids.size() >= 5);  // stunnel, varnishd manager and child, varnishncsa, hitch (master, worker)
+      for (const auto& p : pids) CHECK(process_cpu(p.pid).has_value());  // /proc/PID/stat, every thread in it
+
+      if (program->config().access_log.path.empty()) {
+        CHECK(kind == ProgramKind::stunnel);  // stunnel relays bytes: no request log
+      } else {
+        // The line is written after the response: wait for it, bounded.
+        std::optional<AccessRecord> seen;
+        CHECK(eventually([&] {
+          for (auto& rec : read_access_log(program->config().access_log.path))
+            if (rec.request_id == "4242") seen = rec;
+          return seen.has_value();
+        }, std::chrono::seconds(5)));
+        if (seen) {
+          CHECK(seen->residence.has_value());
+          CHECK(seen->field("status") == std::optional<std::string>("200"));
+        }
+      }
+      program->stop();
+      for (const auto& p : pids) CHECK_FALSE(alive(p.pid));
+    }
+  }
+}
+
+TEST_CASE("each program refuses an upstream whose certificate does not chain to its CA") {
+  const Setup s;
+  for (const ProgramKind kind : kAll) {
+    INFO(to_string(kind));
+    const auto origin = start_node({"origin", "--listen", "tls://127.0.0.1:0", "--cert", s.pki + "/origin.pem", "--key",
+                                    s.pki + "/origin.key"});
+    ProgramNode n = s.node(kind, LinkKind::tls, LinkKind::tls, endpoint_of(origin.url));
+    n.upstream.ca = s.other_pki + "/ca.pem";  // the origin's chain does not lead there
+    LaunchOptions options;
+    // stunnel closes the client's connection when its upstream fails verification: there
+    // is no HTTP answer to wait for, only its TLS handshake.
+    options.ready_when_connected = kind == ProgramKind::stunnel;
+    auto program = launch_program(kind, n, options);
+    const auto r = curl(n, s.pki + "/ca.pem", "4343");
+    INFO(r.output);
+    if (kind == ProgramKind::stunnel) {
+      CHECK(r.code != 0);  // curl: empty reply or reset
+    } else {
+      CHECK(r.output == (kind == ProgramKind::nginx ? "502" : "503"));
+    }
+    // And with the right CA the same chain works: the refusal is verification's.
+    n.upstream.ca = s.pki + "/ca.pem";
+    program.reset();
+    program = launch_program(kind, n);
+    CHECK(curl(n, s.pki + "/ca.pem", "4344").output == "200");
+  }
+}
+
+TEST_CASE("a program that exits at start is reported by name with its status and stderr") {
+  const Setup s;
+  ProgramNode n = s.node(ProgramKind::stunnel, LinkKind::tls, LinkKind::tcp, Endpoint{Transport::tcp, "127.0.0.1", 9, ""});
+  n.listen.cert = s.dir / "missing.pem";  // stunnel has no check: it fails when it starts
+  try {
+    launch_program(ProgramKind::stunnel, n);
+    FAIL("stunnel started with a missing certificate");
+  } catch (const RunError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("stunnel (pid") && Catch::Contains("of node relay1 exited before the node was ready") &&
+                             Catch::Contains("exited with status") && Catch::Contains("missing.pem"));
+  }
+}
+
+TEST_CASE("a missing program is a typed error naming its Debian package") {
+  ProgramCommand c{"haproxy-that-is-not-there", "haproxy", {}};
+  try {
+    resolve_binary(c);
+    FAIL("found a binary that does not exist");
+  } catch (const MissingProgram& e) {
+    CHECK(e.package == "haproxy");
+    CHECK_THAT(e.what(), Catch::Contains("Debian package haproxy"));
+  }
+  CHECK(find_binary("haproxy"));
+  CHECK(find_binary("nginx"));
+  CHECK(find_binary("varnishd"));
+  CHECK(find_binary("hitch"));
+  CHECK(find_binary("stunnel"));
+}
+
+// Run by the next test in a child process of its own, never alone ("[.]": hidden).
+TEST_CASE("helper for the orphan test: launch nginx and varnish then wait to be killed", "[.]") {
+  const Setup s;
+  const auto origin = start_node({"origin", "--listen", "tls://127.0.0.1:0", "--cert", s.pki + "/origin.pem", "--key",
+                                  s.pki + "/origin.key"});
+  auto nginx = launch_program(ProgramKind::nginx, s.node(ProgramKind::nginx, LinkKind::tls, LinkKind::tls, endpoint_of(origin.url)));
+  ProgramNode v = s.node(ProgramKind::varnish, LinkKind::tls, LinkKind::tls, endpoint_of(origin.url));
+  v.name = "relay2";
+  v.listen.cert = s.pki + "/origin.pem";  // any certificate of the CA: the probe checks the name below
+  v.listen.key = s.pki + "/origin.key";
+  v.tls_name = "origin";
+  auto varnish = launch_program(ProgramKind::varnish, v);
+  std::string line = "pids";
+  for (const auto* p : {nginx.get(), varnish.get()})
+    for (const auto& pid : p->pids()) line += " " + std::to_string(pid.pid);
+  std::printf("%s %d\n", line.c_str(), origin.process->pid());
+  std::fflush(stdout);
+  ::sleep(60);  // killed long before; bounded all the same
+}
+
+TEST_CASE("no program outlives hopcost when it is killed with SIGKILL") {
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphans come here, so that they can be reaped, not left as zombies
+  ChildProcess helper(self_executable(), {"helper for the orphan test: launch nginx and varnish then wait to be killed"});
+  auto line = helper.read_line(std::chrono::seconds(60));
+  while (line && line->rfind("pids ", 0) != 0) line = helper.read_line(std::chrono::seconds(60));  // past Catch's own lines
+  REQUIRE(line);
+  INFO(*line);
+  REQUIRE(line->rfind("pids ", 0) == 0);
+  std::vector<pid_t> pids;
+  std::istringstream in(line->substr(5));
+  for (pid_t p; in >> p;) pids.push_back(p);
+  CHECK(pids.size() >= 7);  // nginx master and worker, stunnel, varnishd manager and child, varnishncsa, hitch master and worker, the origin
+  for (pid_t p : pids) CHECK(alive(p));
+  helper.signal(SIGKILL);
+  CHECK(eventually([&] { return helper.exited(); }));
+  for (pid_t p : pids) {
+    INFO("pid " << p);
+    CHECK(eventually([&] {
+      ::waitpid(p, nullptr, WNOHANG);  // ours once re-parented
+      return !alive(p);
+    }));
+  }
+  // The guards exited after killing their groups, and were re-parented here too.
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+}

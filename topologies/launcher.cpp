@@ -1,0 +1,303 @@
+#include "topologies/launcher.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "topologies/program_process.hpp"
+
+namespace hopcost {
+namespace {
+
+constexpr std::chrono::seconds kCommandTimeout{10};
+// Long enough for an answer that is an error: HAProxy retries a failed upstream connection
+// 3 times, 1 s apart, before its 503.
+constexpr std::chrono::milliseconds kProbeTimeout{5000};
+constexpr std::chrono::milliseconds kBetweenProbes{10};
+constexpr std::chrono::milliseconds kLogWait{300};
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw RunError(fmt::format("cannot read {}", path));
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_all(const std::string& path, const std::string& text, mode_t mode) {
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw RunError(fmt::format("cannot write {}", path));
+  }
+  ::chmod(path.c_str(), mode);
+}
+
+// A socket file nobody listens on any more (connect refused) is stale.
+void remove_stale_socket(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const bool refused = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno == ECONNREFUSED;
+  ::close(fd);
+  if (refused) ::unlink(path.c_str());
+}
+
+std::string tail(const std::string& text, size_t bytes) {
+  std::string t = text.size() > bytes ? "…" + text.substr(text.size() - bytes) : text;
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
+  return t;
+}
+
+// Does something accept connections on the Unix socket `path`?
+bool accepts(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path) return false;
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// A listening Unix socket at `path` for as long as it lives, unless something is there.
+class PlaceholderSocket {
+ public:
+  explicit PlaceholderSocket(const std::string& path) : path_(path) {
+    struct stat st {};
+    sockaddr_un addr{};
+    if (::lstat(path.c_str(), &st) == 0 || path.size() >= sizeof addr.sun_path) return;
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 1) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~PlaceholderSocket() {
+    if (fd_ < 0) return;
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  PlaceholderSocket(PlaceholderSocket&& o) noexcept : path_(std::move(o.path_)), fd_(std::exchange(o.fd_, -1)) {}
+  PlaceholderSocket(const PlaceholderSocket&) = delete;
+  PlaceholderSocket& operator=(const PlaceholderSocket&) = delete;
+  PlaceholderSocket& operator=(PlaceholderSocket&&) = delete;
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+bool log_has(const std::string& path, const std::string& id) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line))
+    if (const AccessRecord r = parse_access_line(line); r.request_id == id) return true;
+  return false;
+}
+
+}  // namespace
+
+std::string resolve_binary(const ProgramCommand& command) {
+  const auto path = find_binary(command.binary);
+  if (!path) throw MissingProgram(command.binary, command.package);
+  return *path;
+}
+
+void write_program_files(const ProgramConfig& config) {
+  if (config.run_dir_searchable && !config.files.empty()) {
+    const std::string dir = std::filesystem::path(config.files.front().path).parent_path().string();
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0) ::chmod(dir.c_str(), (st.st_mode & 07777) | S_IXOTH);
+  }
+  for (const auto& f : config.files) write_all(f.path, f.text, 0644);
+  for (const auto& b : config.bundles) {
+    std::string text;
+    for (const auto& part : b.parts) {
+      std::string p = read_all(part);
+      if (!p.empty() && p.back() != '\n') p += '\n';
+      text += p;
+    }
+    write_all(b.path, text, 0600);  // it holds a private key
+  }
+  for (const auto& s : config.sockets) remove_stale_socket(s);
+}
+
+void check_program_config(const ProgramConfig& config) {
+  write_program_files(config);
+  for (const auto& p : config.processes) {
+    if (!p.check) continue;
+    const std::string binary = resolve_binary(*p.check);
+    std::vector<PlaceholderSocket> placeholders;
+    for (const auto& path : p.check_needs_sockets) placeholders.emplace_back(path);
+    const CommandOutput out = run_to_completion(binary, p.check->args, kCommandTimeout);
+    if (out.exit_code == 0) continue;
+    throw ConfigError(fmt::format("{} rejects the configuration of node {} ({}{}): {}", p.name, config.node, p.check->text(),
+                                  out.timed_out ? ", timed out" : "", tail(out.output, 1500)));
+  }
+}
+
+std::string program_version(const ProgramCommand& command) {
+  const std::string binary = resolve_binary(command);
+  const CommandOutput out = run_to_completion(binary, command.args, kCommandTimeout);
+  std::string lower_name = command.binary;
+  for (char& c : lower_name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::istringstream lines(out.output);
+  std::string first;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    if (first.empty()) first = line;
+    std::string lower = line;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.find(lower_name) != std::string::npos && lower.find_first_of("0123456789") != std::string::npos) return line;
+  }
+  return first.empty() ? "unknown" : first;
+}
+
+ProbeTarget probe_target(const ProgramNode& node) {
+  ProbeTarget t;
+  t.endpoint = node.listen.endpoint;
+  t.tls = traits(node.listen.kind).tls;
+  t.ca = node.listen.ca;
+  t.server_name = node.tls_name.empty() ? node.name : node.tls_name;
+  if (node.listen.mtls) {
+    t.client_cert = node.probe_cert;
+    t.client_key = node.probe_key;
+  }
+  t.request_id_header = node.request_id_header;
+  return t;
+}
+
+std::string worker_user(ProgramKind kind, bool root) {
+  if (!root) return {};
+  switch (kind) {
+    case ProgramKind::nginx:
+      return "root";
+    case ProgramKind::varnish:
+      return "nobody";
+    case ProgramKind::haproxy:
+    case ProgramKind::stunnel:
+      break;
+  }
+  return {};
+}
+
+LaunchedProgram::LaunchedProgram(ProgramConfig config, ProbeTarget probe, LaunchOptions options)
+    : config_(std::move(config)), options_(options) {
+  std::vector<std::string> binaries;
+  for (const auto& p : config_.processes) {
+    binaries.push_back(resolve_binary(p.command));
+    versions_[p.name] = program_version(p.version);
+  }
+  if (options_.check_config) check_program_config(config_);
+  else write_program_files(config_);
+  try {
+    for (size_t i = 0; i < config_.processes.size(); ++i) {
+      const ProcessPlan& p = config_.processes[i];
+      processes_.push_back(std::make_unique<ProgramProcess>(p.name, binaries[i], p.command.args, p.stdout_path, p.stderr_path));
+      helper_.push_back(p.helper);
+      if (!p.listens_on.empty()) wait_listening(*processes_.back(), p.listens_on);
+    }
+    wait_ready(probe, options_.ready_timeout);
+  } catch (...) {
+    stop();
+    throw;
+  }
+}
+
+LaunchedProgram::~LaunchedProgram() { stop(); }
+
+void LaunchedProgram::process_failed(ProgramProcess& p, std::string_view what) {
+  p.exited();
+  const std::string err = p.stderr_tail();
+  throw RunError(fmt::format("{} (pid {}) of node {} {}: {}{}", p.name(), p.pid(), config_.node, what, p.status_text(),
+                             err.empty() ? "" : "; its stderr ends: " + err));
+}
+
+void LaunchedProgram::check_running() {
+  for (auto& p : processes_)
+    if (p->exited()) process_failed(*p, "exited");
+}
+
+void LaunchedProgram::wait_listening(ProgramProcess& p, const std::string& path) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.ready_timeout;
+  while (!accepts(path)) {
+    if (p.exited()) process_failed(p, "exited before the node was ready");
+    if (std::chrono::steady_clock::now() >= deadline) process_failed(p, fmt::format("did not listen on {} in time", path));
+    p.wait_exit(kBetweenProbes);  // wakes at once if it exits
+  }
+}
+
+void LaunchedProgram::wait_ready(const ProbeTarget& probe, std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  std::string last = "no probe yet";
+  for (int attempt = 1;; ++attempt) {
+    for (auto& p : processes_)
+      if (p->exited()) process_failed(*p, "exited before the node was ready");
+    const std::string id = fmt::format("probe-{}", attempt);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const ProbeResult r = probe_http(probe, id, std::min(left, kProbeTimeout));
+    if (options_.ready_when_connected && r.connected) return;
+    if (r.answered) {
+      if (config_.access_log.path.empty()) return;
+      // Answered: ready once its access log shows the request (HAProxy writes the line
+      // after the response; varnishncsa reads varnishd's log as it can).
+      const auto log_deadline = std::min(deadline, Clock::now() + kLogWait);
+      while (true) {
+        if (log_has(config_.access_log.path, id)) return;
+        if (Clock::now() >= log_deadline) break;
+        processes_.front()->wait_exit(kBetweenProbes);  // returns early if it exits
+      }
+      last = fmt::format("answered {} but the access log {} does not show request {}", r.status, config_.access_log.path, id);
+    } else {
+      last = r.error;
+    }
+    if (Clock::now() >= deadline)
+      throw RunError(fmt::format("node {} ({}) not ready within {} ms: the last probe of {}: {}", config_.node,
+                                 to_string(config_.kind), timeout.count(), probe.endpoint.to_string(), last));
+    processes_.front()->wait_exit(kBetweenProbes);  // not a readiness sleep: the next probe decides; wakes if it exits
+  }
+}
+
+std::vector<ProgramPid> LaunchedProgram::pids() const {
+  std::vector<ProgramPid> out;
+  for (size_t i = 0; i < processes_.size(); ++i)
+    for (pid_t pid : processes_[i]->pids()) out.push_back({processes_[i]->name(), pid, helper_[i]});
+  return out;
+}
+
+std::chrono::nanoseconds LaunchedProgram::cpu() const {
+  std::chrono::nanoseconds total{0};
+  for (const auto& p : pids())
+    if (const auto c = process_cpu(p.pid)) total += *c;
+  return total;
+}
+
+void LaunchedProgram::stop() {
+  for (auto it = processes_.rbegin(); it != processes_.rend(); ++it) (*it)->stop(options_.stop_grace);
+}
+
+std::unique_ptr<LaunchedProgram> launch_program(ProgramKind kind, const ProgramNode& node, LaunchOptions options) {
+  return std::make_unique<LaunchedProgram>(program_config(kind, node), probe_target(node), options);
+}
+
+}  // namespace hopcost
