@@ -14,6 +14,8 @@
 #include <regex>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "support/process.hpp"
 #include "topologies/haproxy.hpp"
 #include "topologies/launcher.hpp"
@@ -323,4 +325,54 @@ TEST_CASE("no program outlives hopcost when it is killed with SIGKILL") {
   while (::waitpid(-1, nullptr, WNOHANG) > 0) {
   }
   ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+namespace {
+
+struct OriginCounts {
+  uint64_t messages = 0, handshakes = 0, resumed = 0;
+};
+
+// The origin's statistics line (SIGUSR1; docs/standalone-nodes.md).
+OriginCounts origin_counts(Node& origin) {
+  origin.process->signal(SIGUSR1);
+  const auto line = origin.process->read_line(std::chrono::seconds(5));
+  REQUIRE(line);
+  const auto j = nlohmann::json::parse(*line);
+  return {j.at("messages").get<uint64_t>(), j.at("server").at("handshakes").get<uint64_t>(),
+          j.at("server").value("resumed", uint64_t{0})};
+}
+
+}  // namespace
+
+TEST_CASE("each program's upstream handshakes follow its policy and its resumption setting") {
+  const Setup s;
+  constexpr int kRequests = 6;  // each on a new client connection
+  for (const ProgramKind kind : kAll) {
+    for (const UpstreamPolicy policy : {UpstreamPolicy::one_to_one, UpstreamPolicy::pool}) {
+      if (kind == ProgramKind::stunnel && policy == UpstreamPolicy::pool) continue;  // refused: it relays bytes
+      for (const bool resume : {true, false}) {
+        INFO(to_string(kind) << " " << to_string(policy) << " resumption " << (resume ? "on" : "off"));
+        auto origin = start_node({"origin", "--listen", "tls://127.0.0.1:0", "--cert", s.pki + "/origin.pem", "--key",
+                                  s.pki + "/origin.key"});
+        ProgramNode n = s.node(kind, LinkKind::tls, LinkKind::tls, endpoint_of(origin.url));
+        n.policy = policy;
+        n.upstream_resumption = resume;
+        auto program = launch_program(kind, n);
+        const OriginCounts before = origin_counts(origin);
+        for (int i = 0; i < kRequests; ++i) REQUIRE(curl(n, s.pki + "/ca.pem", std::to_string(500 + i)).output == "200");
+        const OriginCounts after = origin_counts(origin);
+        const uint64_t handshakes = after.handshakes - before.handshakes, resumed = after.resumed - before.resumed;
+        INFO("upstream handshakes " << handshakes << ", resumed " << resumed);
+        CHECK(after.messages - before.messages == kRequests);
+        if (policy == UpstreamPolicy::pool) {
+          CHECK(handshakes <= 1);  // the probe's pooled connection carries them all (one more if it was closed)
+        } else {
+          CHECK(handshakes == kRequests);  // one upstream connection per client connection
+          if (resume) CHECK(resumed >= kRequests - 1);
+        }
+        if (!resume) CHECK(resumed == 0);
+      }
+    }
+  }
 }
