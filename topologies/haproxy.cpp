@@ -45,6 +45,7 @@ ProgramConfig haproxy_config(const ProgramNode& node) {
   ProgramConfig c;
   c.kind = ProgramKind::haproxy;
   c.node = node.name;
+  if (node.listen.endpoint.transport == Transport::uds) c.sockets.push_back(node.listen.endpoint.path);
   const std::string cfg_path = run_file(node, "haproxy.cfg");
   const std::string bundle_in = run_file(node, "haproxy-listen.pem");
   const std::string bundle_out = run_file(node, "haproxy-upstream.pem");

@@ -294,6 +294,7 @@ std::chrono::nanoseconds LaunchedProgram::cpu() const {
 
 void LaunchedProgram::stop() {
   for (auto it = processes_.rbegin(); it != processes_.rend(); ++it) (*it)->stop(options_.stop_grace);
+  for (const auto& s : config_.sockets) remove_stale_socket(s);  // HAProxy leaves its Unix socket behind
 }
 
 std::unique_ptr<LaunchedProgram> launch_program(ProgramKind kind, const ProgramNode& node, LaunchOptions options) {

@@ -64,6 +64,7 @@ ProgramConfig nginx_config(const ProgramNode& node) {
   ProgramConfig c;
   c.kind = ProgramKind::nginx;
   c.node = node.name;
+  if (node.listen.endpoint.transport == Transport::uds) c.sockets.push_back(node.listen.endpoint.path);
   const std::string conf = run_file(node, "nginx.conf");
   const std::string log = run_file(node, "nginx.access.log");
   const std::string& pool_note = node.policy == UpstreamPolicy::pool

@@ -376,3 +376,56 @@ TEST_CASE("each program's upstream handshakes follow its policy and its resumpti
     }
   }
 }
+
+TEST_CASE("each program does mutual TLS on both ends: it requires a client certificate and presents its own upstream") {
+  const Setup s;
+  for (const ProgramKind kind : kAll) {
+    INFO(to_string(kind));
+    // The origin requires a client certificate of the CA, named relay1.
+    const auto origin = start_node({"origin", "--listen", "tls://127.0.0.1:0", "--cert", s.pki + "/origin.pem", "--key",
+                                    s.pki + "/origin.key", "--client-ca", s.pki + "/ca.pem", "--client-name", "relay1"});
+    ProgramNode n = s.node(kind, LinkKind::tls, LinkKind::tls, endpoint_of(origin.url));
+    n.listen.mtls = true;
+    if (kind == ProgramKind::stunnel) n.listen.peer_name = "client";  // the only one that checks the client's name
+    n.probe_cert = s.pki + "/client.pem";
+    n.probe_key = s.pki + "/client.key";
+    n.upstream.mtls = true;
+    n.upstream.cert = s.pki + "/relay1.pem";
+    n.upstream.key = s.pki + "/relay1.key";
+    auto program = launch_program(kind, n);
+    const std::string with_cert = "--cert " + s.pki + "/client.pem --key " + s.pki + "/client.key ";
+    const std::string url = "https://relay1:" + std::to_string(n.listen.endpoint.port) + "/ --resolve relay1:" +
+                            std::to_string(n.listen.endpoint.port) + ":127.0.0.1";
+    const auto ok = run_command("curl -sS -o /dev/null -w '%{http_code}' --max-time 10 --cacert " + s.pki + "/ca.pem " +
+                                with_cert + url);
+    INFO(ok.output);
+    CHECK(ok.output == "200");
+    // Without a client certificate the program refuses the client.
+    const auto refused = run_command("curl -sS -o /dev/null -w '%{http_code}' --max-time 10 --cacert " + s.pki + "/ca.pem " + url);
+    INFO(refused.output);
+    CHECK(refused.output.find("200") == std::string::npos);
+  }
+}
+
+TEST_CASE("each program carries requests over plaintext TCP and Unix-socket ends") {
+  const Setup s;
+  struct Ends {
+    LinkKind listen, upstream;
+  };
+  for (const ProgramKind kind : kAll) {
+    for (const Ends e : {Ends{LinkKind::tcp, LinkKind::tcp}, Ends{LinkKind::uds, LinkKind::uds}, Ends{LinkKind::uds, LinkKind::tls},
+                         Ends{LinkKind::tls_uds, LinkKind::uds}}) {
+      if (kind == ProgramKind::stunnel && !traits(e.listen).tls && !traits(e.upstream).tls) continue;  // refused
+      if (kind == ProgramKind::varnish && e.listen == LinkKind::tls_uds) continue;                      // refused (Hitch)
+      INFO(to_string(kind) << " " << to_string(e.listen) << " -> " << to_string(e.upstream));
+      std::vector<std::string> args{"origin", "--listen", listen_url(e.upstream, s.dir / "origin.sock")};
+      if (traits(e.upstream).tls) args.insert(args.end(), {"--cert", s.pki + "/origin.pem", "--key", s.pki + "/origin.key"});
+      const auto origin = start_node(args);
+      const ProgramNode n = s.node(kind, e.listen, e.upstream, endpoint_of(origin.url));
+      auto program = launch_program(kind, n);
+      const auto r = curl(n, s.pki + "/ca.pem", "77");
+      INFO(r.output);
+      CHECK(r.output == "200");
+    }
+  }
+}

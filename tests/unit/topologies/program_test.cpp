@@ -91,6 +91,7 @@ TEST_CASE("haproxy: verification, versions, policy and resumption on the server 
   // Unix sockets on both ends.
   t = text_of(haproxy_config(tls_node(LinkKind::tls_uds, LinkKind::uds)));
   CHECK_THAT(t, Contains("bind unix@/run/x/in.sock") && Contains("server up unix@/run/x/origin.sock\n"));
+  CHECK(haproxy_config(tls_node(LinkKind::tls_uds, LinkKind::uds)).sockets == std::vector<std::string>{"/run/x/in.sock"});
   // HAProxy 2.6 has no `curves` for servers.
   n.upstream.group = TlsGroup::p256;
   try {
