@@ -31,7 +31,7 @@ constexpr std::array kKeys{
     ScenarioKey{"hops", ValueType::list, "LIST", "Links from client to origin for presets, 1 to 32 (a comma list sweeps)"},
     ScenarioKey{"tls", ValueType::list, "LIST", "TLS versions: 1.2, 1.3 (a comma list compares)"},
     ScenarioKey{"conn", ValueType::list, "LIST",
-                "Client connection policy: new (a new connection and a full handshake per request), keepalive, "
+                "Client connection policy: new (a new connection per request, with a full handshake on the client's link), keepalive, "
                 "resume (a new connection per request, resuming the last TLS session), or 0rtt (as resume, the "
                 "request sent as TLS 1.3 early data: replayable, so GET only; TLS 1.2 variants leave it out); a comma "
                 "list compares"},

@@ -98,6 +98,11 @@ TEST_CASE("bad input to a standalone node exits 2 and says which") {
       {"origin --listen tls://127.0.0.1:0 --cert " + pki / "origin.pem" + " --key " + pki / "relay.key", "does not match certificate"},
       {"hop --listen tcp://127.0.0.1:0 --upstream tls://127.0.0.1:1", "give --ca"},
       {"origin --listen tcp://127.0.0.1:0 --tls 1.1", "--tls: unknown value '1.1'"},
+      {"origin --listen tcp://127.0.0.1:0 --tls 1.3 --resume id", "--resume id needs --tls 1.2"},
+      {"origin --listen tcp://127.0.0.1:0 --resume psk", "--resume: unknown value 'psk'; accepted: ticket, id"},
+      {"origin --listen tcp://127.0.0.1:0 --tls 1.2 --early-data on", "--early-data on needs TLS 1.3"},
+      {"hop --listen tcp://127.0.0.1:0 --upstream " + busy.url + " --upstream-resume maybe",
+       "--upstream-resume: unknown value 'maybe'; accepted: on, off"},
   };
   for (const auto& c : cases) {
     const auto r = run_hopcost(c.args);
