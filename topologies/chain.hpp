@@ -37,7 +37,7 @@ class Chain {
   // instruction counters). Inproc placement only: throws RunError otherwise.
   virtual void on_each_node_thread(const std::function<void(const std::string& node)>& f) = 0;
   // After stop(): each node's residence samples (metrics/attribution.hpp), chain order.
-  virtual const std::vector<std::vector<ResidenceSample>>& residence() const = 0;
+  virtual const std::vector<NodeResidence>& residence() const = 0;
 };
 
 // A started chain, as `plan` says, in `placement`. Throws RunError if it cannot be built.

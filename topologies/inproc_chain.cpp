@@ -57,7 +57,7 @@ std::vector<NodeSnapshot> InprocChain::snapshot() {
 
 void InprocChain::stop() {
   for (auto& n : nodes_) n->stop();
-  for (auto& n : nodes_) residence_.push_back(n->take_residence());
+  for (auto& n : nodes_) residence_.push_back(NodeResidence{n->take_residence(), std::nullopt});
   nodes_.clear();
   if (sockets_) sockets_->remove();
 }

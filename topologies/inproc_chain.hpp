@@ -20,7 +20,7 @@ class InprocChain final : public Chain {
   void on_each_node_thread(const std::function<void(const std::string& node)>& f) override {
     for (auto& n : nodes_) n->run_on_thread([&] { f(n->name()); });
   }
-  const std::vector<std::vector<ResidenceSample>>& residence() const override { return residence_; }
+  const std::vector<NodeResidence>& residence() const override { return residence_; }
 
   // Relays in order, then the origin (empty after stop()).
   const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }
@@ -33,7 +33,7 @@ class InprocChain final : public Chain {
   std::vector<std::unique_ptr<Node>> nodes_;
   std::optional<ScratchDir> sockets_;
   std::vector<std::optional<int>> cpus_;
-  std::vector<std::vector<ResidenceSample>> residence_;
+  std::vector<NodeResidence> residence_;
 };
 
 }  // namespace hopcost

@@ -105,12 +105,12 @@ void ProcessChain::stop() {
   for (auto& c : children_) c.process->signal(SIGTERM);
   for (auto& c : children_) c.process->terminate(std::chrono::seconds(2));
   // Each node wrote its residence samples as it exited. A node that died wrote none:
-  // its requests then go unattributed, and its failure is reported already.
+  // its shares are then unknown (the others keep theirs), and its failure is reported.
   for (auto& c : children_) {
     try {
-      residence_.push_back(read_residence_file(dir_.path() + "/" + c.name + ".residence"));
+      residence_.push_back(NodeResidence{read_residence_file(dir_.path() + "/" + c.name + ".residence"), std::nullopt});
     } catch (const RunError&) {
-      residence_.emplace_back();
+      residence_.push_back(NodeResidence{{}, c.name + " wrote no residence times (its process did not exit cleanly)"});
     }
   }
   children_.clear();

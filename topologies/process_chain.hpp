@@ -28,7 +28,7 @@ class ProcessChain final : public Chain {
   std::vector<NodeSnapshot> snapshot() override;
   void stop() override;
   void on_each_node_thread(const std::function<void(const std::string& node)>&) override;
-  const std::vector<std::vector<ResidenceSample>>& residence() const override { return residence_; }
+  const std::vector<NodeResidence>& residence() const override { return residence_; }
 
  private:
   struct Child {
@@ -41,7 +41,7 @@ class ProcessChain final : public Chain {
   ScratchDir dir_;  // certificates, keys and Unix sockets
   std::vector<Child> children_;  // relays in order, then the origin
   std::vector<bssl::UniquePtr<SSL_CTX>> contexts_;  // the entry link's
-  std::vector<std::vector<ResidenceSample>> residence_;
+  std::vector<NodeResidence> residence_;
   LinkEnds entry_;
 };
 

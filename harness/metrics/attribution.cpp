@@ -19,46 +19,67 @@ Percentiles summary(const Histogram& h) {
 }
 }  // namespace
 
-Attribution attribute(const std::vector<ResidenceSample>& client, const std::vector<std::vector<ResidenceSample>>& nodes) {
+Attribution attribute(const std::vector<ResidenceSample>& client, const std::vector<NodeResidence>& nodes) {
   Attribution a;
   const size_t hops = nodes.size();
+  // Residence column c: 0 the client, n + 1 node n. Known columns only are paired.
+  std::vector<size_t> known{0};
   std::vector<std::unordered_map<uint64_t, uint64_t>> by_id(hops);
   for (size_t n = 0; n < hops; ++n) {
-    by_id[n].reserve(nodes[n].size());
-    for (const auto& s : nodes[n]) by_id[n][s.request_id] = s.ns;
+    if (nodes[n].unknown_reason) continue;
+    known.push_back(n + 1);
+    by_id[n].reserve(nodes[n].samples.size());
+    for (const auto& s : nodes[n].samples) by_id[n][s.request_id] = s.ns;
   }
-  // One row per request found at every node: its end-to-end latency, then its shares
-  // (hop 0 … hop N-1, then the origin), in ns.
+  // Segments between consecutive known columns: segment (c, d) is the sum of the shares
+  // of hops c … d - 1 (and of the origin's own time when the last column is unknown).
+  // One row per request found at every known node: its end-to-end latency, then each
+  // segment's share, then the last known column's residence (the origin's own time, or
+  // the joint tail when the origin is silent), in ns.
+  const size_t segments = known.size() - 1;
   std::vector<std::vector<uint64_t>> rows;
-  std::vector<uint64_t> r(hops + 1);
+  std::vector<uint64_t> r(known.size());
   for (const auto& c : client) {
     r[0] = c.ns;
     bool complete = true;
-    for (size_t n = 0; n < hops && complete; ++n) {
-      const auto it = by_id[n].find(c.request_id);
-      complete = it != by_id[n].end();
-      if (complete) r[n + 1] = it->second;
+    for (size_t k = 1; k < known.size() && complete; ++k) {
+      const auto it = by_id[known[k] - 1].find(c.request_id);
+      complete = it != by_id[known[k] - 1].end();
+      if (complete) r[k] = it->second;
     }
     if (!complete) continue;
     std::vector<uint64_t> row{c.ns};
-    for (size_t hop = 0; hop < hops; ++hop) {
-      if (r[hop] < r[hop + 1]) ++a.negative;
-      row.push_back(r[hop] >= r[hop + 1] ? r[hop] - r[hop + 1] : 0);
+    for (size_t k = 0; k < segments; ++k) {
+      if (r[k] < r[k + 1]) ++a.negative;
+      row.push_back(r[k] >= r[k + 1] ? r[k] - r[k + 1] : 0);
     }
-    row.push_back(r[hops]);
+    row.push_back(r[segments]);
     rows.push_back(std::move(row));
   }
   a.samples = rows.size();
   a.added_us.assign(hops, Percentiles{});
   a.added_own_us.assign(hops, Percentiles{});
+  a.unknown_reason.assign(hops, std::nullopt);
+  // Which shares are unknown, and why: the silent nodes' own reasons.
+  auto reason_of = [&](size_t from_column, size_t to_column) {
+    std::string why;
+    for (size_t c = from_column + 1; c < to_column; ++c)
+      why += (why.empty() ? "" : "; ") + *nodes[c - 1].unknown_reason;
+    return why;
+  };
+  const size_t last = known.back();  // the last known column
+  for (size_t k = 0; k < segments; ++k) {
+    if (known[k + 1] - known[k] == 1) continue;
+    const std::string why = reason_of(known[k], known[k + 1]);
+    for (size_t hop = known[k]; hop < known[k + 1]; ++hop) a.unknown_reason[hop] = why;
+  }
+  if (last < hops) {  // the origin (and maybe nodes before it) is silent
+    const std::string why = reason_of(last, hops + 1);
+    for (size_t hop = last; hop < hops; ++hop) a.unknown_reason[hop] = why;
+    a.origin_unknown_reason = why;
+  }
   if (rows.empty()) return a;
 
-  // Each hop's own distribution.
-  for (size_t hop = 0; hop < hops; ++hop) {
-    Histogram h;
-    for (const auto& row : rows) h.record(row[hop + 1]);
-    a.added_own_us[hop] = summary(h);
-  }
   // The shares of the requests at the p50 and at the p99 of the end-to-end latency.
   std::sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) { return x[0] < y[0]; });
   const double n = static_cast<double>(rows.size());
@@ -71,9 +92,25 @@ Attribution attribute(const std::vector<ResidenceSample>& client, const std::vec
     for (size_t i = lo; i < hi; ++i) sum += static_cast<double>(rows[i][column]);
     return sum / static_cast<double>(hi - lo) / 1000.0;
   };
-  for (size_t hop = 0; hop < hops; ++hop)
-    a.added_us[hop] = {band_mean(0.475, 0.525, hop + 1), band_mean(0.985, 0.995, hop + 1)};
-  a.origin_us = {band_mean(0.475, 0.525, hops + 1), band_mean(0.985, 0.995, hops + 1)};
+  auto own = [&](size_t column) {
+    Histogram h;
+    for (const auto& row : rows) h.record(row[column]);
+    return summary(h);
+  };
+  for (size_t k = 0; k < segments; ++k) {
+    const Percentiles share{band_mean(0.475, 0.525, k + 1), band_mean(0.985, 0.995, k + 1)};
+    if (known[k + 1] - known[k] == 1) {
+      a.added_us[known[k]] = share;
+      a.added_own_us[known[k]] = own(k + 1);
+    } else {
+      a.joint.push_back(JointShare{known[k], known[k + 1] - 1, share});
+    }
+  }
+  const Percentiles tail{band_mean(0.475, 0.525, segments + 1), band_mean(0.985, 0.995, segments + 1)};
+  if (last == hops)
+    a.origin_us = tail;
+  else
+    a.joint.push_back(JointShare{last, hops, tail});
   return a;
 }
 

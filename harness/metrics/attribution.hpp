@@ -14,9 +14,17 @@
 // (at least one request each). Those shares add up to the band's mean end-to-end
 // latency, which is the percentile. The hop's own distribution (the percentiles of its
 // shares) is kept beside it.
+//
+// A node may give no residence times (a real program whose log says nothing usable, a
+// node process that died). Then R(k) is unknown: the two shares that need it, hop k
+// (into the node) and hop k + 1 (out of it, or the origin's own time for the origin),
+// are unknown too, with the reason, and their sum, R(k-1) − R(k+1), is kept as a joint
+// share; every other hop keeps its own. Requests are paired across the nodes that do
+// report.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,19 +39,34 @@ struct Percentiles {  // µs
   double p50 = 0, p99 = 0;
 };
 
+// What one node gave: its residence samples, or why it has none.
+struct NodeResidence {
+  std::vector<ResidenceSample> samples{};
+  std::optional<std::string> unknown_reason{};  // set: the node records no residence times
+};
+
+// A share that cannot be split: the sum of consecutive shares around silent nodes.
+struct JointShare {
+  size_t first_hop = 0, last_hop = 0;  // inclusive; last_hop == hops means the origin's own time too
+  Percentiles added_us;                // their summed share of the p50 and p99 requests
+};
+
 struct Attribution {
   std::vector<Percentiles> added_us;      // per hop, client side first: its share of the p50 and p99 requests
   std::vector<Percentiles> added_own_us;  // per hop: the percentiles of its own shares
   Percentiles origin_us;                  // the origin's share of the p50 and p99 requests
-  uint64_t samples = 0;    // requests found at every node (all measured ones, unless some were not recorded)
+  // Per hop: why its share is unknown (none: known). Unknown shares are 0 above.
+  std::vector<std::optional<std::string>> unknown_reason;
+  std::optional<std::string> origin_unknown_reason;
+  std::vector<JointShare> joint;          // the sums the unknown shares are known by
+  uint64_t samples = 0;    // requests found at every reporting node (all measured ones, unless some were not recorded)
   uint64_t negative = 0;   // shares below zero (clock reads out of order), counted as 0
 };
 
-// `client`: the measured requests' end-to-end latencies. `nodes`: each node's residence
-// samples, chain order (relays, then the origin); they may hold other requests too
-// (warm-up): only the client's ids are used.
-Attribution attribute(const std::vector<ResidenceSample>& client,
-                      const std::vector<std::vector<ResidenceSample>>& nodes);
+// `client`: the measured requests' end-to-end latencies. `nodes`: each node's residence,
+// chain order (relays, then the origin); samples may hold other requests too (warm-up):
+// only the client's ids are used.
+Attribution attribute(const std::vector<ResidenceSample>& client, const std::vector<NodeResidence>& nodes);
 
 // Residence samples as a binary file (little-endian pairs of 64-bit words), for nodes
 // in other processes. Throws RunError naming the path.

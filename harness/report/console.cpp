@@ -65,8 +65,16 @@ std::string per_hop(const Report& r) {
     if (v.failure || v.per_hop.empty() || v.attribution_samples == 0) continue;
     if (out.empty()) out = "\nPer hop: p50 µs each link adds (client's first, the relay's work included), then the origin's own time:\n";
     std::string hops;
-    for (const auto& l : v.per_hop) hops += fmt::format("{} {:.0f} · ", l.kind, l.added_latency_us.p50);
-    out += fmt::format("  {}: {}origin {:.0f}  ({} requests paired)\n", v.label(), hops, v.origin_us.p50, v.attribution_samples);
+    std::string unknown;
+    for (const auto& l : v.per_hop) {
+      hops += l.unknown_reason ? fmt::format("{} ? · ", l.kind) : fmt::format("{} {:.0f} · ", l.kind, l.added_latency_us.p50);
+      if (l.added_latency_joint_us)
+        unknown += fmt::format("; links {} to {}{} together: {:.0f} ({})", l.link, l.joint_last_link,
+                               l.joint_includes_origin ? " and the origin" : "", l.added_latency_joint_us->p50,
+                               l.unknown_reason.value_or("?"));
+    }
+    const std::string origin = v.origin_unknown_reason ? "origin ?" : fmt::format("origin {:.0f}", v.origin_us.p50);
+    out += fmt::format("  {}: {}{}  ({} requests paired{})\n", v.label(), hops, origin, v.attribution_samples, unknown);
   }
   return out;
 }

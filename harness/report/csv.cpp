@@ -44,7 +44,7 @@ class CsvReporter final : public Reporter {
                          num(v.throughput_rps), v.requested_rps ? num(*v.requested_rps) : "", num(l.p50), num(l.p90),
                          num(l.p99), num(l.p999), num(l.max), num(l.mean), v.latency_out_of_range,
                          num(v.handshakes_per_request), num(v.handshake_cpu_us), num(v.cpu_us_per_request),
-                         num(v.tls_cpu_share), num(v.origin_us.p50), num(v.origin_us.p99),
+                         num(v.tls_cpu_share), v.origin_unknown_reason ? "" : num(v.origin_us.p50), v.origin_unknown_reason ? "" : num(v.origin_us.p99),
                          v.network_floor_us ? num(*v.network_floor_us) : "",
                          v.latency_vs_network_floor ? num(*v.latency_vs_network_floor) : "", v.failed() ? "true" : "false",
                          quoted(v.failure.value_or("")));

@@ -70,8 +70,17 @@ Json link_json(const LinkResult& l) {
   j["mtls"] = l.mtls;
   j["handshake_errors"] = Json{{"client", l.handshake_errors_client}, {"server", l.handshake_errors_server}};
   j["handshake_error"] = optional_text(l.handshake_error);
-  j["added_latency_us"] = percentiles_json(l.added_latency_us);
-  j["added_latency_own_us"] = percentiles_json(l.added_latency_own_us);
+  j["added_latency_us"] = l.unknown_reason ? Json(nullptr) : percentiles_json(l.added_latency_us);
+  j["added_latency_own_us"] = l.unknown_reason ? Json(nullptr) : percentiles_json(l.added_latency_own_us);
+  j["unknown_reason"] = optional_text(l.unknown_reason);
+  if (l.added_latency_joint_us) {
+    Json joint = percentiles_json(*l.added_latency_joint_us);
+    joint["last_link"] = l.joint_last_link;
+    joint["includes_origin"] = l.joint_includes_origin;
+    j["added_latency_joint_us"] = joint;
+  } else {
+    j["added_latency_joint_us"] = nullptr;
+  }
   j["handshake_cpu_us"] = Json{{"client", r3(l.handshake_cpu_us_client)}, {"server", r3(l.handshake_cpu_us_server)}};
   j["handshake_bytes"] = r3(l.handshake_bytes);
   j["resume"] = l.resume;
@@ -150,7 +159,8 @@ Json variant_json(const VariantResult& v) {
   Json hops = Json::array();
   for (const auto& l : v.per_hop) hops.push_back(link_json(l));
   j["per_hop"] = hops;
-  j["origin_us"] = percentiles_json(v.origin_us);
+  j["origin_us"] = v.origin_unknown_reason ? Json(nullptr) : percentiles_json(v.origin_us);
+  j["origin_unknown_reason"] = optional_text(v.origin_unknown_reason);
   j["attribution_samples"] = v.attribution_samples;
   j["attribution_negative"] = v.attribution_negative;
   j["repeats"] = v.repeats;

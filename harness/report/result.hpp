@@ -75,6 +75,14 @@ struct LinkResult {
   std::optional<double> handshake_cpu_us_resumed_client{}, handshake_cpu_us_resumed_server{};
   double sessions_offered = 0;
   double early_data_accepted = 0, early_data_rejected = 0;
+  // Set when a node next to this link gave no residence times: added_latency_us and added_latency_own_us
+  // are then unknown (null in JSON), and this says why (metrics/attribution.hpp).
+  std::optional<std::string> unknown_reason{};
+  // On the first link of a run of unknown shares: their sum, which is known (the last
+  // link of the run, and whether the origin's own time is in it).
+  std::optional<Percentiles> added_latency_joint_us{};
+  int joint_last_link = 0;
+  bool joint_includes_origin = false;
 };
 
 // A floor whose rounds spread more than this, relative to their median, is flagged.
@@ -173,6 +181,7 @@ struct VariantResult : VariantKey {
   std::optional<double> handshake_instructions;    // ... of one link's handshake, both sides
   std::vector<LinkResult> per_hop;
   Percentiles origin_us;              // the origin's own residence time
+  std::optional<std::string> origin_unknown_reason;  // set: the origin gave no residence times (origin_us is null)
   uint64_t attribution_samples = 0;   // requests paired at every node for per_hop
   uint64_t attribution_negative = 0;  // shares below zero, counted as 0 (clock reads out of order)
   std::vector<NodeResult> nodes;      // client, relays in order, origin

@@ -168,6 +168,13 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
       }
       if (i < attribution.added_us.size()) l.added_latency_us = attribution.added_us[i];
       if (i < attribution.added_own_us.size()) l.added_latency_own_us = attribution.added_own_us[i];
+      if (i < attribution.unknown_reason.size()) l.unknown_reason = attribution.unknown_reason[i];
+      for (const auto& j : attribution.joint)
+        if (j.first_hop == i) {
+          l.added_latency_joint_us = j.added_us;
+          l.joint_last_link = static_cast<int>(std::min(j.last_hop, variant.links.size() - 1));
+          l.joint_includes_origin = j.last_hop == variant.links.size();
+        }
       l.handshake_cpu_us_client = per(us(client.handshake_cpu_ns), client.handshakes);
       l.handshake_cpu_us_server = per(us(server.handshake_cpu_ns), server.handshakes);
       l.handshake_bytes = per(static_cast<double>(server.handshake_bytes), server.handshakes);
@@ -194,7 +201,7 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
       }
       l.bytes_per_request = per(static_cast<double>(server.wire_bytes), load.requests);
       l.overhead_bytes_per_request = per(static_cast<double>(server.wire_bytes - server.app_bytes), load.requests);
-      if (floors && !traits(variant.links[i]).tls && attribution.samples > 0) {
+      if (floors && !traits(variant.links[i]).tls && attribution.samples > 0 && !l.unknown_reason) {
         const double rtt = traits(variant.links[i]).transport == Transport::tcp ? floors->loopback_tcp_rtt_us
                                                                                  : floors->loopback_uds_rtt_us;
         if (rtt > 0) l.added_latency_vs_floor = l.added_latency_us.p50 / rtt;
@@ -203,6 +210,7 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
     }
   }
   v.origin_us = attribution.origin_us;
+  v.origin_unknown_reason = attribution.origin_unknown_reason;
   v.attribution_samples = attribution.samples;
   v.attribution_negative = attribution.negative;
   const uint64_t minimum = scenario.requests ? std::min(scenario.requests, kMinMeasuredRequests) : kMinMeasuredRequests;
