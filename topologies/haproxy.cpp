@@ -110,7 +110,7 @@ backend upstream
   {server}
 )",
                                  fmt::arg("node", node.name), fmt::arg("cfg", cfg_path), fmt::arg("threads", node.workers),
-                                 fmt::arg("stats", run_file(node, "haproxy.stats.sock")), fmt::arg("bind", bind),
+                                 fmt::arg("stats", run_socket(node, "haproxy.stats.sock")), fmt::arg("bind", bind),
                                  fmt::arg("header", node.request_id_header), fmt::arg("log_format", log_format),
                                  fmt::arg("policy", to_string(node.policy)),
                                  fmt::arg("policy_text", node.policy == UpstreamPolicy::pool

@@ -65,6 +65,9 @@ void check_end(std::string_view program, const ProgramEnd& end, std::string_view
     throw UnsupportedSetting(std::string(program), fmt::format("port 0 on its {} end (it needs the port chosen)", which));
   if (t.transport == Transport::uds && end.endpoint.path.empty())
     throw UnsupportedSetting(std::string(program), fmt::format("a Unix socket without a path on its {} end", which));
+  if (t.transport == Transport::uds && end.endpoint.path.size() > kMaxSocketPath)
+    throw ConfigError(fmt::format("the {} end's Unix socket path is longer than {} bytes: {}", which, kMaxSocketPath,
+                                  end.endpoint.path));
   if (!t.tls) return;
   if (end.versions.empty()) throw UnsupportedSetting(std::string(program), fmt::format("TLS with no version on its {} end", which));
   if (listening && (end.cert.empty() || end.key.empty()))
@@ -116,6 +119,14 @@ std::string openssl_group(std::string_view program, TlsGroup g, std::string_view
 
 std::string run_file(const ProgramNode& node, std::string_view suffix) {
   return fmt::format("{}/{}-{}", node.run_dir, node.name, suffix);
+}
+
+std::string run_socket(const ProgramNode& node, std::string_view suffix) {
+  std::string path = run_file(node, suffix);
+  if (path.size() > kMaxSocketPath)
+    throw ConfigError(fmt::format("the run directory's path is too long for a Unix socket ({} bytes, at most {}): {}",
+                                  path.size(), kMaxSocketPath, path));
+  return path;
 }
 
 std::optional<std::string> AccessRecord::field(std::string_view key) const {

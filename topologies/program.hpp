@@ -181,6 +181,10 @@ std::string_view openssl_protocol(TlsVersion v);
 std::string openssl_group(std::string_view program, TlsGroup g, std::string_view end);
 // RUN/NODE-SUFFIX
 std::string run_file(const ProgramNode& node, std::string_view suffix);
+// The same, for a Unix socket: throws ConfigError when the path is longer than a socket
+// address can hold (107 bytes), naming it.
+std::string run_socket(const ProgramNode& node, std::string_view suffix);
+inline constexpr size_t kMaxSocketPath = 107;
 
 // Access logs ------------------------------------------------------------------------
 // Every generated access-log format writes one line per request in the same shape,

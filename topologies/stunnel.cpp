@@ -106,7 +106,7 @@ ProgramConfig stunnel_config(const ProgramNode& node) {
     // Two services: TLS is terminated, then originated again, through a socket in the run dir.
     Endpoint inner;
     inner.transport = Transport::uds;
-    inner.path = run_file(node, "stunnel-inner.sock");
+    inner.path = run_socket(node, "stunnel-inner.sock");
     c.sockets.push_back(inner.path);
     text += "; TLS on both ends: a server service and a client service, chained through a Unix socket\n";
     text += server_service(node, node.name + "-in", inner) + "\n";

@@ -63,7 +63,7 @@ ProgramConfig varnish_config(const ProgramNode& node) {
   if (tls_out) {
     Endpoint out;
     out.transport = Transport::uds;
-    out.path = run_file(node, "varnish-out.sock");
+    out.path = run_socket(node, "varnish-out.sock");
     c.sockets.push_back(out.path);
     const std::string conf = run_file(node, "stunnel.conf");
     std::string text = stunnel_global_section(
@@ -104,7 +104,7 @@ sub vcl_backend_fetch {{
 
   // varnishd's listening end: the node's own, or a PROXY socket behind Hitch.
   std::string listen;
-  const std::string proxy_sock = run_file(node, "varnish-in.sock");
+  const std::string proxy_sock = run_socket(node, "varnish-in.sock");
   if (tls_in) {
     listen = proxy_sock + ",PROXY,mode=666";
     c.sockets.push_back(proxy_sock);

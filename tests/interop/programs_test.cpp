@@ -293,7 +293,10 @@ TEST_CASE("helper for the orphan test: launch nginx and varnish then wait to be 
   auto varnish = launch_program(ProgramKind::varnish, v);
   std::string line = "pids";
   for (const auto* p : {nginx.get(), varnish.get()})
-    for (const auto& pid : p->pids()) line += " " + std::to_string(pid.pid);
+    for (const auto& pid : p->pids()) {
+      line += ' ';
+      line += std::to_string(pid.pid);
+    }
   std::printf("%s %d\n", line.c_str(), origin.process->pid());
   std::fflush(stdout);
   ::sleep(60);  // killed long before; bounded all the same

@@ -204,6 +204,11 @@ TEST_CASE("settings no OpenSSL program can do, and malformed nodes, are refused 
     n.upstream.mtls = true;  // no client certificate given
     CHECK_THROWS_WITH(program_config(kind, n), Contains("mutual TLS upstream without a client certificate"));
   }
+  // A run directory too deep for the sockets between a program and its helpers.
+  ProgramNode deep = tls_node();
+  deep.run_dir = "/" + std::string(120, 'd');
+  CHECK_THROWS_WITH(varnish_config(deep), Contains("too long for a Unix socket"));
+  CHECK_THROWS_WITH(haproxy_config(deep), Contains("too long for a Unix socket"));
   // A ConfigError: main maps it to exit 2.
   const UnsupportedSetting e("nginx", "x");
   const ConfigError& base = e;
