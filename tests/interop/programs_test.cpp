@@ -432,3 +432,20 @@ TEST_CASE("each program carries requests over plaintext TCP and Unix-socket ends
     }
   }
 }
+
+TEST_CASE("varnish passes every request to its upstream unless cache hits are allowed") {
+  const Setup s;
+  for (const bool hits : {false, true}) {
+    INFO("cache_hits " << hits);
+    auto origin = start_node({"origin", "--listen", "tcp://127.0.0.1:0"});
+    ProgramNode n = s.node(ProgramKind::varnish, LinkKind::tcp, LinkKind::tcp, endpoint_of(origin.url));
+    n.cache_hits = hits;
+    auto program = launch_program(ProgramKind::varnish, n);
+    const OriginCounts before = origin_counts(origin);
+    for (int i = 0; i < 4; ++i) REQUIRE(curl(n, s.pki + "/ca.pem", std::to_string(600 + i)).output == "200");
+    const OriginCounts after = origin_counts(origin);
+    // With hits allowed only the first reaches the origin (the probe's Host differed, so its
+    // cached object is another); the other three are hits.
+    CHECK(after.messages - before.messages == (hits ? 1u : 4u));
+  }
+}
