@@ -179,4 +179,28 @@ std::vector<AccessRecord> read_access_log(const std::string& path) {
   return out;
 }
 
+NodeResidence residence_from_access_log(const AccessLogPlan& plan) {
+  NodeResidence out;
+  if (plan.path.empty()) {
+    out.unknown_reason = "no access log: " + plan.covers;
+    return out;
+  }
+  std::vector<AccessRecord> records;
+  try {
+    records = read_access_log(plan.path);
+  } catch (const RunError& e) {
+    out.unknown_reason = e.what();
+    return out;
+  }
+  for (const auto& r : records) {
+    uint64_t id = 0;
+    const char* end = r.request_id.data() + r.request_id.size();
+    const auto [p, ec] = std::from_chars(r.request_id.data(), end, id);
+    if (ec != std::errc{} || p != end || !r.residence) continue;
+    out.samples.push_back({id, static_cast<uint64_t>(r.residence->count())});
+  }
+  if (out.samples.empty()) out.unknown_reason = fmt::format("its access log {} has no request with an id and a residence time", plan.path);
+  return out;
+}
+
 }  // namespace hopcost

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "http/head.hpp"
+#include "metrics/attribution.hpp"
 #include "net/endpoint.hpp"
 #include "net/link_kind.hpp"
 #include "node/upstream_policy.hpp"
@@ -199,5 +200,13 @@ struct AccessRecord {
 // Lines that are not in that shape are skipped. Throws RunError if the file cannot be read.
 std::vector<AccessRecord> read_access_log(const std::string& path);
 AccessRecord parse_access_line(std::string_view line);  // empty request_id if not in shape
+
+// A node's residence times for attribution (metrics/attribution.hpp), from its access
+// log: the lines whose id is a number (the driver's ids; the launcher's `probe-N` are
+// left out) and whose residence is known. Unknown, with the reason, when the program
+// keeps no access log (stunnel) or the log holds no such line. A value is as the program
+// logged it, at the log's resolution (HAProxy and Nginx: 1 ms, so a loopback hop often
+// reads 0): `plan.resolution` says how far to trust a share.
+NodeResidence residence_from_access_log(const AccessLogPlan& plan);
 
 }  // namespace hopcost

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 #include <sstream>
@@ -215,6 +216,9 @@ TEST_CASE("each program carries a verified request from curl to a hopcost origin
           CHECK(seen->residence.has_value());
           CHECK(seen->field("status") == std::optional<std::string>("200"));
         }
+        // What attribution will read: the request, by the driver's kind of id.
+        const NodeResidence res = residence_from_access_log(program->config().access_log);
+        CHECK(std::any_of(res.samples.begin(), res.samples.end(), [](const ResidenceSample& r) { return r.request_id == 4242; }));
       }
       program->stop();
       for (const auto& p : pids) CHECK_FALSE(alive(p.pid));

@@ -2,6 +2,10 @@
 // settings, what each refuses, and the one access-log reader. No program runs here
 // (tests/interop/programs_test.cpp runs them).
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 
 #include "topologies/haproxy.hpp"
 #include "topologies/launcher.hpp"
@@ -231,6 +235,31 @@ TEST_CASE("one reader for every program's access log, with each resolution") {
   CHECK_FALSE(r.residence);
   CHECK(parse_access_line("[NOTICE] haproxy started").request_id.empty());
   CHECK(parse_access_line("hopcost residence_ms=3").request_id.empty());
+}
+
+TEST_CASE("residence times from an access log pair by the driver's numeric ids, and a silent program is unknown") {
+  const std::string path = "/tmp/hopcost-program-test-" + std::to_string(::getpid()) + ".log";
+  {
+    std::ofstream out(path);
+    out << "hopcost id=probe-1 residence_ms=2 status=200\n"  // the launcher's probe: left out
+        << "hopcost id=17 residence_ms=3 status=200\n"
+        << "[WARNING] something else\n"
+        << "hopcost id=18 residence_ms=- status=503\n"  // no timer: left out, not 0
+        << "hopcost id=19 residence_ms=0 status=200\n";
+  }
+  const NodeResidence r = residence_from_access_log({path, std::chrono::milliseconds(1), "HAProxy %Ta"});
+  std::remove(path.c_str());
+  REQUIRE(r.samples.size() == 2);
+  CHECK(r.samples[0].request_id == 17);
+  CHECK(r.samples[0].ns == 3'000'000);
+  CHECK(r.samples[1].request_id == 19);
+  CHECK(r.samples[1].ns == 0);
+  CHECK_FALSE(r.unknown_reason);
+  const NodeResidence silent = residence_from_access_log(stunnel_config(tls_node()).access_log);
+  CHECK(silent.samples.empty());
+  REQUIRE(silent.unknown_reason);
+  CHECK_THAT(*silent.unknown_reason, Contains("stunnel relays bytes"));
+  CHECK(residence_from_access_log({"/nonexistent/log", std::chrono::milliseconds(1), "x"}).unknown_reason);
 }
 
 TEST_CASE("worker users: Nginx's reach hopcost's sockets as root, Hitch's are never root") {
