@@ -143,7 +143,10 @@ http {{
 )",
       fmt::arg("node", node.name), fmt::arg("run", node.run_dir + "/"), fmt::arg("conf", conf), fmt::arg("workers", node.workers),
       fmt::arg("pid", run_file(node, "nginx.pid")),
-      fmt::arg("user", node.user.empty() ? std::string() : fmt::format("user {};\n", node.user)),
+      fmt::arg("user", node.user.empty() ? std::string()
+                                          : fmt::format("# The workers' user (launcher.hpp, worker_user: as root, root, so that they "
+                                                        "reach hopcost's Unix sockets).\nuser {};\n",
+                                                        node.user)),
       fmt::arg("id_var", header_variable(node.request_id_header)), fmt::arg("log", log),
       fmt::arg("tmp", run_file(node, "nginx-")), fmt::arg("policy_note", pool_note),
       fmt::arg("upstream_server", upstream_server),

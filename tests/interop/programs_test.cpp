@@ -295,7 +295,7 @@ TEST_CASE("helper for the orphan test: launch nginx and varnish then wait to be 
   v.listen.key = s.pki + "/origin.key";
   v.tls_name = "origin";
   auto varnish = launch_program(ProgramKind::varnish, v);
-  std::string line = "pids";
+  std::string line = "pids " + s.dir.path.string();  // the parent removes it: this process is killed
   for (const auto* p : {nginx.get(), varnish.get()})
     for (const auto& pid : p->pids()) {
       line += ' ';
@@ -316,6 +316,8 @@ TEST_CASE("no program outlives hopcost when it is killed with SIGKILL") {
   REQUIRE(line->rfind("pids ", 0) == 0);
   std::vector<pid_t> pids;
   std::istringstream in(line->substr(5));
+  std::string helper_dir;
+  in >> helper_dir;
   for (pid_t p; in >> p;) pids.push_back(p);
   CHECK(pids.size() >= 7);  // nginx master and worker, stunnel, varnishd manager and child, varnishncsa, hitch master and worker, the origin
   for (pid_t p : pids) CHECK(alive(p));
@@ -332,6 +334,8 @@ TEST_CASE("no program outlives hopcost when it is killed with SIGKILL") {
   while (::waitpid(-1, nullptr, WNOHANG) > 0) {
   }
   ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+  REQUIRE(helper_dir.rfind(std::filesystem::temp_directory_path().string(), 0) == 0);
+  std::filesystem::remove_all(helper_dir);
 }
 
 namespace {
