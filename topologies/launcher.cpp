@@ -1,5 +1,7 @@
 #include "topologies/launcher.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -184,6 +186,20 @@ ProbeTarget probe_target(const ProgramNode& node) {
   }
   t.request_id_header = node.request_id_header;
   return t;
+}
+
+uint16_t free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  const int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (!ok) throw RunError(fmt::format("cannot find a free loopback port: {}", std::strerror(err)));
+  return ntohs(a.sin_port);
 }
 
 std::string worker_user(ProgramKind kind, bool root) {

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -92,6 +93,11 @@ void check_program_config(const ProgramConfig& config);
 std::string program_version(const ProgramCommand& command);
 // What the readiness probe of `node`'s listening end sends and verifies.
 ProbeTarget probe_target(const ProgramNode& node);
+// A loopback TCP port nobody listens on now, for a program's listening end (programs
+// cannot report a port 0 they bound). Bound, then released: the program binds it next;
+// a port the OS hands another socket in between makes the program exit with "address in
+// use", reported by name like any early exit.
+uint16_t free_loopback_port();
 // The user a program's workers should run as (ProgramNode::user) when hopcost runs as
 // `root`: Nginx's as root, so that they reach hopcost's Unix sockets (mode 0755, root's);
 // Hitch's as nobody, since Hitch refuses root workers (varnishd's socket for it is mode

@@ -28,19 +28,6 @@ using namespace hopcost::test;
 
 namespace {
 
-// A port nobody listens on now (bound, then released: the program binds it next).
-uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 Endpoint endpoint_of(const std::string& url) {  // "tls://127.0.0.1:1234", "unix:/p", "tls+unix:/p"
   Endpoint e;
   if (const size_t u = url.find("unix:"); u != std::string::npos) {
@@ -83,7 +70,7 @@ struct Setup {
     n.run_dir = dir.path.string();
     n.listen.kind = listen;
     if (traits(listen).transport == Transport::tcp) {
-      n.listen.endpoint.port = free_port();
+      n.listen.endpoint.port = free_loopback_port();
     } else {
       n.listen.endpoint.transport = Transport::uds;
       n.listen.endpoint.path = dir / "relay1-listen.sock";
@@ -265,6 +252,24 @@ TEST_CASE("a program that exits at start is reported by name with its status and
     CHECK_THAT(e.what(), Catch::Contains("stunnel (pid") && Catch::Contains("of node relay1 exited before the node was ready") &&
                              Catch::Contains("exited with status") && Catch::Contains("missing.pem"));
   }
+}
+
+TEST_CASE("a program that dies while running is reported by name with how it ended") {
+  const Setup s;
+  const auto origin = start_node({"origin", "--listen", "tcp://127.0.0.1:0"});
+  auto program = launch_program(ProgramKind::haproxy, s.node(ProgramKind::haproxy, LinkKind::tcp, LinkKind::tcp, endpoint_of(origin.url)));
+  CHECK_NOTHROW(program->check_running());
+  const pid_t pid = program->pids().front().pid;
+  ::kill(pid, SIGKILL);
+  CHECK(eventually([&] {
+    try {
+      program->check_running();
+      return false;
+    } catch (const RunError& e) {
+      CHECK_THAT(e.what(), Catch::Contains("haproxy (pid " + std::to_string(pid) + ") of node relay1 exited: killed by signal 9"));
+      return true;
+    }
+  }));
 }
 
 TEST_CASE("a missing program is a typed error naming its Debian package") {
