@@ -462,3 +462,28 @@ TEST_CASE("varnish passes every request to its upstream unless cache hits are al
     CHECK(after.messages - before.messages == (hits ? 1u : 4u));
   }
 }
+
+TEST_CASE("each program keeps to the TLS versions it is given, on both ends") {
+  const Setup s;
+  for (const ProgramKind kind : kAll) {
+    INFO(to_string(kind));
+    auto origin = start_node({"origin", "--listen", "tls://127.0.0.1:0", "--cert", s.pki + "/origin.pem", "--key",
+                              s.pki + "/origin.key"});  // accepts 1.2 and 1.3
+    ProgramNode n = s.node(kind, LinkKind::tls, LinkKind::tls, endpoint_of(origin.url));
+    n.listen.versions = {TlsVersion::v1_3};
+    n.upstream.versions = {TlsVersion::v1_2};
+    auto program = launch_program(kind, n);
+    const std::string base = "curl -sS -o /dev/null -w '%{http_code}' --max-time 10 --cacert " + s.pki + "/ca.pem https://relay1:" +
+                             std::to_string(n.listen.endpoint.port) + "/ --resolve relay1:" +
+                             std::to_string(n.listen.endpoint.port) + ":127.0.0.1 ";
+    CHECK(run_command(base + "--tlsv1.3").output == "200");
+    const auto old = run_command(base + "--tlsv1.2 --tls-max 1.2");
+    INFO(old.output);
+    CHECK(old.output.find("200") == std::string::npos);  // TLS 1.2 in is refused
+    // And the upstream link was TLS 1.2: the origin says what it negotiated.
+    origin.process->signal(SIGUSR1);
+    const auto line = origin.process->read_line(std::chrono::seconds(5));
+    REQUIRE(line);
+    CHECK(nlohmann::json::parse(*line).at("negotiated").at("version") == "TLSv1.2");
+  }
+}
