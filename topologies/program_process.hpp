@@ -6,7 +6,10 @@
 //   - its own children (Nginx and Hitch workers, varnishd's child) do not inherit that
 //     setting, and an Nginx worker outlives a dead master. So a guard process, forked from
 //     hopcost without exec, waits with PR_SET_PDEATHSIG = SIGTERM and kills the program's
-//     whole process group when hopcost dies, however it dies (SIGKILL included).
+//     whole process group when hopcost dies, however it dies (SIGKILL included);
+//   - the first ProgramProcess makes hopcost a child subreaper (PR_SET_CHILD_SUBREAPER,
+//     process-wide): workers whose master exits first (Hitch's) come to hopcost, and
+//     stop() reaps them by pid (it never waits for any child it does not know).
 // util/child_process.hpp reads a pipe and shares stderr, which suits hopcost's own nodes;
 // this one is written beside it rather than changing it under process_chain.
 //
