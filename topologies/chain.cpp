@@ -20,9 +20,10 @@ std::vector<std::string> node_names(int hops) {
   return names;
 }
 
-std::unique_ptr<Chain> build_chain(const ChainPlan& plan, Placement placement, const Pki& pki) {
+std::unique_ptr<Chain> build_chain(const ChainPlan& plan, Placement placement, const Pki& pki,
+                                   const std::string& keep_dir) {
   if (placement == Placement::process) return std::make_unique<ProcessChain>(plan, pki);
-  auto chain = std::make_unique<InprocChain>(plan, pki);
+  auto chain = std::make_unique<InprocChain>(plan, pki, keep_dir);
   chain->start();
   return chain;
 }

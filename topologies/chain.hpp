@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,12 +37,17 @@ class Chain {
   // Runs `f` on every node's own thread in turn, with the node's name (for per-thread
   // instruction counters). Inproc placement only: throws RunError otherwise.
   virtual void on_each_node_thread(const std::function<void(const std::string& node)>& f) = 0;
+  // The programs its real nodes run, each with its version line (empty: none).
+  virtual std::map<std::string, std::string> programs() const { return {}; }
   // After stop(): each node's residence samples (metrics/attribution.hpp), chain order.
   virtual const std::vector<NodeResidence>& residence() const = 0;
 };
 
 // A started chain, as `plan` says, in `placement`. Throws RunError if it cannot be built.
-std::unique_ptr<Chain> build_chain(const ChainPlan& plan, Placement placement, const Pki& pki);
+// `keep_dir`: where real programs' configurations are kept (topologies/real_node.hpp);
+// empty: nowhere.
+std::unique_ptr<Chain> build_chain(const ChainPlan& plan, Placement placement, const Pki& pki,
+                                   const std::string& keep_dir = {});
 
 // Node names in chain order for `hops` links: relay1 … relay{hops-1}, origin; and the
 // DNS name each is issued a certificate for and verified under.

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "node/origin.hpp"
 #include "node/relay.hpp"
 #include "topologies/link_ends.hpp"
@@ -9,7 +11,7 @@
 
 namespace hopcost {
 
-InprocChain::InprocChain(const ChainPlan& plan, const Pki& pki) {
+InprocChain::InprocChain(const ChainPlan& plan, const Pki& pki, const std::string& keep_dir) {
   const int hops = plan.hops();
   HOPCOST_CHECK(hops >= 1 && plan.nodes.size() == plan.links.size());
   for (const auto& l : plan.links)
@@ -27,9 +29,30 @@ InprocChain::InprocChain(const ChainPlan& plan, const Pki& pki) {
   }
 
   try {
+    // Real programs first: each picks the endpoint it will listen on, which the node
+    // before it connects to.
+    real_.resize(static_cast<size_t>(hops));
+    for (int i = 0; i < hops; ++i) {
+      const NodeSpec& spec = plan.nodes[i];
+      if (spec.implementation == Implementation::hopcost) continue;
+      if (!programs_dir_) {
+        programs_dir_.emplace();
+        // A program's workers may run as another user (Hitch's as nobody): they must be
+        // able to pass through to its own directory (search, not listing).
+        std::filesystem::permissions(programs_dir_->path(), std::filesystem::perms::others_exec,
+                                     std::filesystem::perm_options::add);
+      }
+      real_[i] = std::make_unique<RealNode>(plan, static_cast<size_t>(i), links_[i], links_[i + 1], pki,
+                                            programs_dir_->path() + "/" + spec.name,
+                                            keep_dir.empty() ? std::string() : keep_dir + "/" + spec.name);
+    }
     for (int i = 0; i < hops; ++i) {
       const NodeSpec& spec = plan.nodes[i];
       std::unique_ptr<Node> node;
+      if (real_[i]) {
+        nodes_.push_back(nullptr);
+        continue;
+      }
       if (spec.role == Role::relay)
         node = std::make_unique<Relay>(spec.name, links_[i + 1], spec.upstream);
       else
@@ -46,20 +69,43 @@ InprocChain::InprocChain(const ChainPlan& plan, const Pki& pki) {
 InprocChain::~InprocChain() { stop(); }
 
 void InprocChain::start() {
-  for (size_t i = 0; i < nodes_.size(); ++i) nodes_[i]->start(cpus_[i]);
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    if (nodes_[i]) nodes_[i]->start(cpus_[i]);
+  try {
+    for (size_t i = real_.size(); i-- > 0;)
+      if (real_[i]) real_[i]->launch();
+  } catch (...) {
+    stop();
+    throw;
+  }
 }
 
 std::vector<NodeSnapshot> InprocChain::snapshot() {
   std::vector<NodeSnapshot> out;
-  for (const auto& n : nodes_) out.push_back(n->snapshot());
+  for (size_t i = 0; i < nodes_.size(); ++i) out.push_back(nodes_[i] ? nodes_[i]->snapshot() : real_[i]->snapshot());
+  return out;
+}
+
+std::map<std::string, std::string> InprocChain::programs() const {
+  std::map<std::string, std::string> out;
+  for (const auto& r : real_)
+    if (r)
+      for (const auto& [program, version] : r->versions()) out[program] = version;
   return out;
 }
 
 void InprocChain::stop() {
-  for (auto& n : nodes_) n->stop();
-  for (auto& n : nodes_) residence_.push_back(NodeResidence{n->take_residence(), std::nullopt});
+  for (auto& n : nodes_)
+    if (n) n->stop();
+  for (auto& r : real_)
+    if (r) r->stop();
+  if (residence_.empty())
+    for (size_t i = 0; i < nodes_.size(); ++i)
+      residence_.push_back(nodes_[i] ? NodeResidence{nodes_[i]->take_residence(), std::nullopt} : real_[i]->residence());
   nodes_.clear();
+  real_.clear();
   if (sockets_) sockets_->remove();
+  if (programs_dir_) programs_dir_->remove();
 }
 
 }  // namespace hopcost

@@ -5,12 +5,16 @@
 
 #include "node/node.hpp"
 #include "topologies/chain.hpp"
+#include "topologies/real_node.hpp"
 
 namespace hopcost {
 
 class InprocChain final : public Chain {
  public:
-  InprocChain(const ChainPlan& plan, const Pki& pki);  // bound, not yet started
+  // Bound, not yet started. Real programs (topologies/real_node.hpp) are prepared, and
+  // launched by start() once hopcost's own nodes run, the origin's side first (each is
+  // ready only when a request through it is answered).
+  InprocChain(const ChainPlan& plan, const Pki& pki, const std::string& keep_dir = {});
   ~InprocChain() override;
 
   void start();
@@ -18,11 +22,13 @@ class InprocChain final : public Chain {
   std::vector<NodeSnapshot> snapshot() override;
   void stop() override;
   void on_each_node_thread(const std::function<void(const std::string& node)>& f) override {
-    for (auto& n : nodes_) n->run_on_thread([&] { f(n->name()); });
+    for (auto& n : nodes_)
+      if (n) n->run_on_thread([&] { f(n->name()); });
   }
+  std::map<std::string, std::string> programs() const override;
   const std::vector<NodeResidence>& residence() const override { return residence_; }
 
-  // Relays in order, then the origin (empty after stop()).
+  // Relays in order, then the origin (empty after stop()); null where a real program is.
   const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }
   // The directory of its Unix sockets; empty if it has none.
   std::string socket_dir() const { return sockets_ ? sockets_->path() : std::string(); }
@@ -31,6 +37,8 @@ class InprocChain final : public Chain {
   std::vector<bssl::UniquePtr<SSL_CTX>> contexts_;
   std::vector<LinkEnds> links_;  // never resized after construction: nodes point into it
   std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<std::unique_ptr<RealNode>> real_;  // per node: set where a real program is
+  std::optional<ScratchDir> programs_dir_;       // their files, logs and sockets
   std::optional<ScratchDir> sockets_;
   std::vector<std::optional<int>> cpus_;
   std::vector<NodeResidence> residence_;

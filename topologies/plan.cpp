@@ -8,14 +8,6 @@
 
 namespace hopcost {
 
-std::string_view to_string(Implementation implementation) {
-  switch (implementation) {
-    case Implementation::hopcost:
-      return "hopcost";
-  }
-  return "?";
-}
-
 ChainPlan make_plan(const Variant& v, const Scenario& s) {
   ChainPlan plan;
   const auto overrides = v.topology.overrides_for(v.hops());
@@ -46,8 +38,14 @@ ChainPlan make_plan(const Variant& v, const Scenario& s) {
     n.role = i + 1 < names.size() ? Role::relay : Role::origin;
     n.cpu = cpus[i + 1];
     n.response_bytes = s.response_bytes;
-    if (n.role == Role::relay)
+    if (n.role == Role::relay) {
       n.upstream = overrides[i + 1].upstream.value_or(v.upstream.value_or(UpstreamPolicy::one_to_one));
+      // Node i listens on link i: a node= there names it; else --relay (a preset by position).
+      const Implementation chosen =
+          v.relay == kArticleRelays && i < article_relays().size() ? article_relays()[i]
+                                                                   : parse_implementation(v.relay).value_or(Implementation::hopcost);
+      n.implementation = overrides[i].node.value_or(chosen);
+    }
     plan.nodes.push_back(std::move(n));
   }
   return plan;
@@ -98,6 +96,20 @@ VariantKey variant_key(const Variant& v, const ChainPlan& plan) {
     k.chain_depth = std::max(k.chain_depth, l.chain_depth);
   }
   if (mtls) k.mtls = *mtls == "all" ? "on" : *mtls == "none" ? "off" : "mixed";
+  // The relays' implementations: the preset's name, the one every relay has, or the list.
+  std::string relays;
+  bool all_same = true;
+  for (const auto& n : plan.nodes) {
+    if (n.role != Role::relay) continue;
+    const std::string impl(to_string(n.implementation));
+    if (!relays.empty()) all_same &= relays.substr(0, relays.find(',')) == impl;
+    relays += (relays.empty() ? "" : ",") + impl;
+  }
+  if (!relays.empty()) {
+    const bool preset = v.relay == kArticleRelays && std::none_of(v.topology.overrides.begin(), v.topology.overrides.end(),
+                                                                  [](const LinkOverride& o) { return o.node.has_value(); });
+    k.relay = preset ? std::string(kArticleRelays) : all_same ? relays.substr(0, relays.find(',')) : relays;
+  }
   for (size_t i = 0; i < plan.links.size(); ++i) {
     if (!traits(plan.links[i].kind).tls) continue;
     if (v.tls == TlsVersion::v1_2) k.resume = std::string(to_string(v.resume));

@@ -14,6 +14,7 @@
 #include "node/snapshot.hpp"
 #include "node/upstream_policy.hpp"
 #include "report/variant_key.hpp"
+#include "topologies/implementation.hpp"
 #include "scenario/scenario.hpp"
 #include "tls/group.hpp"
 #include "tls/key_type.hpp"
@@ -39,15 +40,13 @@ struct LinkSpec {
   bool operator==(const LinkSpec&) const = default;
 };
 
-enum class Implementation { hopcost };  // what program a node is; real proxies come later
-std::string_view to_string(Implementation implementation);
 
 // One node of the chain. Node i is the server end of link i and, for a relay, the
 // client end of link i + 1.
 struct NodeSpec {
   std::string name;  // relay1 …, origin
   Role role = Role::relay;
-  Implementation implementation = Implementation::hopcost;
+  Implementation implementation = Implementation::hopcost;  // relays: --relay, or node= on their link
   UpstreamPolicy upstream = UpstreamPolicy::one_to_one;  // relays: how they reuse link i + 1
   std::optional<int> cpu;          // the CPU it is pinned to (none: the OS places it)
   uint64_t response_bytes = 1024;  // the origin's response body

@@ -35,7 +35,7 @@ std::string accepted_words() {
 }
 
 constexpr std::string_view kLinkKeys =
-    "rtt=TIME (0, 200us, 1ms ...), upstream=1:1|pool, key=KEY, mtls=on|off, resume=on|off";
+    "rtt=TIME (0, 200us, 1ms ...), upstream=1:1|pool, key=KEY, mtls=on|off, resume=on|off, node=IMPLEMENTATION";
 
 // "rtt=1ms/upstream=pool", the settings after a link kind in `item`.
 LinkOverride parse_override(std::string_view item, std::string_view settings) {
@@ -66,6 +66,11 @@ LinkOverride parse_override(std::string_view item, std::string_view settings) {
       if (value != "on" && value != "off")
         throw ConfigError(fmt::format("'{}': resume: unknown value '{}'; accepted: on, off", item, value));
       o.resume = value == "on";
+    } else if (key == "node") {
+      o.node = parse_implementation(value);
+      if (!o.node)
+        throw ConfigError(fmt::format("'{}': node: unknown implementation '{}'; accepted: {}", item, value,
+                                      kImplementations.accepted()));
     } else if (key == "upstream") {
       o.upstream = parse_upstream_policy(value);
       if (!o.upstream)
@@ -108,6 +113,7 @@ std::string Topology::name() const {
     if (overrides[i].key) out += "/key=" + std::string(to_string(*overrides[i].key));
     if (overrides[i].mtls) out += std::string("/mtls=") + (*overrides[i].mtls ? "on" : "off");
     if (overrides[i].resume) out += std::string("/resume=") + (*overrides[i].resume ? "on" : "off");
+    if (overrides[i].node) out += "/node=" + std::string(to_string(*overrides[i].node));
   }
   return out;
 }
@@ -175,6 +181,10 @@ std::vector<Topology> parse_topologies(std::string_view text) {
       throw ConfigError(fmt::format("'{}': {}= is set on a link whose client is a relay; the first link's "
                                     "client is the load driver (use --conn for it)",
                                     join_links(run), overrides.front().upstream ? "upstream" : "resume"));
+    if (overrides.back().node && *overrides.back().node != Implementation::hopcost)
+      throw ConfigError(fmt::format("'{}': node= is set on the last link, whose node is the origin; the origin is "
+                                    "always hopcost's (node= names a relay)",
+                                    join_links(run)));
     out.push_back(Topology{std::nullopt, std::move(run), std::move(overrides)});
     run.clear();
     overrides.clear();

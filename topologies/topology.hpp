@@ -12,6 +12,7 @@
 #include "net/link_kind.hpp"
 #include "node/upstream_policy.hpp"
 #include "tls/key_type.hpp"
+#include "topologies/implementation.hpp"
 
 namespace hopcost {
 
@@ -39,6 +40,7 @@ struct LinkOverride {
   std::optional<KeyType> key;                   // key=ecdsa-p256|…: its server's (and client's) key type
   std::optional<bool> mtls;                     // mtls=on|off: mutual TLS on this link
   std::optional<bool> resume;                   // resume=on|off: its client end (a relay) resumes sessions
+  std::optional<Implementation> node;           // node=haproxy|…: the program that listens on it (a relay)
   bool operator==(const LinkOverride&) const = default;
 };
 

@@ -23,6 +23,7 @@
 #include "report/reporter.hpp"
 #include "run/limits.hpp"
 #include "run/runner.hpp"
+#include "topologies/real_node.hpp"
 #include "util/errors.hpp"
 
 namespace hopcost {
@@ -221,6 +222,8 @@ int execute_run_command(const RunCommand& command) {
   Scenario scenario = build_scenario(command);
   const auto variants = expand(scenario);  // validates the matrix before anything is created
   check_fd_limit(variants, scenario, open_file_limit());
+  // Real programs: each can do its links' settings and is installed (exit 2 otherwise).
+  for (const auto& v : variants) check_real_nodes(make_plan(v, scenario), v.placement, scenario.count_instructions);
   if (command.gate.empty() && (!command.baseline.empty() || !command.junit.empty() || !command.markdown.empty()))
     throw ConfigError("--baseline, --junit and --markdown go with --gate BUDGETS.toml");
   const GateOutputs gate_outputs{command.junit, command.markdown, true};

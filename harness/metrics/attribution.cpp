@@ -60,6 +60,9 @@ Attribution attribute(const std::vector<ResidenceSample>& client, const std::vec
   a.added_us.assign(hops, Percentiles{});
   a.added_own_us.assign(hops, Percentiles{});
   a.unknown_reason.assign(hops, std::nullopt);
+  a.resolution_ns.assign(hops, 1);
+  for (size_t hop = 0; hop < hops; ++hop)
+    a.resolution_ns[hop] = std::max(hop > 0 ? nodes[hop - 1].resolution_ns : uint64_t{1}, nodes[hop].resolution_ns);
   // Which shares are unknown, and why: the silent nodes' own reasons.
   auto reason_of = [&](size_t from_column, size_t to_column) {
     std::string why;

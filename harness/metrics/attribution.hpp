@@ -43,6 +43,7 @@ struct Percentiles {  // µs
 struct NodeResidence {
   std::vector<ResidenceSample> samples{};
   std::optional<std::string> unknown_reason{};  // set: the node records no residence times
+  uint64_t resolution_ns = 1;  // what one unit of its samples is worth: 1 ms for HAProxy's and Nginx's logs
 };
 
 // A share that cannot be split: the sum of consecutive shares around silent nodes.
@@ -57,6 +58,8 @@ struct Attribution {
   Percentiles origin_us;                  // the origin's share of the p50 and p99 requests
   // Per hop: why its share is unknown (none: known). Unknown shares are 0 above.
   std::vector<std::optional<std::string>> unknown_reason;
+  // Per hop: the coarser resolution of the two residence times it is the difference of (ns).
+  std::vector<uint64_t> resolution_ns;
   std::optional<std::string> origin_unknown_reason;
   std::vector<JointShare> joint;          // the sums the unknown shares are known by
   uint64_t samples = 0;    // requests found at every reporting node (all measured ones, unless some were not recorded)

@@ -36,7 +36,7 @@ class StatsSink {
   virtual void add_wire(TlsSide side, uint64_t n) = 0;        // transport bytes
   virtual void add_app(TlsSide side, uint64_t n) = 0;         // plaintext bytes
   virtual void add_record_cpu(TlsSide side, uint64_t ns) = 0;  // inside SSL_read/SSL_write
-  virtual void note_negotiated(const Negotiated& n) = 0;
+  virtual void note_negotiated(TlsSide side, const Negotiated& n) = 0;
 
  protected:
   ~StatsSink() = default;

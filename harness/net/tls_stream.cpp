@@ -220,8 +220,8 @@ class TlsStream final : public Stream {
     done.offered = offered_;
     done.early = early_;
     stats_.add_handshake(side_, done);
+    stats_.note_negotiated(side_, *negotiated());
     if (side_ != TlsSide::server) co_return error_code{};
-    stats_.note_negotiated(*negotiated());
     if (SSL_in_early_data(ssl_.get())) co_return error_code{};  // tickets follow the client's Finished
     // A TLS 1.3 server's tickets wait in the library for its first write: send them
     // now, so that the client's next segment is not held by its Nagle against our

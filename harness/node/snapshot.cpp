@@ -7,6 +7,7 @@ namespace hopcost {
 NodeSnapshot snapshot_of(const NodeStats& stats, std::string name, Role role, uint64_t cpu_ns) {
   NodeSnapshot s{std::move(name), role, stats.snapshot(), cpu_ns, stats.negotiated(), {}, stats.first_exhausted()};
   for (int k = 0; k < kErrorKinds; ++k) s.first_errors[k] = stats.first_error(static_cast<ErrorKind>(k));
+  s.negotiated_upstream = stats.negotiated(TlsSide::client);
   return s;
 }
 
@@ -63,10 +64,12 @@ nlohmann::ordered_json to_json(const NodeSnapshot& s) {
   j["upstream_reuses"] = s.counters.upstream_reuses;
   j["upstream_retries"] = s.counters.upstream_retries;
   j["upstream_pool_peak"] = s.counters.upstream_pool_peak;
-  if (s.negotiated)
-    j["negotiated"] = {{"version", s.negotiated->version}, {"cipher", s.negotiated->cipher}, {"group", s.negotiated->group}};
-  else
-    j["negotiated"] = nullptr;
+  auto negotiated = [](const std::optional<Negotiated>& n) {
+    return n ? nlohmann::ordered_json{{"version", n->version}, {"cipher", n->cipher}, {"group", n->group}}
+             : nlohmann::ordered_json(nullptr);
+  };
+  j["negotiated"] = negotiated(s.negotiated);
+  j["negotiated_upstream"] = negotiated(s.negotiated_upstream);
   return j;
 }
 
@@ -94,6 +97,10 @@ NodeSnapshot snapshot_from_json(const nlohmann::json& j) {
   s.counters.upstream_pool_peak = j.value("upstream_pool_peak", uint64_t{0});
   if (const auto& n = j.at("negotiated"); !n.is_null())
     s.negotiated = Negotiated{n.at("version"), n.at("cipher"), n.at("group")};
+  if (j.contains("negotiated_upstream") && !j["negotiated_upstream"].is_null()) {
+    const auto& n = j["negotiated_upstream"];
+    s.negotiated_upstream = Negotiated{n.at("version"), n.at("cipher"), n.at("group")};
+  }
   return s;
 }
 

@@ -23,9 +23,13 @@ struct NodeSnapshot {
   Role role = Role::relay;
   NodeCounters counters;
   uint64_t cpu_ns = 0;  // CPU of the thread that runs the node (all of its work)
-  std::optional<Negotiated> negotiated;
+  std::optional<Negotiated> negotiated;  // its server side's (relays, the origin)
   std::array<std::string, kErrorKinds> first_errors;
   std::string first_exhausted;  // the first error for want of file descriptors or memory
+  // What program the node is ("hopcost", "haproxy" …) and, for a real one, its version line.
+  std::string implementation = "hopcost";
+  std::string version{};
+  std::optional<Negotiated> negotiated_upstream{};  // its client side's (relays, the client)
 };
 
 NodeSnapshot snapshot_of(const NodeStats& stats, std::string name, Role role, uint64_t cpu_ns);

@@ -72,11 +72,12 @@ bool is_exhaustion(std::string_view detail) {
   return false;
 }
 
-void NodeStats::note_negotiated(const Negotiated& n) {
-  if (has_negotiated_.load(kRelaxed)) return;
+void NodeStats::note_negotiated(TlsSide side, const Negotiated& n) {
+  const size_t i = side == TlsSide::server ? 0 : 1;
+  if (has_negotiated_[i].load(kRelaxed)) return;
   std::lock_guard lock(mutex_);
-  if (!negotiated_) negotiated_ = n;
-  has_negotiated_.store(true, kRelaxed);
+  if (!negotiated_[i]) negotiated_[i] = n;
+  has_negotiated_[i].store(true, kRelaxed);
 }
 
 NodeCounters NodeStats::snapshot() const {
@@ -93,9 +94,9 @@ NodeCounters NodeStats::snapshot() const {
   return c;
 }
 
-std::optional<Negotiated> NodeStats::negotiated() const {
+std::optional<Negotiated> NodeStats::negotiated(TlsSide side) const {
   std::lock_guard lock(mutex_);
-  return negotiated_;
+  return negotiated_[side == TlsSide::server ? 0 : 1];
 }
 
 std::string NodeStats::first_error(ErrorKind kind) const {

@@ -103,12 +103,12 @@ class NodeStats final : public StatsSink {
     add_error(ErrorKind::handshake, detail);
   }
 
-  // Keeps the first server-side negotiation seen (every handshake of a node's link is
+  // Keeps the first negotiation seen on each side (every handshake of a node's link is
   // configured alike, so the first speaks for all).
-  void note_negotiated(const Negotiated& n) override;
+  void note_negotiated(TlsSide side, const Negotiated& n) override;
 
   NodeCounters snapshot() const;
-  std::optional<Negotiated> negotiated() const;
+  std::optional<Negotiated> negotiated(TlsSide side = TlsSide::server) const;
   std::string first_error(ErrorKind kind) const;
   std::string first_exhausted() const;
 
@@ -128,9 +128,9 @@ class NodeStats final : public StatsSink {
   std::atomic<uint64_t> exhausted_{0};
   std::atomic<uint64_t> upstream_opened_{0}, upstream_reuses_{0}, upstream_retries_{0}, upstream_pool_peak_{0};
 
-  std::atomic<bool> has_negotiated_{false};
+  std::array<std::atomic<bool>, 2> has_negotiated_{};
   mutable std::mutex mutex_;  // guards the strings below; taken once per kind, not per request
-  std::optional<Negotiated> negotiated_;
+  std::array<std::optional<Negotiated>, 2> negotiated_;  // by side: server, client
   std::array<std::string, kErrorKinds> first_error_;
   std::string first_exhausted_;
 };

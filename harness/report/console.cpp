@@ -19,7 +19,7 @@ struct Column {
 
 constexpr Column kColumns[] = {
     {"topology", true}, {"hops", false},   {"TLS", true},        {"conn", true},      {"placement", true},
-    {"upstream", true}, {"rtt µs", false}, {"certificates", true}, {"req/s", false},
+    {"relay", true},    {"upstream", true}, {"rtt µs", false}, {"certificates", true}, {"req/s", false},
     {"p50 µs", false},  {"p99 µs", false}, {"p99.9 µs", false}, {"hs/req", false},   {"hs CPU µs", false},
     {"CPU µs/req", false}, {"TLS CPU", false}, {"×CPU", false}, {"×p50", false},    {"×net", false},
     {"errors", false},
@@ -67,7 +67,10 @@ std::string per_hop(const Report& r) {
     std::string hops;
     std::string unknown;
     for (const auto& l : v.per_hop) {
-      hops += l.unknown_reason ? fmt::format("{} ? · ", l.kind) : fmt::format("{} {:.0f} · ", l.kind, l.added_latency_us.p50);
+      // "~": from a log of milliseconds (HAProxy, Nginx): the share is that coarse.
+      hops += l.unknown_reason ? fmt::format("{} ? · ", l.kind)
+                               : fmt::format("{} {}{:.0f} · ", l.kind, l.added_latency_resolution_us >= 100 ? "~" : "",
+                                             l.added_latency_us.p50);
       if (l.added_latency_joint_us)
         unknown += fmt::format("; links {} to {}{} together: {:.0f} ({})", l.link, l.joint_last_link,
                                l.joint_includes_origin ? " and the origin" : "", l.added_latency_joint_us->p50,
@@ -182,11 +185,12 @@ class ConsoleReporter final : public Reporter {
       std::string setup = !v.key ? "-" : v.tls_setup().empty() ? *v.key : v.tls_setup();
       const std::string rtt = fmt::format("{:g}{}", v.chain_rtt_us, v.rtt_us ? "" : "*");  // *: a link has its own
       if (v.failure) {  // its figures are partial: none is shown
-        rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, upstream, rtt, setup, "-", "-", "-", "-", "-",
+        rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, v.relay.value_or("-"), upstream, rtt, setup,
+                        "-", "-", "-", "-", "-",
                         "-", "-", "-", "-", "-", "-", "FAILED"});
         continue;
       }
-      rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, upstream, rtt, setup,
+      rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, v.relay.value_or("-"), upstream, rtt, setup,
                       fmt::format("{:.0f}", v.throughput_rps),
                       ok ? fmt::format("{:.0f}", v.latency_us.p50) : "-", ok ? fmt::format("{:.0f}", v.latency_us.p99) : "-",
                       ok ? fmt::format("{:.0f}", v.latency_us.p999) : "-", fmt::format("{:.2f}", v.handshakes_per_request),

@@ -29,6 +29,8 @@ Json node_json(const NodeResult& n) {
   Json j;
   j["name"] = n.name;
   j["role"] = n.role;
+  j["implementation"] = n.implementation;
+  j["version"] = optional_text(n.version);
   j["handshakes"] = n.handshakes;
   j["handshake_cpu_us"] = r3(n.handshake_cpu_us);
   j["cpu_us"] = r3(n.cpu_us);
@@ -73,6 +75,7 @@ Json link_json(const LinkResult& l) {
   j["added_latency_us"] = l.unknown_reason ? Json(nullptr) : percentiles_json(l.added_latency_us);
   j["added_latency_own_us"] = l.unknown_reason ? Json(nullptr) : percentiles_json(l.added_latency_own_us);
   j["unknown_reason"] = optional_text(l.unknown_reason);
+  j["added_latency_resolution_us"] = l.added_latency_resolution_us;
   if (l.added_latency_joint_us) {
     Json joint = percentiles_json(*l.added_latency_joint_us);
     joint["last_link"] = l.joint_last_link;
@@ -81,17 +84,26 @@ Json link_json(const LinkResult& l) {
   } else {
     j["added_latency_joint_us"] = nullptr;
   }
-  j["handshake_cpu_us"] = Json{{"client", r3(l.handshake_cpu_us_client)}, {"server", r3(l.handshake_cpu_us_server)}};
+  // A real program's end keeps no counters: its handshake CPU is unknown.
+  auto cpu = [&](double v, const std::string& end) { return end == "hopcost" ? Json(r3(v)) : Json(nullptr); };
+  auto cpu_opt = [&](const std::optional<double>& v, const std::string& end) {
+    return end == "hopcost" ? optional_number(v) : Json(nullptr);
+  };
+  j["client_end"] = l.client_end;
+  j["server_end"] = l.server_end;
+  j["uncounted_reason"] = optional_text(l.uncounted_reason);
+  j["handshake_cpu_us"] = Json{{"client", cpu(l.handshake_cpu_us_client, l.client_end)},
+                               {"server", cpu(l.handshake_cpu_us_server, l.server_end)}};
   j["handshake_bytes"] = r3(l.handshake_bytes);
   j["resume"] = l.resume;
   j["handshakes_full"] = r3(l.handshakes_full);
   j["handshakes_resumed"] = r3(l.handshakes_resumed);
   j["handshake_bytes_full"] = optional_number(l.handshake_bytes_full);
   j["handshake_bytes_resumed"] = optional_number(l.handshake_bytes_resumed);
-  j["handshake_cpu_us_full"] = Json{{"client", optional_number(l.handshake_cpu_us_full_client)},
-                                    {"server", optional_number(l.handshake_cpu_us_full_server)}};
-  j["handshake_cpu_us_resumed"] = Json{{"client", optional_number(l.handshake_cpu_us_resumed_client)},
-                                       {"server", optional_number(l.handshake_cpu_us_resumed_server)}};
+  j["handshake_cpu_us_full"] = Json{{"client", cpu_opt(l.handshake_cpu_us_full_client, l.client_end)},
+                                    {"server", cpu_opt(l.handshake_cpu_us_full_server, l.server_end)}};
+  j["handshake_cpu_us_resumed"] = Json{{"client", cpu_opt(l.handshake_cpu_us_resumed_client, l.client_end)},
+                                       {"server", cpu_opt(l.handshake_cpu_us_resumed_server, l.server_end)}};
   j["sessions_offered"] = r3(l.sessions_offered);
   j["early_data_accepted"] = r3(l.early_data_accepted);
   j["early_data_rejected"] = r3(l.early_data_rejected);
@@ -229,7 +241,8 @@ nlohmann::ordered_json context_to_json(const Context& c) {
               {"cpu_governor", c.cpu_governor.empty() ? Json(nullptr) : Json(c.cpu_governor)},
               {"kernel", c.kernel},
               {"hostname", c.hostname},
-              {"started_at", c.started_at}};
+              {"started_at", c.started_at},
+              {"programs", c.programs}};
 }
 
 std::unique_ptr<Reporter> make_json_reporter() { return std::make_unique<JsonReporter>(); }

@@ -43,6 +43,11 @@ struct NodeResult {
   // one, requests retried once on a new connection because a pooled one had been closed,
   // and the pool's peak size (harness/node/upstream_pool.hpp). None for other nodes.
   std::optional<uint64_t> upstream_connections_opened{}, upstream_reuses{}, upstream_retries{}, upstream_pool_peak{};
+  // What program it is ("hopcost", "haproxy" …) and, for a real one, its version line. A
+  // real node's CPU is its processes' and threads' from /proc; it keeps no counters of its
+  // own (handshakes, bytes): its links' are counted at their hopcost ends.
+  std::string implementation = "hopcost";
+  std::optional<std::string> version{};
 };
 
 // One link of the chain, client side first (DESIGN.md, "What is measured, exactly").
@@ -83,6 +88,14 @@ struct LinkResult {
   std::optional<Percentiles> added_latency_joint_us{};
   int joint_last_link = 0;
   bool joint_includes_origin = false;
+  // What program each end is ("hopcost", "haproxy" …). A real end keeps no counters: its
+  // handshake CPU is unknown (null in JSON; it is inside its node's CPU), and the link's
+  // counts come from its other end; `uncounted_reason` says why there are none.
+  std::string client_end = "hopcost", server_end = "hopcost";
+  std::optional<std::string> uncounted_reason{};
+  // The resolution of its shares: the coarser of the residence times it is the difference
+  // of (µs; 0.001 for hopcost's nodes, 1000 next to HAProxy or Nginx, which log ms).
+  double added_latency_resolution_us = 0.001;
 };
 
 // A floor whose rounds spread more than this, relative to their median, is flagged.
@@ -185,6 +198,7 @@ struct VariantResult : VariantKey {
   uint64_t attribution_samples = 0;   // requests paired at every node for per_hop
   uint64_t attribution_negative = 0;  // shares below zero, counted as 0 (clock reads out of order)
   std::vector<NodeResult> nodes;      // client, relays in order, origin
+  std::map<std::string, std::string> programs{};  // the real programs of its chain -> version (for the context)
 
   // Repeats: the headline figures above are medians over `repeats` runs of the variant,
   // interleaved with the other variants; the rest comes from the run with the median p50.
@@ -209,6 +223,7 @@ struct Context {
   std::string cpu_model, kernel, hostname, started_at;  // started_at: UTC, ISO 8601
   int cores = 0;
   std::string cpu_governor;  // empty when it cannot be read
+  std::map<std::string, std::string> programs{};  // real programs the run used (issue #11) -> their version line
 };
 
 struct Report {

@@ -10,6 +10,7 @@ namespace hopcost {
 
 std::string VariantKey::label() const {
   std::string out = fmt::format("{} {} hop{} TLS {} {} {}", topology, hops, hops == 1 ? "" : "s", tls, conn, placement);
+  if (relay && *relay != "hopcost") out += " relay " + *relay;
   if (upstream && *upstream != "1:1") out += " " + *upstream;
   if (const auto setup = tls_setup(); !setup.empty()) out += " " + setup;
   if (resume && *resume != "ticket") out += " resume " + *resume;
@@ -60,6 +61,7 @@ void write_key(nlohmann::ordered_json& j, const VariantKey& k) {
   j["chain_depth"] = k.chain_depth;
   j["resume"] = text(k.resume);
   j["upstream_resume"] = text(k.upstream_resume);
+  j["relay"] = text(k.relay);
 }
 
 VariantKey read_key(const nlohmann::json& j) {
@@ -105,6 +107,8 @@ VariantKey read_key(const nlohmann::json& j) {
   k.upstream_resume = j.contains("upstream_resume") ? text("upstream_resume", nullptr)
                       : relay_tls                   ? std::optional<std::string>("off")
                                                     : std::nullopt;
+  // Reports older than `relay`: every relay was hopcost's.
+  k.relay = j.contains("relay") ? text("relay", nullptr) : k.hops > 1 ? std::optional<std::string>("hopcost") : std::nullopt;
   return k;
 }
 

@@ -33,6 +33,9 @@ struct VariantKey {
   // Whether relays resume their upstream TLS sessions: "on", "off", "mixed"; none
   // without a TLS link whose client end is a relay.
   std::optional<std::string> upstream_resume{};
+  // The relays' implementations (issue #11): "hopcost", "haproxy" …, a preset ("article"),
+  // or their list in chain order ("haproxy,hopcost"); none without relays.
+  std::optional<std::string> relay{};
 
   bool operator==(const VariantKey&) const = default;
 
@@ -54,7 +57,7 @@ struct VariantKey {
 
 // Writes the key's fields into a variant's JSON object: topology, hops, tls, conn,
 // placement, upstream (null without relays), rtt_us (null when links differ), link_rtt_us,
-// chain_rtt_us, key, group, mtls, chain_depth, resume, upstream_resume.
+// chain_rtt_us, key, group, mtls, chain_depth, resume, upstream_resume, relay.
 void write_key(nlohmann::ordered_json& variant, const VariantKey& key);
 // Reads them back. Reports older than `upstream` and `rtt_us` had neither: their relays
 // were 1:1 and their links had no delay; reports older than `upstream_resume` had relays

@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <map>
 
 #include "metrics/cpu_clock.hpp"
 #include "topologies/chain.hpp"
 #include "topologies/cpu_policy.hpp"
+#include "topologies/real_node.hpp"
 #include "util/errors.hpp"
 
 namespace hopcost {
@@ -16,7 +18,14 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
                           const std::optional<FloorFigures>& floors, const Notice& notice) {
   const ChainPlan plan = make_plan(variant, scenario);
   const ScopedCpuPin client_pin(plan.client_cpu);  // the driver runs on this thread
-  const auto chain = build_chain(plan, variant.placement, pki);
+  // Real programs keep their configuration in the run's directory, per variant.
+  std::string keep_dir;
+  if (has_real_nodes(plan) && !scenario.out.empty()) {
+    keep_dir = scenario.out + "/programs/";
+    for (char c : variant.label()) keep_dir += std::isalnum(static_cast<unsigned char>(c)) || c == '.' ? c : '-';
+  }
+  const auto chain = build_chain(plan, variant.placement, pki, keep_dir);
+  const auto programs = chain->programs();
   NodeStats client;
   const auto client_cpu = ThreadCpuClock::of_this_thread();
   auto snapshot = [&] {
@@ -79,11 +88,13 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
     chain->stop();
     VariantResult v = summarize(variant, scenario, load, before, before, {}, floors);
     v.failure = failure;
+    v.programs = programs;
     return v;
   }
   chain->stop();
   auto v = summarize(variant, scenario, load, before, after, attribute(load.samples, chain->residence()), floors);
   add_instructions(v, instructions);
+  v.programs = programs;
   return v;
 }
 
@@ -105,6 +116,7 @@ Report run_scenario(const Scenario& scenario, const Progress& progress, const st
     }
   }
   for (auto& r : runs) {
+    for (const auto& run : r) report.context.programs.insert(run.programs.begin(), run.programs.end());
     report.variants.push_back(aggregate(std::move(r)));
     compare_with_floors(report.variants.back(), floors);  // of the median, not of one repeat
   }

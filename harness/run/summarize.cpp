@@ -38,6 +38,10 @@ CertificateBill certificate_bill(const ChainPlan& plan) {
 void compare_with_floors(VariantResult& v, const std::optional<FloorFigures>& floors) {
   v.handshake_cpu_vs_floor.reset();
   if (!floors || v.handshake_cpu_us <= 0) return;
+  // A real program's handshakes are not timed (its TLS work is inside its CPU): the
+  // variant's handshake CPU covers hopcost's ends only, and takes no ratio.
+  if (std::any_of(v.nodes.begin(), v.nodes.end(), [](const NodeResult& n) { return n.implementation != "hopcost"; }))
+    return;
   // A variant is compared with the floors of its own TLS configuration, never another's:
   // its full handshakes with the full floor, its resumed ones with the resumed floor,
   // weighted by how many of each it did. A floor the run did not measure leaves no ratio.
@@ -81,6 +85,7 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
     v.uncorrected_latency_us = summary_us(load.uncorrected_ns);
   }
 
+  auto real = [&](size_t node) { return after[node].implementation != "hopcost"; };
   std::vector<NodeCounters> d;
   uint64_t link_handshakes = 0, link_resumed = 0, handshake_cpu_ns = 0, tls_cpu_ns = 0, cpu_ns = 0;
   // Snapshots are client first, then chain order, as the plan's CPUs.
@@ -98,6 +103,8 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
     NodeResult r;
     r.name = after[i].name;
     r.role = std::string(to_string(after[i].role));
+    r.implementation = after[i].implementation;
+    if (!after[i].version.empty()) r.version = after[i].version;
     r.handshakes = d[i].handshakes();
     r.handshake_cpu_us = per(us(d[i].handshake_cpu_ns()), r.handshakes);
     r.cpu_us = us(node_cpu_ns);
@@ -115,8 +122,6 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
     }
     v.nodes.push_back(std::move(r));
     // Every link handshake has exactly one server end: counting those counts links.
-    link_handshakes += d[i].server.handshakes;
-    link_resumed += d[i].server.resumed;
     handshake_cpu_ns += d[i].handshake_cpu_ns();
     tls_cpu_ns += d[i].handshake_cpu_ns() + d[i].record_cpu_ns();
     cpu_ns += node_cpu_ns;
@@ -125,6 +130,32 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
       v.tls_version = after[i].negotiated->version;
       v.tls_cipher = after[i].negotiated->cipher;
       v.tls_group = after[i].negotiated->group;
+    }
+    // Where its server end is a real program, as its client end saw it.
+    if (!v.tls_version && i + 1 < after.size() && real(i + 1) && after[i].negotiated_upstream) {
+      v.tls_version = after[i].negotiated_upstream->version;
+      v.tls_cipher = after[i].negotiated_upstream->cipher;
+      v.tls_group = after[i].negotiated_upstream->group;
+    }
+  }
+  // A link's handshakes and bytes are counted at its server end, or at its client end
+  // where the server end is a real program (it keeps no counters); none where both are.
+  const bool per_link = after.size() == variant.links.size() + 1;
+  auto counted_end = [&](size_t link) -> const SideCounters* {
+    if (!real(link + 1)) return &d[link + 1].server;
+    if (!real(link)) return &d[link].client;
+    return nullptr;
+  };
+  if (per_link) {
+    for (size_t i = 0; i < variant.links.size(); ++i)
+      if (const SideCounters* c = counted_end(i)) {
+        link_handshakes += c->handshakes;
+        link_resumed += c->resumed;
+      }
+  } else {
+    for (size_t i = 0; i < d.size(); ++i) {
+      link_handshakes += d[i].server.handshakes;
+      link_resumed += d[i].server.resumed;
     }
   }
   v.handshakes_per_request = per(static_cast<double>(link_handshakes), load.requests);
@@ -140,8 +171,15 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   if (after.size() == variant.links.size() + 1) {
     for (size_t i = 0; i < variant.links.size(); ++i) {
       const SideCounters& client = d[i].client;
-      const SideCounters& server = d[i + 1].server;
+      static const SideCounters kNone{};
+      const SideCounters* counted = counted_end(i);
+      // Counts (handshakes, bytes) at the end that keeps them; CPU at each end.
+      const SideCounters& server = counted ? *counted : kNone;
+      const SideCounters& server_cpu = d[i + 1].server;
       LinkResult l;
+      l.client_end = after[i].implementation;
+      l.server_end = after[i + 1].implementation;
+      if (!counted) l.uncounted_reason = "both ends are real programs, which keep no counters";
       l.link = static_cast<int>(i);
       l.kind = std::string(to_string(variant.links[i]));
       l.rtt_us = v.link_rtt_us[i];
@@ -149,7 +187,11 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
         const LinkSpec& spec = plan.links[i];
         l.key_type = std::string(to_string(spec.key));
         l.mtls = spec.mtls;
-        if (after[i + 1].negotiated) l.tls_group = after[i + 1].negotiated->group;  // at the link's server end
+        // At the link's server end, or its client end where the server is a real program.
+        if (after[i + 1].negotiated)
+          l.tls_group = after[i + 1].negotiated->group;
+        else if (after[i].negotiated_upstream)
+          l.tls_group = after[i].negotiated_upstream->group;
         // Failed handshakes, at each end, and the reason. A node keeps one first text per
         // error kind for both its sides; a relay's upstream (client-side) texts start
         // with "upstream handshake: ", so a text is taken only from the side of this link
@@ -169,6 +211,8 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
       if (i < attribution.added_us.size()) l.added_latency_us = attribution.added_us[i];
       if (i < attribution.added_own_us.size()) l.added_latency_own_us = attribution.added_own_us[i];
       if (i < attribution.unknown_reason.size()) l.unknown_reason = attribution.unknown_reason[i];
+      if (i < attribution.resolution_ns.size())
+        l.added_latency_resolution_us = static_cast<double>(attribution.resolution_ns[i]) / 1000.0;
       for (const auto& j : attribution.joint)
         if (j.first_hop == i) {
           l.added_latency_joint_us = j.added_us;
@@ -176,7 +220,7 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
           l.joint_includes_origin = j.last_hop == variant.links.size();
         }
       l.handshake_cpu_us_client = per(us(client.handshake_cpu_ns), client.handshakes);
-      l.handshake_cpu_us_server = per(us(server.handshake_cpu_ns), server.handshakes);
+      l.handshake_cpu_us_server = per(us(server_cpu.handshake_cpu_ns), server_cpu.handshakes);
       l.handshake_bytes = per(static_cast<double>(server.handshake_bytes), server.handshakes);
       if (traits(variant.links[i]).tls) {
         l.resume = plan.links[i].resume;
@@ -192,9 +236,10 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
         l.handshake_bytes_full = mean(server.handshake_bytes - server.resumed_bytes, full, 1.0);
         l.handshake_bytes_resumed = mean(server.resumed_bytes, server.resumed, 1.0);
         l.handshake_cpu_us_full_client = mean(client.handshake_cpu_ns - client.resumed_cpu_ns, client_full, 1e-3);
-        l.handshake_cpu_us_full_server = mean(server.handshake_cpu_ns - server.resumed_cpu_ns, full, 1e-3);
+        l.handshake_cpu_us_full_server = mean(server_cpu.handshake_cpu_ns - server_cpu.resumed_cpu_ns,
+                                              server_cpu.handshakes - server_cpu.resumed, 1e-3);
         l.handshake_cpu_us_resumed_client = mean(client.resumed_cpu_ns, client.resumed, 1e-3);
-        l.handshake_cpu_us_resumed_server = mean(server.resumed_cpu_ns, server.resumed, 1e-3);
+        l.handshake_cpu_us_resumed_server = mean(server_cpu.resumed_cpu_ns, server_cpu.resumed, 1e-3);
         l.sessions_offered = per(static_cast<double>(client.sessions_offered), load.requests);
         l.early_data_accepted = per(static_cast<double>(client.early_accepted), load.requests);
         l.early_data_rejected = per(static_cast<double>(client.early_rejected), load.requests);

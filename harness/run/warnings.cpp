@@ -75,6 +75,15 @@ std::vector<std::string> report_warnings(const Report& report) {
       w.push_back(fmt::format("{}: achieved {:.0f} req/s, below 95% of the {:.0f} req/s asked for: the chain could not "
                               "keep up, and latency from the intended send times shows the backlog",
                               v.label(), v.throughput_rps, *v.requested_rps));
+    // Real programs: what their CPU figure holds, and what the TLS figures leave out.
+    std::string real;
+    for (const auto& n : v.nodes)
+      if (n.implementation != "hopcost") real += (real.empty() ? "" : ", ") + n.name + " (" + n.implementation + ")";
+    if (!real.empty())
+      w.push_back(fmt::format("{}: {} are real programs: their CPU is all their processes' and threads' (from /proc), "
+                              "their TLS work inside it; hs CPU µs and TLS CPU count hopcost's own nodes only, and a "
+                              "link's handshakes are counted at its hopcost end",
+                              v.label(), real));
     // Resumption asked for and not had: each such link says how far short it fell, and why.
     for (const auto& l : v.per_hop) {
       const double all = l.handshakes_full + l.handshakes_resumed;

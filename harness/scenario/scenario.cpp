@@ -67,6 +67,11 @@ constexpr std::array kKeys{
                 "Whether relays resume their upstream TLS sessions on each new upstream connection, as HAProxy and "
                 "Nginx do: on (default) or off; a comma list compares. A link of an explicit topology may set its "
                 "own: tls/resume=off"},
+    ScenarioKey{"relay", ValueType::list, "LIST",
+                "What program every relay is: hopcost (its own relay), haproxy, nginx, varnish (Hitch in front for "
+                "TLS, stunnel behind), stunnel; or article: HAProxy, Varnish, Nginx, then hopcost as the app (5 hops). "
+                "A comma list compares; the origin is always hopcost's. A link of an explicit topology may name the "
+                "node that listens on it: tcp/node=nginx (docs/real-programs.md)"},
     ScenarioKey{"tickets", ValueType::text, "on|off",
                 "Whether every TLS server node issues session tickets and keeps a session cache: on (as stock "
                 "servers do), or off, so that real clients in front of the chain do full handshakes on reconnect"},
@@ -212,6 +217,12 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
     s.resume = parse_list(values, kResumeBy, "resumption");
   } else if (key == "upstream_resume") {
     s.upstream_resume = parse_list(values, kOnOff, "value");
+  } else if (key == "relay") {
+    s.relay.clear();
+    for (const auto& v : split_commas(values)) {
+      if (!valid_relay_choice(v)) throw ConfigError(fmt::format("unknown relay '{}'; accepted: {}", v, relay_choices()));
+      push_unique(s.relay, v);
+    }
   } else if (key == "tickets") {
     const auto tickets = parse_tickets(single(values));
     if (!tickets) throw ConfigError(fmt::format("unknown value '{}'; accepted: {}", single(values), kTickets.accepted()));
@@ -355,6 +366,7 @@ std::string scenario_value_text(const Scenario& s, std::string_view key) {
   if (key == "chain_depth") return std::to_string(s.chain_depth);
   if (key == "expired_cert") return s.expired_cert ? std::to_string(*s.expired_cert) : "";
   if (key == "tickets") return std::string(tickets_text(s.tickets));
+  if (key == "relay") return join(s.relay, [](const std::string& r) { return r; });
   if (key == "resume") return join(s.resume, [](ResumeBy r) { return to_string(r); });
   if (key == "upstream_resume") return join(s.upstream_resume, [](bool on) { return kOnOff.text(on); });
   if (key == "duration") return format_seconds(s.duration);
@@ -397,6 +409,7 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   j["chain_depth"] = s.chain_depth;
   j["expired_cert"] = s.expired_cert ? nlohmann::ordered_json(*s.expired_cert) : nlohmann::ordered_json(nullptr);
   j["tickets"] = std::string(tickets_text(s.tickets));
+  j["relay"] = s.relay;
   j["resume"] = names(s.resume);
   j["upstream_resume"] = nlohmann::ordered_json::array();
   for (bool on : s.upstream_resume) j["upstream_resume"].push_back(std::string(kOnOff.text(on)));
@@ -440,6 +453,7 @@ std::vector<Variant> expand(const Scenario& s) {
               for (auto group : groups)
                 for (size_t r = 0; r < s.resume.size(); ++r)
                 for (size_t ur = 0; ur < s.upstream_resume.size(); ++ur)
+                for (size_t rl = 0; rl < s.relay.size(); ++rl)
                 for (size_t h = 0; h < s.hops.size(); ++h)
                   for (const auto& topology : s.topologies) {
                     if (conn == ConnPolicy::zero_rtt && tls == TlsVersion::v1_2) continue;  // TLS 1.3 only
@@ -457,6 +471,11 @@ std::vector<Variant> expand(const Scenario& s) {
                     // No TLS link behind a relay: upstream resumption changes nothing.
                     const bool relay_tls = std::any_of(links.begin() + 1, links.end(), [](LinkKind k) { return traits(k).tls; });
                     if (!relay_tls && ur > 0) continue;
+                    if (!relays && rl > 0) continue;  // no relay: its implementation changes nothing
+                    if (s.relay[rl] == kArticleRelays && links.size() != article_relays().size() + 1)
+                      throw ConfigError(fmt::format("--relay article is the article's 5-hop stack (HAProxy, Varnish, "
+                                                    "Nginx, then hopcost as the app): '{}' has {} links; use --hops 5",
+                                                    topology.name(), links.size()));
                     const bool any_tls = std::any_of(links.begin(), links.end(), [](LinkKind k) { return traits(k).tls; });
                     if (s.expired_cert &&
                         (*s.expired_cert >= static_cast<int>(links.size()) || !traits(links[*s.expired_cert]).tls))
@@ -471,7 +490,7 @@ std::vector<Variant> expand(const Scenario& s) {
                     }
                     out.push_back(Variant{topology, std::move(links), tls, conn, placement,
                                           relays ? std::optional(s.upstream[u]) : std::nullopt, rtt, key, group,
-                                          resume, s.upstream_resume[ur]});
+                                          resume, s.upstream_resume[ur], relays ? s.relay[rl] : "hopcost"});
                   }
   if (!any_relay && std::find(s.upstream.begin(), s.upstream.end(), UpstreamPolicy::pool) != s.upstream.end())
     throw ConfigError("--upstream pool: no chain of this run has a relay (every chain has 1 hop); pooling is a relay's");

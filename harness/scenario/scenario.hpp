@@ -43,6 +43,7 @@ struct Scenario {
   std::optional<int> expired_cert;                    // a fault: this link's server has an expired certificate
   std::vector<ResumeBy> resume = {ResumeBy::ticket};  // how TLS 1.2 links resume (--resume); TLS 1.3: tickets
   std::vector<bool> upstream_resume = {true};  // relays offer their last session on each new upstream connection
+  std::vector<std::string> relay = {"hopcost"};  // what program every relay is (--relay): an implementation or "article"
   Seconds duration{3.0};
   Seconds warmup{0.5};
   Seconds timeout{5.0};
@@ -72,6 +73,7 @@ struct Variant {
   std::optional<TlsGroup> group{};         // the TLS links' only group (none: the default list)
   ResumeBy resume = ResumeBy::ticket;      // TLS 1.2: how links resume (TLS 1.3: tickets)
   bool upstream_resume = true;             // relays resume their upstream sessions, where a link sets nothing
+  std::string relay = "hopcost";           // the relays' implementation, or a preset ("article"), where a link sets none
 
   int hops() const { return static_cast<int>(links.size()); }
   std::string label() const;  // "tls-everywhere 5 hops TLS 1.3 new inproc", as VariantKey::label()
@@ -105,7 +107,7 @@ std::string scenario_value_text(const Scenario& scenario, std::string_view key);
 
 // The matrix, in report order: placement, then TLS version, then connection policy, then
 // upstream policy, then round-trip time, then key, group, (TLS 1.2) resumption and the
-// relays' upstream resumption, then hops, then topology. 0rtt is TLS 1.3's: TLS 1.2 variants leave it out (an error when
+// relays' upstream resumption, then the relays' implementation, then hops, then topology. 0rtt is TLS 1.3's: TLS 1.2 variants leave it out (an error when
 // the run has no TLS 1.3), and TLS 1.3 variants resume by tickets whatever --resume says. An explicit chain has
 // its own length, so it appears once per TLS version and connection policy, whatever the
 // hops list says; a chain without relays appears once, whatever the upstream list says.

@@ -117,7 +117,7 @@ TEST_CASE("scenarios/article.toml is the article's 5-hop stack") {
 
 TEST_CASE("scenario files: unknown keys and wrong types name the file and line") {
   CHECK(file_error("hops = 3\nbogus = 1\n") ==
-        "FILE:2: unknown key 'bogus'; accepted keys: topology, hops, tls, conn, placement, upstream, rtt, key, group, mtls, chain_depth, expired_cert, resume, upstream_resume, tickets, duration, warmup, timeout, "
+        "FILE:2: unknown key 'bogus'; accepted keys: topology, hops, tls, conn, placement, upstream, rtt, key, group, mtls, chain_depth, expired_cert, resume, upstream_resume, relay, tickets, duration, warmup, timeout, "
         "connections, rate, repeat, requests, count_instructions, cpu_policy, request_bytes, response_bytes, name, out");
   CHECK(file_error("\nduration = \"fast\"\n") == "FILE:2: key 'duration': wrong type; expected a number");
   CHECK(file_error("connections = 1.5\n") == "FILE:1: key 'connections': wrong type; expected a whole number");
