@@ -444,54 +444,66 @@ std::vector<Variant> expand(const Scenario& s) {
     throw ConfigError("--conn 0rtt needs --tls 1.3: early data (0-RTT) is a TLS 1.3 feature");
   if (std::find(s.resume.begin(), s.resume.end(), ResumeBy::id) != s.resume.end() && !any_tls12)
     throw ConfigError("--resume id needs --tls 1.2: TLS 1.3 resumes by tickets only (accepted with TLS 1.3: ticket)");
-  for (auto placement : s.placement)
-    for (auto tls : s.tls)
-      for (auto conn : s.conn)
-        for (size_t u = 0; u < s.upstream.size(); ++u)
-          for (auto rtt : s.rtt)
-            for (auto key : s.key)
-              for (auto group : groups)
-                for (size_t r = 0; r < s.resume.size(); ++r)
-                for (size_t ur = 0; ur < s.upstream_resume.size(); ++ur)
-                for (size_t rl = 0; rl < s.relay.size(); ++rl)
-                for (size_t h = 0; h < s.hops.size(); ++h)
-                  for (const auto& topology : s.topologies) {
-                    if (conn == ConnPolicy::zero_rtt && tls == TlsVersion::v1_2) continue;  // TLS 1.3 only
-                    if (tls == TlsVersion::v1_3 && r > 0) continue;  // one resumption: tickets
-                    const ResumeBy resume = tls == TlsVersion::v1_3 ? ResumeBy::ticket : s.resume[r];
-                    if (topology.is_explicit() && h > 0) continue;  // its length is its own
-                    if (topology.preset == Preset::mesh && s.hops[h] > kMaxMeshServices)
-                      throw ConfigError(fmt::format("--hops {} with --topology mesh: a mesh of N services has 3N - 1 "
-                                                    "links; accepted: 1 to {} services",
-                                                    s.hops[h], kMaxMeshServices));
-                    auto links = topology.links_for(s.hops[h]);
-                    const bool relays = links.size() > 1;
-                    any_relay |= relays;
-                    if (!relays && u > 0) continue;  // no relay: the upstream policy changes nothing
-                    // No TLS link behind a relay: upstream resumption changes nothing.
-                    const bool relay_tls = std::any_of(links.begin() + 1, links.end(), [](LinkKind k) { return traits(k).tls; });
-                    if (!relay_tls && ur > 0) continue;
-                    if (!relays && rl > 0) continue;  // no relay: its implementation changes nothing
-                    if (s.relay[rl] == kArticleRelays && links.size() != article_relays().size() + 1)
-                      throw ConfigError(fmt::format("--relay article is the article's 5-hop stack (HAProxy, Varnish, "
-                                                    "Nginx, then hopcost as the app): '{}' has {} links; use --hops 5",
-                                                    topology.name(), links.size()));
-                    const bool any_tls = std::any_of(links.begin(), links.end(), [](LinkKind k) { return traits(k).tls; });
-                    if (s.expired_cert &&
-                        (*s.expired_cert >= static_cast<int>(links.size()) || !traits(links[*s.expired_cert]).tls))
-                      throw ConfigError(fmt::format("--expired-cert {}: link {} of '{}' ({} links) is not a TLS link",
-                                                    *s.expired_cert, *s.expired_cert, topology.name(), links.size()));
-                    if (s.mtls && !any_tls)
-                      throw ConfigError(fmt::format("--mtls: the chain '{}' has no TLS link", topology.name()));
-                    if (group == TlsGroup::cecpq2 && tls == TlsVersion::v1_2 && any_tls) {
-                      if (!any_tls13)
-                        throw ConfigError("--group cecpq2 needs --tls 1.3: the post-quantum hybrid is a TLS 1.3 group");
-                      continue;  // TLS 1.3's only: the TLS 1.3 variants have it
-                    }
-                    out.push_back(Variant{topology, std::move(links), tls, conn, placement,
-                                          relays ? std::optional(s.upstream[u]) : std::nullopt, rtt, key, group,
-                                          resume, s.upstream_resume[ur], relays ? s.relay[rl] : "hopcost"});
-                  }
+  // The matrix's axes, outermost first (the report's order), walked as one mixed-radix
+  // counter: a new dimension is one more axis here and one more field below.
+  enum Axis { kPlacement, kTls, kConn, kUpstream, kRtt, kKey, kGroup, kResume, kUpstreamResume, kRelay, kHops, kTopology, kAxes };
+  const std::array<size_t, kAxes> sizes{s.placement.size(), s.tls.size(),     s.conn.size(),   s.upstream.size(),
+                                        s.rtt.size(),       s.key.size(),     groups.size(),   s.resume.size(),
+                                        s.upstream_resume.size(), s.relay.size(), s.hops.size(), s.topologies.size()};
+  if (std::find(sizes.begin(), sizes.end(), size_t{0}) != sizes.end()) return out;
+  // One point of the matrix: its variant, or none when the point would repeat another
+  // (a setting that changes nothing for this chain) or does not exist (TLS 1.3's only).
+  auto point = [&](const std::array<size_t, kAxes>& at) -> std::optional<Variant> {
+    const TlsVersion tls = s.tls[at[kTls]];
+    const ConnPolicy conn = s.conn[at[kConn]];
+    const auto& group = groups[at[kGroup]];
+    const auto& topology = s.topologies[at[kTopology]];
+    const int hops = s.hops[at[kHops]];
+    if (conn == ConnPolicy::zero_rtt && tls == TlsVersion::v1_2) return std::nullopt;  // TLS 1.3 only
+    if (tls == TlsVersion::v1_3 && at[kResume] > 0) return std::nullopt;               // one resumption: tickets
+    if (topology.is_explicit() && at[kHops] > 0) return std::nullopt;                   // its length is its own
+    if (topology.preset == Preset::mesh && hops > kMaxMeshServices)
+      throw ConfigError(fmt::format("--hops {} with --topology mesh: a mesh of N services has 3N - 1 links; accepted: 1 "
+                                    "to {} services",
+                                    hops, kMaxMeshServices));
+    auto links = topology.links_for(hops);
+    const bool relays = links.size() > 1;
+    any_relay |= relays;
+    // Settings of relays change nothing without them; upstream resumption nothing without
+    // a TLS link behind a relay.
+    if (!relays && (at[kUpstream] > 0 || at[kRelay] > 0)) return std::nullopt;
+    const bool relay_tls = std::any_of(links.begin() + 1, links.end(), [](LinkKind k) { return traits(k).tls; });
+    if (!relay_tls && at[kUpstreamResume] > 0) return std::nullopt;
+    const std::string& relay = s.relay[at[kRelay]];
+    if (relays && relay == kArticleRelays && links.size() != article_relays().size() + 1)
+      throw ConfigError(fmt::format("--relay article is the article's 5-hop stack (HAProxy, Varnish, Nginx, then hopcost "
+                                    "as the app): '{}' has {} links; use --hops 5",
+                                    topology.name(), links.size()));
+    const bool any_tls = std::any_of(links.begin(), links.end(), [](LinkKind k) { return traits(k).tls; });
+    if (s.expired_cert && (*s.expired_cert >= static_cast<int>(links.size()) || !traits(links[*s.expired_cert]).tls))
+      throw ConfigError(fmt::format("--expired-cert {}: link {} of '{}' ({} links) is not a TLS link", *s.expired_cert,
+                                    *s.expired_cert, topology.name(), links.size()));
+    if (s.mtls && !any_tls) throw ConfigError(fmt::format("--mtls: the chain '{}' has no TLS link", topology.name()));
+    if (group == TlsGroup::cecpq2 && tls == TlsVersion::v1_2 && any_tls) {
+      if (!any_tls13) throw ConfigError("--group cecpq2 needs --tls 1.3: the post-quantum hybrid is a TLS 1.3 group");
+      return std::nullopt;  // TLS 1.3's only: the TLS 1.3 variants have it
+    }
+    Variant v{topology, std::move(links), tls, conn, s.placement[at[kPlacement]]};
+    if (relays) v.upstream = s.upstream[at[kUpstream]];
+    v.rtt = s.rtt[at[kRtt]];
+    v.key = s.key[at[kKey]];
+    v.group = group;
+    v.resume = tls == TlsVersion::v1_3 ? ResumeBy::ticket : s.resume[at[kResume]];
+    v.upstream_resume = s.upstream_resume[at[kUpstreamResume]];
+    v.relay = relays ? relay : "hopcost";
+    return v;
+  };
+  for (std::array<size_t, kAxes> at{};;) {
+    if (auto v = point(at)) out.push_back(std::move(*v));
+    size_t axis = kAxes;  // the innermost axis moves fastest
+    while (axis > 0 && ++at[axis - 1] == sizes[axis - 1]) at[--axis] = 0;
+    if (axis == 0) break;
+  }
   if (!any_relay && std::find(s.upstream.begin(), s.upstream.end(), UpstreamPolicy::pool) != s.upstream.end())
     throw ConfigError("--upstream pool: no chain of this run has a relay (every chain has 1 hop); pooling is a relay's");
   return out;
