@@ -45,6 +45,9 @@ ProcessChain::ProcessChain(const ChainPlan& plan, const Pki& pki, const std::str
       if (link.mtls)
         args.insert(args.end(), {"--client-ca", dir + "/ca.pem", "--client-name",
                                  dns_name(client_node_of(plan, static_cast<size_t>(i)))});
+      // How its clients resume (TLS 1.2 session IDs), and 0-RTT on the client's link.
+      if (link.tls == TlsVersion::v1_2) args.insert(args.end(), {"--resume", std::string(to_string(link.resume_by))});
+      if (link.early_data) args.insert(args.end(), {"--early-data", "on"});
     }
     if (origin) {
       args.insert(args.end(), {"--response-bytes", std::to_string(node.response_bytes)});
@@ -52,7 +55,7 @@ ProcessChain::ProcessChain(const ChainPlan& plan, const Pki& pki, const std::str
       const LinkSpec& up = plan.links[i + 1];
       args.insert(args.end(), {"--upstream", upstream_url, "--upstream-name", dns_name(plan.nodes[i + 1].name),
                                "--upstream-rtt", format_rtt(up.rtt), "--upstream-policy",
-                               std::string(to_string(node.upstream))});
+                               std::string(to_string(node.upstream)), "--upstream-resume", up.resume ? "on" : "off"});
       if (traits(up.kind).tls) args.insert(args.end(), {"--ca", dir + "/ca.pem"});
       if (traits(up.kind).tls && up.mtls) {  // this relay is the client of link i + 1: its own client identity
         const std::string stem = node.name + "-client";

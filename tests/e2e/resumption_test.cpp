@@ -204,3 +204,21 @@ TEST_CASE("hopcost run --conn 0rtt: the request goes as early data, accepted, an
   INFO("p50 0rtt / resume: " << ratio);
   CHECK(ratio < 0.85);
 }
+
+TEST_CASE("resumption and 0-RTT reach node processes: --placement process carries the same settings") {
+  TempDir tmp;
+  const auto report = run_report(tmp, "--topology tls-everywhere --hops 3 --tls 1.2,1.3 --conn resume,0rtt --resume id "
+                                      "--placement process --upstream-resume on,off");
+  REQUIRE(report["variants"].size() == 6);  // TLS 1.2 resume x2, TLS 1.3 resume x2, 0rtt x2
+  for (const auto& v : report["variants"]) {
+    INFO(v["tls"] << " " << v["conn"] << " upstream-resume " << v["upstream_resume"]);
+    const auto& hops = v["per_hop"];
+    CHECK(resumed_share(hops[0]) > 0.95);
+    const double behind = v["upstream_resume"] == "on" ? 0.95 : 0.0;
+    for (size_t i = 1; i < hops.size(); ++i) {
+      if (behind > 0) CHECK(resumed_share(hops[i]) > behind);
+      else CHECK(resumed_share(hops[i]) == 0.0);
+    }
+    if (v["conn"] == "0rtt") CHECK(hops[0]["early_data_accepted"].get<double>() > 0.95);
+  }
+}
