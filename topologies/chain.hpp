@@ -41,6 +41,9 @@ class Chain {
   virtual std::map<std::string, std::string> programs() const { return {}; }
   // After stop(): each node's residence samples (metrics/attribution.hpp), chain order.
   virtual const std::vector<NodeResidence>& residence() const = 0;
+  // After stop(): what each node's access log says of its TLS sessions, chain order (a
+  // hopcost node's entry is empty: its links are counted by its own counters).
+  virtual std::vector<LoggedTls> logged_tls() const { return {}; }
 };
 
 // A started chain, as `plan` says, in `placement`. Throws RunError if it cannot be built.

@@ -100,8 +100,10 @@ void InprocChain::stop() {
   for (auto& r : real_)
     if (r) r->stop();
   if (residence_.empty())
-    for (size_t i = 0; i < nodes_.size(); ++i)
+    for (size_t i = 0; i < nodes_.size(); ++i) {
       residence_.push_back(nodes_[i] ? NodeResidence{nodes_[i]->take_residence(), std::nullopt} : real_[i]->residence());
+      logged_.push_back(nodes_[i] ? LoggedTls{} : real_[i]->logged_tls());
+    }
   nodes_.clear();
   real_.clear();
   if (sockets_) sockets_->remove();

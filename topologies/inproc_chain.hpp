@@ -27,6 +27,7 @@ class InprocChain final : public Chain {
   }
   std::map<std::string, std::string> programs() const override;
   const std::vector<NodeResidence>& residence() const override { return residence_; }
+  std::vector<LoggedTls> logged_tls() const override { return logged_; }
 
   // Relays in order, then the origin (empty after stop()); null where a real program is.
   const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }
@@ -42,6 +43,7 @@ class InprocChain final : public Chain {
   std::optional<ScratchDir> sockets_;
   std::vector<std::optional<int>> cpus_;
   std::vector<NodeResidence> residence_;
+  std::vector<LoggedTls> logged_;
 };
 
 }  // namespace hopcost

@@ -45,6 +45,12 @@ ChainPlan make_plan(const Variant& v, const Scenario& s) {
           v.relay == kArticleRelays && i < article_relays().size() ? article_relays()[i]
                                                                    : parse_implementation(v.relay).value_or(Implementation::hopcost);
       n.implementation = overrides[i].node.value_or(chosen);
+      if (n.implementation != Implementation::hopcost) {
+        n.workers = s.relay_workers;
+        n.cache_hits = n.implementation == Implementation::varnish && s.varnish_cache;
+        for (const auto& [node, file] : s.relay_config)
+          if (node == n.name) n.user_config = file;
+      }
     }
     plan.nodes.push_back(std::move(n));
   }

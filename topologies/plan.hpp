@@ -50,6 +50,12 @@ struct NodeSpec {
   UpstreamPolicy upstream = UpstreamPolicy::one_to_one;  // relays: how they reuse link i + 1
   std::optional<int> cpu;          // the CPU it is pinned to (none: the OS places it)
   uint64_t response_bytes = 1024;  // the origin's response body
+  // Real programs only (docs/real-programs.md): processes or threads (--relay-workers),
+  // Varnish's cache hits allowed (--varnish-cache on), and a user's own configuration
+  // template (--relay-config NODE=FILE; HAProxy and Nginx; empty: generated).
+  int workers = 1;
+  bool cache_hits = false;
+  std::string user_config{};
   bool operator==(const NodeSpec&) const = default;
 };
 

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <set>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +16,7 @@
 #include "topologies/launcher.hpp"
 #include "topologies/link_ends.hpp"
 #include "topologies/program.hpp"
+#include "topologies/program_process.hpp"
 #include "util/check.hpp"
 #include "util/errors.hpp"
 
@@ -60,6 +64,8 @@ ProgramNode program_node(const ChainPlan& plan, size_t index, const Endpoint& li
   n.run_dir = dir;
   n.policy = spec.upstream;
   n.upstream_resumption = out.resume;
+  n.workers = spec.workers;
+  n.cache_hits = spec.cache_hits;
   n.tls_name = dns_name(spec.name);
   n.user = worker_user(program_kind(spec.implementation), ::geteuid() == 0);
   n.listen = end_of(in, listen);
@@ -85,7 +91,108 @@ ProgramNode program_node(const ChainPlan& plan, size_t index, const Endpoint& li
   return n;
 }
 
+// The node's configuration: generated, or the user's template filled in (--relay-config).
+ProgramConfig node_config(Implementation implementation, const ProgramNode& node, const std::string& user_config) {
+  const ProgramConfig generated = program_config(program_kind(implementation), node);
+  if (user_config.empty()) return generated;
+  return user_program_config(generated, node, user_config);
+}
+
+// The quoted argument after `directive` in a generated configuration, up to the end of
+// its line (its trailing ';' left out): the log format hopcost reads.
+std::string directive_argument(const std::string& text, std::string_view directive) {
+  const size_t at = text.find(directive);
+  HOPCOST_CHECK(at != std::string::npos);
+  size_t begin = at + directive.size(), end = text.find('\n', begin);
+  // Nginx's log_format continues on the next line while it is quoted parts.
+  while (text[end - 1] != ';' && text[end - 1] != '"') end = text.find('\n', end + 1);
+  std::string arg = text.substr(begin, end - begin);
+  if (!arg.empty() && arg.back() == ';') arg.pop_back();
+  return arg;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 }  // namespace
+
+std::map<std::string, std::string> user_config_values(const ProgramConfig& generated, const ProgramNode& node) {
+  HOPCOST_CHECK(generated.kind == ProgramKind::haproxy || generated.kind == ProgramKind::nginx);
+  const bool haproxy = generated.kind == ProgramKind::haproxy;
+  auto address = [&](const Endpoint& e) {
+    return e.transport == Transport::tcp ? fmt::format("{}:{}", e.host, e.port) : (haproxy ? "unix@" : "unix:") + e.path;
+  };
+  const std::string& text = generated.files.front().text;
+  std::map<std::string, std::string> v;
+  v["node"] = node.name;
+  v["listen"] = address(node.listen.endpoint);
+  v["upstream"] = address(node.upstream.endpoint);
+  v["cert"] = node.listen.cert;
+  v["key"] = node.listen.key;
+  v["ca"] = traits(node.upstream.kind).tls ? node.upstream.ca : node.listen.ca;
+  v["upstream_name"] = node.upstream.peer_name;
+  v["bundle"] = haproxy && traits(node.listen.kind).tls ? run_file(node, "haproxy-listen.pem") : std::string();
+  v["workers"] = std::to_string(node.workers);
+  v["request_id_header"] = node.request_id_header;
+  v["run_dir"] = node.run_dir + "/";
+  v["access_log"] = haproxy ? "stdout" : generated.access_log.path;
+  v["log_format"] = haproxy ? directive_argument(text, "log-format ") : directive_argument(text, "log_format hopcost ");
+  v["pid"] = haproxy ? std::string() : run_file(node, "nginx.pid");
+  v["user_line"] = node.user.empty() || haproxy ? std::string() : fmt::format("user {};", node.user);
+  return v;
+}
+
+std::string fill_user_config(const std::string& text, const std::map<std::string, std::string>& values,
+                             const std::string& file, std::string_view program) {
+  std::string out;
+  std::set<std::string> used;
+  size_t pos = 0;
+  while (true) {
+    const size_t open = text.find("{{", pos);
+    if (open == std::string::npos) break;
+    const size_t close = text.find("}}", open + 2);
+    if (close == std::string::npos) throw ConfigError(fmt::format("--relay-config {}: '{{{{' without '}}}}'", file));
+    const std::string name = text.substr(open + 2, close - open - 2);
+    const auto it = values.find(name);
+    if (it == values.end()) {
+      std::string accepted;
+      for (const auto& [k, _] : values) accepted += (accepted.empty() ? "{{" : ", {{") + k + "}}";
+      throw ConfigError(fmt::format("--relay-config {}: unknown placeholder {{{{{}}}}}; accepted: {}", file, name, accepted));
+    }
+    out += text.substr(pos, open - pos) + it->second;
+    used.insert(name);
+    pos = close + 2;
+  }
+  out += text.substr(pos);
+  std::vector<std::string> required{"listen", "upstream", "log_format"};
+  if (program == "nginx") required.push_back("access_log");
+  for (const auto& r : required)
+    if (!used.count(r))
+      throw ConfigError(fmt::format("--relay-config {}: the {} configuration must use {{{{{}}}}} (hopcost fills in {}; "
+                                    "docs/real-programs.md)",
+                                    file, program, r,
+                                    r == "listen"     ? "the address the node before it connects to"
+                                    : r == "upstream" ? "the address of the node after it"
+                                                      : "hopcost's access log, which the readiness probe and the "
+                                                        "residence times read"));
+  return out;
+}
+
+ProgramConfig user_program_config(const ProgramConfig& generated, const ProgramNode& node, const std::string& file) {
+  if (generated.kind != ProgramKind::haproxy && generated.kind != ProgramKind::nginx)
+    throw ConfigError(fmt::format("--relay-config {}={}: node {} is {}; a configuration of one's own is for haproxy or "
+                                  "nginx nodes",
+                                  node.name, file, node.name, to_string(generated.kind)));
+  ProgramConfig c = generated;
+  ProgramFile& main = c.files.front();
+  main.text = fmt::format("# {}'s configuration for node {}, from {} (--relay-config), filled in by hopcost.\n{}",
+                          to_string(c.kind), node.name, file,
+                          fill_user_config(read_text(file), user_config_values(generated, node), file, to_string(c.kind)));
+  return c;
+}
 
 bool has_real_nodes(const ChainPlan& plan) {
   for (const auto& n : plan.nodes)
@@ -113,9 +220,47 @@ void check_real_nodes(const ChainPlan& plan, Placement placement, bool count_ins
     listen.port = upstream.port = 1;
     listen.path = "/tmp/hopcost-check/listen.sock";
     upstream.path = "/tmp/hopcost-check/upstream.sock";
-    const ProgramConfig config =
-        program_config(program_kind(spec.implementation), program_node(plan, i, listen, upstream, "/tmp/hopcost-check"));
+    if (!spec.user_config.empty() && spec.implementation != Implementation::haproxy &&
+        spec.implementation != Implementation::nginx)
+      throw ConfigError(fmt::format("--relay-config {}={}: node {} is {}; a configuration of one's own is for haproxy or "
+                                    "nginx nodes",
+                                    spec.name, spec.user_config, spec.name, program));
+    const ProgramConfig config = program_config(program_kind(spec.implementation),
+                                                program_node(plan, i, listen, upstream, "/tmp/hopcost-check"));
     for (const auto& p : config.processes) resolve_binary(p.command);
+    if (!spec.user_config.empty()) check_user_config(plan, i);
+  }
+}
+
+void check_user_config(const ChainPlan& plan, size_t index) {
+  const NodeSpec& spec = plan.nodes[index];
+  // The user's file, filled in as it would be, with real certificates in a scratch
+  // directory, through the program's own check; nothing is started, and nothing is left.
+  ScratchDir scratch;
+  const std::string dir = scratch.path();
+  const Pki pki("hopcost check CA");
+  const LinkSpec& in = plan.links[index];
+  const LinkSpec& out = plan.links[index + 1];
+  write_certificate(dir + "/ca.pem", pki.ca_cert());
+  if (traits(in.kind).tls) {
+    write_credential(dir, "server", pki.issue(dns_name(spec.name), in.key, in.chain_depth));
+    if (in.mtls) write_credential(dir, "probe", pki.issue(dns_name(client_node_of(plan, index)), in.key, in.chain_depth));
+  }
+  if (traits(out.kind).tls && out.mtls) write_credential(dir, "client", pki.issue(dns_name(spec.name), out.key, out.chain_depth));
+  Endpoint listen, upstream;
+  listen.transport = traits(in.kind).transport;
+  upstream.transport = traits(out.kind).transport;
+  listen.port = upstream.port = 1;
+  listen.path = dir + "/listen.sock";
+  upstream.path = dir + "/upstream.sock";
+  const ProgramConfig config = node_config(spec.implementation, program_node(plan, index, listen, upstream, dir), spec.user_config);
+  try {
+    write_program_files(config);
+    check_program_config(config);
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("--relay-config {}={}: {}", spec.name, spec.user_config, e.what()));
+  } catch (const RunError& e) {
+    throw ConfigError(fmt::format("--relay-config {}={}: {}", spec.name, spec.user_config, e.what()));
   }
 }
 
@@ -152,7 +297,7 @@ RealNode::~RealNode() { stop(); }
 void RealNode::launch() {
   // Its upstream is bound by now (a hopcost node's port is the kernel's pick).
   spec_ = std::make_unique<ProgramNode>(program_node(plan_, index_, listen_->endpoint, upstream_->endpoint, scratch_dir_));
-  ProgramConfig config = program_config(program_kind(implementation_), *spec_);
+  ProgramConfig config = node_config(implementation_, *spec_, plan_.nodes[index_].user_config);
   access_log_ = config.access_log.path;
   // What ran, for the user to read: the generated files, as written.
   if (!keep_dir_.empty()) {
@@ -176,7 +321,22 @@ NodeSnapshot RealNode::snapshot() const {
   s.role = Role::relay;
   if (program_) {
     const_cast<LaunchedProgram&>(*program_).check_running();
-    s.cpu_ns = static_cast<uint64_t>(program_->cpu().count());
+    // One pass over the processes: the node's CPU and each helper's, at the same instant.
+    uint64_t total = 0;
+    for (const auto& p : program_->pids()) {
+      const auto cpu = process_cpu(p.pid);
+      if (!cpu) continue;
+      const auto ns = static_cast<uint64_t>(cpu->count());
+      total += ns;
+      if (!p.helper) continue;
+      auto it = std::find_if(s.helper_cpu_ns.begin(), s.helper_cpu_ns.end(), [&](const auto& h) { return h.first == p.process; });
+      if (it == s.helper_cpu_ns.end()) s.helper_cpu_ns.emplace_back(p.process, ns); else it->second += ns;
+    }
+    s.cpu_ns = total;
+    // Every helper the node has, even one whose CPU could not be read this time.
+    for (const auto& proc : program_->config().processes)
+      if (proc.helper && std::none_of(s.helper_cpu_ns.begin(), s.helper_cpu_ns.end(), [&](const auto& h) { return h.first == proc.name; }))
+        s.helper_cpu_ns.emplace_back(proc.name, 0);
   }
   s.implementation = std::string(to_string(implementation_));
   s.version = version_;
@@ -198,5 +358,42 @@ NodeResidence RealNode::residence() const {
 }
 
 std::map<std::string, std::string> RealNode::versions() const { return versions_; }
+
+LoggedTls RealNode::logged_tls() const {
+  LoggedTls out;
+  out.program = std::string(to_string(implementation_));
+  if (!program_ || program_->config().access_log.path.empty()) return out;
+  // What each generated log format carries: HAProxy both ends (resumed=, upstream_resumed=),
+  // Nginx its listening end (resumed=$ssl_session_reused: "r" or "."); Varnish's
+  // varnishncsa sees no TLS (Hitch and stunnel do it), stunnel keeps no log.
+  const bool tls_in = traits(plan_.links[index_].kind).tls, tls_out = traits(plan_.links[index_ + 1].kind).tls;
+  const bool haproxy = implementation_ == Implementation::haproxy, nginx = implementation_ == Implementation::nginx;
+  if (!haproxy && !nginx) return out;
+  std::vector<AccessRecord> records;
+  try {
+    records = read_access_log(program_->config().access_log.path);
+  } catch (const RunError&) {
+    return out;
+  }
+  if (tls_in) out.listen_resumed.emplace();
+  if (tls_out && haproxy) out.upstream_resumed.emplace();
+  auto flag = [](const std::optional<std::string>& v) -> std::optional<bool> {
+    if (!v) return std::nullopt;
+    if (*v == "1" || *v == "r") return true;
+    if (*v == "0" || *v == ".") return false;
+    return std::nullopt;  // "-": not a TLS connection, or not known
+  };
+  for (const auto& r : records) {
+    uint64_t id = 0;
+    const char* end = r.request_id.data() + r.request_id.size();
+    const auto [p, ec] = std::from_chars(r.request_id.data(), end, id);
+    if (ec != std::errc{} || p != end) continue;
+    if (out.listen_resumed)
+      if (const auto f = flag(r.field("resumed"))) (*out.listen_resumed)[id] = *f;
+    if (out.upstream_resumed)
+      if (const auto f = flag(r.field("upstream_resumed"))) (*out.upstream_resumed)[id] = *f;
+  }
+  return out;
+}
 
 }  // namespace hopcost

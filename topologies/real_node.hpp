@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "metrics/attribution.hpp"
 #include "net/link.hpp"
@@ -27,6 +28,7 @@ namespace hopcost {
 
 class LaunchedProgram;
 struct ProgramNode;
+struct ProgramConfig;
 
 class RealNode {
  public:
@@ -55,6 +57,9 @@ class RealNode {
   Implementation implementation() const { return implementation_; }
   // Each process's version line, by program ("haproxy" -> "HAProxy version 2.6.12 …").
   std::map<std::string, std::string> versions() const;
+  // After stop(): what its access log says of its TLS sessions, per request id (HAProxy
+  // both ends, Nginx its listening end; nothing for Varnish and stunnel).
+  LoggedTls logged_tls() const;
 
  private:
   std::string name_;
@@ -77,6 +82,28 @@ class RealNode {
 // what its links ask (UnsupportedSetting names the program and the setting), its programs
 // are installed (MissingProgram names the Debian package), and the placement allows it.
 void check_real_nodes(const ChainPlan& plan, Placement placement, bool count_instructions);
+
+// --relay-config: node `index` of `plan` runs its user's configuration (NodeSpec::user_config);
+// fills it in for a scratch directory with real certificates and runs the program's own
+// check (haproxy -c, nginx -t). Throws ConfigError naming the node, the file and what the
+// checker said; leaves nothing behind.
+void check_user_config(const ChainPlan& plan, size_t index);
+
+// A user's configuration template (--relay-config) --------------------------------------
+// What each placeholder {{name}} becomes for `node`, given the configuration hopcost would
+// have generated for it (HAProxy or Nginx): listen, upstream (addresses as the program
+// writes them), cert, key, bundle (HAProxy: certificate and key in one file), ca,
+// upstream_name, access_log (Nginx: its path; HAProxy: stdout), log_format (hopcost's
+// format, quoted as the program wants it), request_id_header, workers, run_dir, pid,
+// user_line, node. Pure.
+std::map<std::string, std::string> user_config_values(const ProgramConfig& generated, const ProgramNode& node);
+// `text` with every {{name}} replaced. Throws ConfigError naming `file` for an unknown
+// placeholder or a required one left out ({{listen}}, {{upstream}}, {{log_format}}, and
+// for Nginx {{access_log}}). Pure.
+std::string fill_user_config(const std::string& text, const std::map<std::string, std::string>& values,
+                             const std::string& file, std::string_view program);
+// `generated` with its configuration file replaced by `file`, filled in. Throws ConfigError.
+ProgramConfig user_program_config(const ProgramConfig& generated, const ProgramNode& node, const std::string& file);
 
 // Whether any node of `plan` is a real program.
 bool has_real_nodes(const ChainPlan& plan);

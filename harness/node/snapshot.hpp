@@ -8,6 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "node/stats.hpp"
 #include "util/enum_table.hpp"
@@ -30,6 +33,18 @@ struct NodeSnapshot {
   std::string implementation = "hopcost";
   std::string version{};
   std::optional<Negotiated> negotiated_upstream{};  // its client side's (relays, the client)
+  // A real node's helper processes (Hitch, stunnel and varnishncsa beside varnishd), each
+  // one's CPU by process name, already inside cpu_ns; empty for hopcost's nodes.
+  std::vector<std::pair<std::string, uint64_t>> helper_cpu_ns{};
+};
+
+// What a real program's access log says of its TLS sessions (after it stopped), per
+// request id: whether the request's connection resumed, on its listening end (HAProxy
+// %[ssl_fc_is_resumed], Nginx $ssl_session_reused) and on its upstream end (HAProxy
+// %[ssl_bc_is_resumed]). Unset: the program does not log it. `program` names the source.
+struct LoggedTls {
+  std::string program{};
+  std::optional<std::unordered_map<uint64_t, bool>> listen_resumed{}, upstream_resumed{};
 };
 
 NodeSnapshot snapshot_of(const NodeStats& stats, std::string name, Role role, uint64_t cpu_ns);

@@ -48,6 +48,13 @@ Json node_json(const NodeResult& n) {
   j["upstream_reuses"] = count(n.upstream_reuses);
   j["upstream_retries"] = count(n.upstream_retries);
   j["upstream_pool_peak"] = count(n.upstream_pool_peak);
+  if (n.helpers) {
+    Json helpers = Json::array();
+    for (const auto& h : *n.helpers) helpers.push_back(Json{{"process", h.process}, {"cpu_us_per_request", r3(h.cpu_us_per_request)}});
+    j["helpers"] = helpers;
+  } else {
+    j["helpers"] = nullptr;
+  }
   return j;
 }
 
@@ -92,6 +99,7 @@ Json link_json(const LinkResult& l) {
   j["client_end"] = l.client_end;
   j["server_end"] = l.server_end;
   j["uncounted_reason"] = optional_text(l.uncounted_reason);
+  j["counted_at"] = optional_text(l.counted_at);
   j["handshake_cpu_us"] = Json{{"client", cpu(l.handshake_cpu_us_client, l.client_end)},
                                {"server", cpu(l.handshake_cpu_us_server, l.server_end)}};
   j["handshake_bytes"] = r3(l.handshake_bytes);

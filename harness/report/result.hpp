@@ -48,6 +48,14 @@ struct NodeResult {
   // own (handshakes, bytes): its links' are counted at their hopcost ends.
   std::string implementation = "hopcost";
   std::optional<std::string> version{};
+  // A real node: each helper process's share of cpu_us_per_request (Hitch, stunnel and
+  // varnishncsa beside varnishd; empty for HAProxy, Nginx and stunnel alone), by process
+  // name; already inside the node's CPU. None for hopcost's nodes.
+  struct Helper {
+    std::string process;
+    double cpu_us_per_request = 0;
+  };
+  std::optional<std::vector<Helper>> helpers{};
 };
 
 // One link of the chain, client side first (DESIGN.md, "What is measured, exactly").
@@ -96,6 +104,11 @@ struct LinkResult {
   // The resolution of its shares: the coarser of the residence times it is the difference
   // of (µs; 0.001 for hopcost's nodes, 1000 next to HAProxy or Nginx, which log ms).
   double added_latency_resolution_us = 0.001;
+  // Where the link's handshake counts come from: "server end" or "client end" (a hopcost
+  // end's counters), or a real program's access log ("haproxy's log (client end)",
+  // "nginx's log (server end)"; handshakes only, its bytes then uncounted); none when
+  // uncounted (uncounted_reason says why).
+  std::optional<std::string> counted_at{};
 };
 
 // A floor whose rounds spread more than this, relative to their median, is flagged.

@@ -92,7 +92,8 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
     return v;
   }
   chain->stop();
-  auto v = summarize(variant, scenario, load, before, after, attribute(load.samples, chain->residence()), floors);
+  auto v = summarize(variant, scenario, load, before, after, attribute(load.samples, chain->residence()), floors,
+                     chain->logged_tls());
   add_instructions(v, instructions);
   v.programs = programs;
   return v;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include "run/network_floor.hpp"
 #include "topologies/plan.hpp"
@@ -59,9 +60,36 @@ void compare_with_floors(VariantResult& v, const std::optional<FloorFigures>& fl
   if (expected > 0) v.handshake_cpu_vs_floor = v.handshake_cpu_us / expected;
 }
 
+namespace {
+
+// Why requests on link `link` may share connections (keep-alive on the client's link, a
+// pool, or a relay whose upstream connections follow its downstream ones), or none when
+// each request has its own connection there: then one request logged is one handshake.
+std::optional<std::string> shared_connections(const ChainPlan& plan, ConnPolicy conn, size_t link) {
+  if (link == 0)
+    return conn == ConnPolicy::keepalive ? std::optional<std::string>("the client keeps its connections alive")
+                                         : std::nullopt;
+  const NodeSpec& relay = plan.nodes[link - 1];
+  if (!relay.user_config.empty())
+    return fmt::format("{}'s upstream connections are its own configuration's ({})", relay.name, relay.user_config);
+  if (relay.upstream == UpstreamPolicy::pool) return fmt::format("{} pools its upstream connections", relay.name);
+  // Nginx and Varnish at 1:1 open one upstream connection per request; HAProxy
+  // (http-reuse never), stunnel and hopcost's relay one per downstream connection.
+  if (relay.implementation == Implementation::nginx || relay.implementation == Implementation::varnish) return std::nullopt;
+  return shared_connections(plan, conn, link - 1);
+}
+
+struct LoggedCount {
+  uint64_t full = 0, resumed = 0;
+  std::string source;
+};
+
+}  // namespace
+
 VariantResult summarize(const Variant& variant, const Scenario& scenario, const LoadResult& load,
                         const std::vector<NodeSnapshot>& before, const std::vector<NodeSnapshot>& after,
-                        const Attribution& attribution, const std::optional<FloorFigures>& floors) {
+                        const Attribution& attribution, const std::optional<FloorFigures>& floors,
+                        const std::vector<LoggedTls>& logged) {
   HOPCOST_CHECK(before.size() == after.size());
   VariantResult v;
   const ChainPlan plan = make_plan(variant, scenario);
@@ -120,6 +148,16 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
       r.upstream_retries = d[i].upstream_retries;
       r.upstream_pool_peak = after[i].counters.upstream_pool_peak;
     }
+    if (real(i)) {
+      // Each helper's CPU over the window (a helper missing from a snapshot counts 0 there).
+      r.helpers.emplace();
+      for (const auto& [process, ns] : after[i].helper_cpu_ns) {
+        uint64_t start = 0;
+        for (const auto& [p, b] : before[i].helper_cpu_ns)
+          if (p == process) start = b;
+        r.helpers->push_back({process, per(us(ns > start ? ns - start : 0), load.requests)});
+      }
+    }
     v.nodes.push_back(std::move(r));
     // Every link handshake has exactly one server end: counting those counts links.
     handshake_cpu_ns += d[i].handshake_cpu_ns();
@@ -146,6 +184,49 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
     if (!real(link)) return &d[link].client;
     return nullptr;
   };
+  // Where both ends are real programs, a program's access log may say, per measured
+  // request, whether its connection on the link resumed: a count of handshakes where each
+  // request has a connection of its own there. Otherwise the link stays uncounted, and why.
+  std::vector<std::optional<LoggedCount>> logged_count(variant.links.size());
+  std::vector<std::string> uncounted(variant.links.size(), "both ends are real programs, which keep no counters");
+  if (per_link)
+    for (size_t i = 1; i < variant.links.size(); ++i) {
+      if (counted_end(i) || !traits(variant.links[i]).tls) continue;
+      if (const auto shared = shared_connections(plan, variant.conn, i)) {
+        uncounted[i] += fmt::format("; their logs say per request whether its connection resumed, but requests share "
+                                    "connections on this link ({}), so that counts no handshakes",
+                                    *shared);
+        continue;
+      }
+      // logged[] is chain order (relays, then the origin): link i's server end is logged[i], its client end logged[i - 1].
+      const LoggedTls* server = i < logged.size() ? &logged[i] : nullptr;
+      const LoggedTls* client = i - 1 < logged.size() ? &logged[i - 1] : nullptr;
+      const std::unordered_map<uint64_t, bool>* log = nullptr;
+      std::string source;
+      if (server && server->listen_resumed) {
+        log = &*server->listen_resumed;
+        source = server->program + "'s log (server end)";
+      } else if (client && client->upstream_resumed) {
+        log = &*client->upstream_resumed;
+        source = client->program + "'s log (client end)";
+      }
+      if (!log) {
+        uncounted[i] += fmt::format(", and neither logs its TLS sessions on this link ({} on its upstream end, {} on its "
+                                    "listening end: only HAProxy logs both, Nginx its listening end)",
+                                    after[i].implementation, after[i + 1].implementation);
+        continue;
+      }
+      LoggedCount c{0, 0, source};
+      for (const auto& sample : load.samples)
+        if (const auto it = log->find(sample.request_id); it != log->end()) ++(it->second ? c.resumed : c.full);
+      if (c.full + c.resumed == 0) {
+        uncounted[i] += fmt::format("; {} holds none of the measured requests", source);
+        continue;
+      }
+      link_handshakes += c.full + c.resumed;
+      link_resumed += c.resumed;
+      logged_count[i] = std::move(c);
+    }
   if (per_link) {
     for (size_t i = 0; i < variant.links.size(); ++i)
       if (const SideCounters* c = counted_end(i)) {
@@ -179,7 +260,9 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
       LinkResult l;
       l.client_end = after[i].implementation;
       l.server_end = after[i + 1].implementation;
-      if (!counted) l.uncounted_reason = "both ends are real programs, which keep no counters";
+      if (counted) l.counted_at = counted == &d[i + 1].server ? "server end" : "client end";
+      if (logged_count[i]) l.counted_at = logged_count[i]->source;
+      if (!counted && !logged_count[i]) l.uncounted_reason = uncounted[i];
       l.link = static_cast<int>(i);
       l.kind = std::string(to_string(variant.links[i]));
       l.rtt_us = v.link_rtt_us[i];
@@ -229,6 +312,10 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
         const uint64_t full = server.handshakes - server.resumed, client_full = client.handshakes - client.resumed;
         l.handshakes_full = per(static_cast<double>(full), load.requests);
         l.handshakes_resumed = per(static_cast<double>(server.resumed), load.requests);
+        if (logged_count[i]) {
+          l.handshakes_full = per(static_cast<double>(logged_count[i]->full), load.requests);
+          l.handshakes_resumed = per(static_cast<double>(logged_count[i]->resumed), load.requests);
+        }
         auto mean = [](uint64_t total, uint64_t n, double scale) -> std::optional<double> {
           if (n == 0) return std::nullopt;
           return static_cast<double>(total) * scale / static_cast<double>(n);

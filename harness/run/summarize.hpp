@@ -26,9 +26,12 @@ CertificateBill certificate_bill(const ChainPlan& plan);
 // Pure: the figures of one run of a variant from its load result, the nodes' snapshots
 // at the start and the end of the measured interval (client first, then chain order),
 // and the per-hop attribution. `floors` (optional) adds the ratios to the floors.
+// `logged`: what real programs' access logs say of their TLS sessions, chain order
+// (relays, then the origin), for links whose two ends are real programs.
 VariantResult summarize(const Variant& variant, const Scenario& scenario, const LoadResult& load,
                         const std::vector<NodeSnapshot>& before, const std::vector<NodeSnapshot>& after,
-                        const Attribution& attribution, const std::optional<FloorFigures>& floors = {});
+                        const Attribution& attribution, const std::optional<FloorFigures>& floors = {},
+                        const std::vector<LoggedTls>& logged = {});
 
 // Pure: sets the ratios of a result's figures to the floors (none without floors).
 void compare_with_floors(VariantResult& v, const std::optional<FloorFigures>& floors);

@@ -81,9 +81,25 @@ std::vector<std::string> report_warnings(const Report& report) {
       if (n.implementation != "hopcost") real += (real.empty() ? "" : ", ") + n.name + " (" + n.implementation + ")";
     if (!real.empty())
       w.push_back(fmt::format("{}: {} are real programs: their CPU is all their processes' and threads' (from /proc), "
-                              "their TLS work inside it; hs CPU µs and TLS CPU count hopcost's own nodes only, and a "
-                              "link's handshakes are counted at its hopcost end",
+                              "their TLS work inside it (nodes[].helpers: their helpers' share); hs CPU µs and TLS CPU "
+                              "count hopcost's own nodes only, and a link's handshakes are counted at its hopcost end, "
+                              "or from a program's access log where both ends are real (per_hop counted_at)",
                               v.label(), real));
+    // Varnish's cache: a hit never reaches the nodes behind it.
+    if (report.scenario.varnish_cache)
+      for (const auto& n : v.nodes)
+        if (n.implementation == "varnish")
+          w.push_back(fmt::format("{}: --varnish-cache on: requests served from {}'s cache (Varnish) never reach the "
+                                  "nodes behind it, so their CPU, handshakes and shares cover only the requests it "
+                                  "passed",
+                                  v.label(), n.name));
+    // A user's own configuration: its settings are the file's.
+    for (const auto& [node, file] : report.scenario.relay_config)
+      for (const auto& n : v.nodes)
+        if (n.name == node && (n.implementation == "haproxy" || n.implementation == "nginx"))
+          w.push_back(fmt::format("{}: {} ({}) ran the configuration {} (--relay-config): its upstream policy, "
+                                  "resumption and TLS settings are the file's, not those the variant names",
+                                  v.label(), node, n.implementation, file));
     // Resumption asked for and not had: each such link says how far short it fell, and why.
     for (const auto& l : v.per_hop) {
       const double all = l.handshakes_full + l.handshakes_resumed;

@@ -72,6 +72,19 @@ constexpr std::array kKeys{
                 "TLS, stunnel behind), stunnel; or article: HAProxy, Varnish, Nginx, then hopcost as the app (5 hops). "
                 "A comma list compares; the origin is always hopcost's. A link of an explicit topology may name the "
                 "node that listens on it: tcp/node=nginx (docs/real-programs.md)"},
+    ScenarioKey{"relay_workers", ValueType::integer, "N",
+                "Processes or threads of every real program (HAProxy nbthread, Nginx worker_processes, varnishd "
+                "thread_pools and Hitch workers; stunnel has no count and takes 1 only), 1 to 64. The default, 1, "
+                "is comparable with hopcost's own nodes, each one thread"},
+    ScenarioKey{"varnish_cache", ValueType::text, "on|off",
+                "Varnish's cache: off (every request is passed, return(pass), so every request crosses the whole "
+                "chain) or on (Varnish's default VCL decides: repeated requests are served from its cache and never "
+                "reach the nodes behind it)"},
+    ScenarioKey{"relay_config", ValueType::list, "NODE=FILE",
+                "A user's own HAProxy or Nginx configuration for one node (relay1 …, which --relay or node= makes "
+                "haproxy or nginx), with placeholders hopcost fills in: {{listen}}, {{upstream}}, {{cert}}, {{key}}, "
+                "{{ca}}, {{upstream_name}}, {{access_log}} … (docs/real-programs.md); it must pass haproxy -c or "
+                "nginx -t. Repeat the flag, or give a comma list, for several nodes"},
     ScenarioKey{"tickets", ValueType::text, "on|off",
                 "Whether every TLS server node issues session tickets and keeps a session cache: on (as stock "
                 "servers do), or off, so that real clients in front of the chain do full handshakes on reconnect"},
@@ -223,6 +236,26 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
       if (!valid_relay_choice(v)) throw ConfigError(fmt::format("unknown relay '{}'; accepted: {}", v, relay_choices()));
       push_unique(s.relay, v);
     }
+  } else if (key == "relay_workers") {
+    s.relay_workers = static_cast<int>(parse_integer(single(values), 1, 64));
+  } else if (key == "varnish_cache") {
+    const auto on = kOnOff.parse(single(values));
+    if (!on) throw ConfigError(fmt::format("unknown value '{}'; accepted: {}", single(values), kOnOff.accepted()));
+    s.varnish_cache = *on;
+  } else if (key == "relay_config") {
+    s.relay_config.clear();
+    for (const auto& v : split_commas(values)) {
+      const size_t eq = v.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
+        throw ConfigError(fmt::format("'{}' is not NODE=FILE (e.g. relay1=my-nginx.conf)", v));
+      const std::string node = v.substr(0, eq), file = v.substr(eq + 1);
+      if (std::any_of(s.relay_config.begin(), s.relay_config.end(), [&](const auto& c) { return c.first == node; }))
+        throw ConfigError(fmt::format("node {} is given two configurations", node));
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(file, ec))
+        throw ConfigError(fmt::format("configuration file '{}' for node {}: no such file", file, node));
+      s.relay_config.emplace_back(node, file);
+    }
   } else if (key == "tickets") {
     const auto tickets = parse_tickets(single(values));
     if (!tickets) throw ConfigError(fmt::format("unknown value '{}'; accepted: {}", single(values), kTickets.accepted()));
@@ -366,6 +399,16 @@ std::string scenario_value_text(const Scenario& s, std::string_view key) {
   if (key == "chain_depth") return std::to_string(s.chain_depth);
   if (key == "expired_cert") return s.expired_cert ? std::to_string(*s.expired_cert) : "";
   if (key == "tickets") return std::string(tickets_text(s.tickets));
+  if (key == "relay_workers") return std::to_string(s.relay_workers);
+  if (key == "varnish_cache") return std::string(kOnOff.text(s.varnish_cache));
+  if (key == "relay_config") {
+    std::string out;
+    for (const auto& [node, file] : s.relay_config) {
+      if (!out.empty()) out += ',';
+      out.append(node).append("=").append(file);
+    }
+    return out;
+  }
   if (key == "relay") return join(s.relay, [](const std::string& r) { return r; });
   if (key == "resume") return join(s.resume, [](ResumeBy r) { return to_string(r); });
   if (key == "upstream_resume") return join(s.upstream_resume, [](bool on) { return kOnOff.text(on); });
@@ -410,6 +453,10 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   j["expired_cert"] = s.expired_cert ? nlohmann::ordered_json(*s.expired_cert) : nlohmann::ordered_json(nullptr);
   j["tickets"] = std::string(tickets_text(s.tickets));
   j["relay"] = s.relay;
+  j["relay_workers"] = s.relay_workers;
+  j["varnish_cache"] = std::string(kOnOff.text(s.varnish_cache));
+  j["relay_config"] = nlohmann::ordered_json::object();
+  for (const auto& [node, file] : s.relay_config) j["relay_config"][node] = file;
   j["resume"] = names(s.resume);
   j["upstream_resume"] = nlohmann::ordered_json::array();
   for (bool on : s.upstream_resume) j["upstream_resume"].push_back(std::string(kOnOff.text(on)));

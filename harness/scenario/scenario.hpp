@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <optional>
+#include <utility>
 #include <span>
 #include <string>
 #include <string_view>
@@ -56,6 +57,13 @@ struct Scenario {
   uint64_t request_bytes = 0;
   uint64_t response_bytes = 1024;
   std::string out;  // empty: results/<UTC timestamp>-<name>
+  // Real programs (docs/real-programs.md): processes or threads of each (--relay-workers;
+  // hopcost's own nodes are single-threaded), Varnish's cache (--varnish-cache on: hits
+  // allowed, off: every request passed), and a user's own configuration per node, by
+  // node name (--relay-config relay1=FILE).
+  int relay_workers = 1;
+  bool varnish_cache = false;
+  std::vector<std::pair<std::string, std::string>> relay_config{};
 
   bool operator==(const Scenario&) const = default;
 };

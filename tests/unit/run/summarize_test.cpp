@@ -162,3 +162,110 @@ TEST_CASE("is_exhaustion knows the texts of EMFILE, ENFILE, ENOMEM and ENOBUFS")
   for (int e : {EMFILE, ENFILE, ENOMEM, ENOBUFS}) CHECK(is_exhaustion("accept: " + std::error_code(e, std::system_category()).message()));
   CHECK_FALSE(is_exhaustion("Connection refused"));
 }
+
+namespace {
+
+// A variant of `links` where every relay is `relay`, with new connections.
+Variant real_variant(const std::string& topology, const std::string& relay, ConnPolicy conn = ConnPolicy::new_connection) {
+  Variant v{parse_topologies(topology)[0], parse_topologies(topology)[0].links_for(0), TlsVersion::v1_3, conn};
+  v.upstream = UpstreamPolicy::one_to_one;
+  v.relay = relay;
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("summarize: a real node's helpers' CPU over the window, on their own and inside the node's") {
+  Scenario s;
+  Variant v = real_variant("tls,tls,tls", "varnish");
+  LoadResult load;
+  for (int i = 0; i < 100; ++i) load.latency_ns.record(1'000'000);
+  load.requests = 100;
+  load.measured = load.rate_window = std::chrono::seconds(1);
+  std::vector<NodeSnapshot> before{node("client", Role::client, 0, 0, 0), node("relay1", Role::relay, 0, 0, 10'000),
+                                   node("relay2", Role::relay, 0, 0, 10'000), node("origin", Role::origin, 0, 0, 0)};
+  std::vector<NodeSnapshot> after{node("client", Role::client, 0, 100, 0), node("relay1", Role::relay, 0, 0, 60'000),
+                                  node("relay2", Role::relay, 0, 0, 30'000), node("origin", Role::origin, 100, 0, 0)};
+  for (size_t i : {1u, 2u}) before[i].implementation = after[i].implementation = "varnish";
+  before[1].helper_cpu_ns = {{"varnishncsa", 1'000'000}, {"hitch", 2'000'000}};
+  after[1].helper_cpu_ns = {{"varnishncsa", 3'000'000}, {"hitch", 12'000'000}, {"stunnel", 5'000'000}};
+  const VariantResult r = summarize(v, s, load, before, after, {});
+  REQUIRE(r.nodes[1].helpers);
+  REQUIRE(r.nodes[1].helpers->size() == 3);
+  CHECK((*r.nodes[1].helpers)[0].process == "varnishncsa");
+  CHECK((*r.nodes[1].helpers)[0].cpu_us_per_request == Approx(20));
+  CHECK((*r.nodes[1].helpers)[1].cpu_us_per_request == Approx(100));
+  CHECK((*r.nodes[1].helpers)[2].cpu_us_per_request == Approx(50));  // not in the first snapshot: from 0
+  CHECK(r.nodes[1].cpu_us_per_request == Approx(500));              // the node's, helpers included
+  CHECK_FALSE(r.nodes[0].helpers);                                   // hopcost's client
+  CHECK_FALSE(r.nodes[3].helpers);
+  CHECK(r.nodes[2].helpers);  // a real node without helpers' CPU: an empty list
+}
+
+TEST_CASE("summarize: a link between two real programs is counted from a program's access log, or says why not") {
+  Scenario s;
+  LoadResult load;
+  for (uint64_t i = 1; i <= 10; ++i) {
+    load.latency_ns.record(1'000'000);
+    load.samples.push_back({i, 1'000'000});
+  }
+  load.requests = 10;
+  load.measured = load.rate_window = std::chrono::seconds(1);
+  auto snapshots = [](const std::string& a, const std::string& b) {
+    std::vector<NodeSnapshot> n{node("client", Role::client, 0, 10, 0), node("relay1", Role::relay, 0, 0, 0),
+                                node("relay2", Role::relay, 0, 0, 0), node("origin", Role::origin, 10, 0, 0)};
+    n[1].implementation = a;
+    n[2].implementation = b;
+    return n;
+  };
+  // relay2's listening end resumed 7 of 10 (ids 1-10), plus a warm-up request (99) not counted.
+  std::vector<LoggedTls> logged(3);
+  logged[0].program = "haproxy";
+  logged[0].upstream_resumed.emplace();
+  logged[1].program = "nginx";
+  logged[1].listen_resumed.emplace();
+  for (uint64_t i = 1; i <= 10; ++i) {
+    (*logged[1].listen_resumed)[i] = i > 3;
+    (*logged[0].upstream_resumed)[i] = true;
+  }
+  (*logged[1].listen_resumed)[99] = false;
+
+  SECTION("the server end's log first") {
+    const auto b = snapshots("haproxy", "nginx");
+    const VariantResult r = summarize(real_variant("tls,tls,tls", "haproxy"), s, load, b, b, {}, {}, logged);
+    REQUIRE(r.per_hop.size() == 3);
+    CHECK(r.per_hop[0].counted_at == "client end");
+    CHECK(r.per_hop[2].counted_at == "server end");
+    CHECK(r.per_hop[1].counted_at == "nginx's log (server end)");
+    CHECK_FALSE(r.per_hop[1].uncounted_reason);
+    CHECK(r.per_hop[1].handshakes_full == Approx(0.3));
+    CHECK(r.per_hop[1].handshakes_resumed == Approx(0.7));
+    CHECK(r.handshakes_per_request == Approx(1.0));  // link 1 from the log (the hopcost ends counted none in between)
+  }
+  SECTION("the client end's log where the server end logs nothing") {
+    logged[1].listen_resumed.reset();
+    const auto b = snapshots("haproxy", "varnish");
+    const VariantResult r = summarize(real_variant("tls,tls,tls", "haproxy"), s, load, b, b, {}, {}, logged);
+    CHECK(r.per_hop[1].counted_at == "haproxy's log (client end)");
+    CHECK(r.per_hop[1].handshakes_resumed == Approx(1.0));
+    CHECK(r.per_hop[1].handshakes_full == Approx(0.0));
+  }
+  SECTION("neither end logs its sessions: uncounted, and why") {
+    logged[0].upstream_resumed.reset();
+    logged[1].listen_resumed.reset();
+    const auto b = snapshots("varnish", "varnish");
+    const VariantResult r = summarize(real_variant("tls,tls,tls", "varnish"), s, load, b, b, {}, {}, logged);
+    CHECK_FALSE(r.per_hop[1].counted_at);
+    REQUIRE(r.per_hop[1].uncounted_reason);
+    CHECK_THAT(*r.per_hop[1].uncounted_reason, Catch::Contains("neither logs its TLS sessions"));
+  }
+  SECTION("requests share connections (keep-alive through HAProxy): a log per request counts no handshakes") {
+    const auto b = snapshots("haproxy", "nginx");
+    const VariantResult r =
+        summarize(real_variant("tls,tls,tls", "haproxy", ConnPolicy::keepalive), s, load, b, b, {}, {}, logged);
+    CHECK_FALSE(r.per_hop[1].counted_at);
+    REQUIRE(r.per_hop[1].uncounted_reason);
+    CHECK_THAT(*r.per_hop[1].uncounted_reason, Catch::Contains("the client keeps its connections alive"));
+    CHECK(r.per_hop[1].handshakes_full == 0);
+  }
+}

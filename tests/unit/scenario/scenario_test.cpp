@@ -117,7 +117,7 @@ TEST_CASE("scenarios/article.toml is the article's 5-hop stack") {
 
 TEST_CASE("scenario files: unknown keys and wrong types name the file and line") {
   CHECK(file_error("hops = 3\nbogus = 1\n") ==
-        "FILE:2: unknown key 'bogus'; accepted keys: topology, hops, tls, conn, placement, upstream, rtt, key, group, mtls, chain_depth, expired_cert, resume, upstream_resume, relay, tickets, duration, warmup, timeout, "
+        "FILE:2: unknown key 'bogus'; accepted keys: topology, hops, tls, conn, placement, upstream, rtt, key, group, mtls, chain_depth, expired_cert, resume, upstream_resume, relay, relay_workers, varnish_cache, relay_config, tickets, duration, warmup, timeout, "
         "connections, rate, repeat, requests, count_instructions, cpu_policy, request_bytes, response_bytes, name, out");
   CHECK(file_error("\nduration = \"fast\"\n") == "FILE:2: key 'duration': wrong type; expected a number");
   CHECK(file_error("connections = 1.5\n") == "FILE:1: key 'connections': wrong type; expected a whole number");
@@ -170,4 +170,33 @@ TEST_CASE("resumption in the matrix: 0rtt is TLS 1.3's, id is TLS 1.2's") {
   Scenario only13 = s;
   only13.tls = {TlsVersion::v1_3};
   CHECK_THROWS_WITH(expand(only13), Catch::Contains("--resume id needs --tls 1.2") && Catch::Contains("tickets only"));
+}
+
+TEST_CASE("real programs' keys: --relay-workers, --varnish-cache, --relay-config") {
+  CHECK(error_of("relay_workers", {"0"}) == "0 is out of range; accepted: 1 to 64");
+  CHECK(error_of("relay_workers", {"65"}) == "65 is out of range; accepted: 1 to 64");
+  CHECK(error_of("varnish_cache", {"yes"}) == "unknown value 'yes'; accepted: on, off");
+  CHECK(error_of("relay_config", {"relay1"}) == "'relay1' is not NODE=FILE (e.g. relay1=my-nginx.conf)");
+  CHECK(error_of("relay_config", {"=x.conf"}) == "'=x.conf' is not NODE=FILE (e.g. relay1=my-nginx.conf)");
+  CHECK(error_of("relay_config", {"relay1=/nonexistent/nginx.conf"}) ==
+        "configuration file '/nonexistent/nginx.conf' for node relay1: no such file");
+  TempToml conf("# a configuration\n");
+  CHECK(error_of("relay_config", {"relay1=" + conf.path, "relay1=" + conf.path}) == "node relay1 is given two configurations");
+  Scenario s;
+  CHECK(s.relay_workers == 1);
+  CHECK_FALSE(s.varnish_cache);
+  set_scenario_value(s, "relay_workers", {"4"});
+  set_scenario_value(s, "varnish_cache", {"on"});
+  set_scenario_value(s, "relay_config", {"relay1=" + conf.path});
+  CHECK(s.relay_workers == 4);
+  CHECK(s.varnish_cache);
+  REQUIRE(s.relay_config.size() == 1);
+  CHECK(s.relay_config[0] == std::pair<std::string, std::string>("relay1", conf.path));
+  CHECK(scenario_value_text(s, "relay_config") == "relay1=" + conf.path);
+  CHECK(scenario_value_text(s, "varnish_cache") == "on");
+  const auto j = scenario_to_json(s);
+  CHECK(j["relay_workers"] == 4);
+  CHECK(j["varnish_cache"] == "on");
+  CHECK(j["relay_config"]["relay1"] == conf.path);
+  CHECK(file_error("relay_workers = 2\nvarnish_cache = \"off\"\n") == "no error");
 }

@@ -6,6 +6,8 @@
 #include "run/network_floor.hpp"
 #include "run/summarize.hpp"
 #include "topologies/plan.hpp"
+#include "topologies/program.hpp"
+#include "topologies/real_node.hpp"
 #include "util/duration.hpp"
 #include "util/errors.hpp"
 
@@ -236,4 +238,66 @@ TEST_CASE("the variant key reads old reports' resumption as it was") {
   now.upstream_resume = "on";
   write_key(j, now);
   CHECK(read_key(nlohmann::json(j)) == now);
+}
+
+TEST_CASE("plan: real relays get --relay-workers, Varnish --varnish-cache, a node its --relay-config") {
+  Scenario s;
+  s.relay_workers = 3;
+  s.varnish_cache = true;
+  s.relay_config = {{"relay1", "/tmp/mine.conf"}};
+  Variant v = variant_of("tls-everywhere", 5);
+  v.relay = "article";
+  const ChainPlan plan = make_plan(v, s);
+  CHECK(plan.nodes[0].implementation == Implementation::haproxy);
+  CHECK(plan.nodes[0].workers == 3);
+  CHECK(plan.nodes[0].user_config == "/tmp/mine.conf");
+  CHECK_FALSE(plan.nodes[0].cache_hits);
+  CHECK(plan.nodes[1].implementation == Implementation::varnish);
+  CHECK(plan.nodes[1].cache_hits);
+  CHECK(plan.nodes[1].user_config.empty());
+  CHECK(plan.nodes[3].implementation == Implementation::hopcost);
+  CHECK(plan.nodes[3].workers == 1);  // hopcost's own relay: one thread, whatever --relay-workers says
+  CHECK(make_plan(v, Scenario{}).nodes[1].cache_hits == false);
+}
+
+TEST_CASE("--relay-config: placeholders are filled as the program writes them; unknown or missing ones are refused") {
+  ProgramNode n;
+  n.name = "relay1";
+  n.run_dir = "/run/x";
+  n.listen.kind = LinkKind::tls;
+  n.listen.endpoint.port = 4443;
+  n.listen.cert = "/run/x/server.pem";
+  n.listen.key = "/run/x/server.key";
+  n.listen.ca = "/run/x/ca.pem";
+  n.upstream.kind = LinkKind::uds;
+  n.upstream.endpoint.transport = Transport::uds;
+  n.upstream.endpoint.path = "/run/x/up.sock";
+  for (const auto kind : {ProgramKind::nginx, ProgramKind::haproxy}) {
+    const ProgramConfig generated = program_config(kind, n);
+    const auto values = user_config_values(generated, n);
+    CHECK(values.at("listen") == "127.0.0.1:4443");
+    CHECK(values.at("upstream") == (kind == ProgramKind::nginx ? "unix:/run/x/up.sock" : "unix@/run/x/up.sock"));
+    CHECK(values.at("cert") == "/run/x/server.pem");
+    CHECK(values.at("workers") == "1");
+    // The log format is hopcost's own, quoted as the program wants it.
+    CHECK_THAT(values.at("log_format"), Catch::Contains("hopcost id="));
+    CHECK_THAT(generated.files.front().text, Catch::Contains(values.at("log_format")));
+    CHECK(values.at("access_log") == (kind == ProgramKind::nginx ? generated.access_log.path : "stdout"));
+  }
+  const std::map<std::string, std::string> v{{"listen", "L"}, {"upstream", "U"}, {"log_format", "F"}, {"access_log", "A"}};
+  CHECK(fill_user_config("a {{listen}} b {{upstream}} {{log_format}} {{access_log}}", v, "f.conf", "nginx") == "a L b U F A");
+  auto error = [&](const std::string& text, std::string_view program) -> std::string {
+    try {
+      fill_user_config(text, v, "f.conf", program);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  CHECK_THAT(error("{{listen}} {{upstream}} {{log_format}} {{access_log}} {{bogus}}", "nginx"),
+             Catch::StartsWith("--relay-config f.conf: unknown placeholder {{bogus}}; accepted: {{access_log}}"));
+  CHECK_THAT(error("{{listen}} {{log_format}}", "haproxy"), Catch::StartsWith("--relay-config f.conf: the haproxy configuration must use {{upstream}}"));
+  CHECK_THAT(error("{{listen}} {{upstream}} {{log_format}}", "nginx"), Catch::StartsWith("--relay-config f.conf: the nginx configuration must use {{access_log}}"));
+  CHECK(error("{{listen}} {{upstream}} {{log_format}}", "haproxy") == "no error");
+  CHECK_THAT(error("{{listen", "haproxy"), Catch::Contains("without"));
 }
