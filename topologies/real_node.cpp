@@ -106,7 +106,16 @@ std::string directive_argument(const std::string& text, std::string_view directi
   size_t begin = at + directive.size(), end = text.find('\n', begin);
   // Nginx's log_format continues on the next line while it is quoted parts.
   while (text[end - 1] != ';' && text[end - 1] != '"') end = text.find('\n', end + 1);
-  std::string arg = text.substr(begin, end - begin);
+  // On one line, so that a filled file's line numbers are the template's.
+  std::string arg;
+  for (size_t i = begin; i < end; ++i) {
+    if (text[i] == '\n') {
+      while (i + 1 < end && text[i + 1] == ' ') ++i;
+      arg += ' ';
+    } else {
+      arg += text[i];
+    }
+  }
   if (!arg.empty() && arg.back() == ';') arg.pop_back();
   return arg;
 }
@@ -188,9 +197,11 @@ ProgramConfig user_program_config(const ProgramConfig& generated, const ProgramN
                                   node.name, file, node.name, to_string(generated.kind)));
   ProgramConfig c = generated;
   ProgramFile& main = c.files.front();
-  main.text = fmt::format("# {}'s configuration for node {}, from {} (--relay-config), filled in by hopcost.\n{}",
-                          to_string(c.kind), node.name, file,
-                          fill_user_config(read_text(file), user_config_values(generated, node), file, to_string(c.kind)));
+  // The note goes last, so that the checker's line numbers are the user's file's.
+  main.text = fill_user_config(read_text(file), user_config_values(generated, node), node.name + "=" + file,
+                               to_string(c.kind));
+  if (!main.text.empty() && main.text.back() != '\n') main.text += '\n';
+  main.text += fmt::format("# {} (--relay-config) for node {}, filled in by hopcost.\n", file, node.name);
   return c;
 }
 

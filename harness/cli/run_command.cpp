@@ -224,6 +224,25 @@ int execute_run_command(const RunCommand& command) {
   check_fd_limit(variants, scenario, open_file_limit());
   // Real programs: each can do its links' settings and is installed (exit 2 otherwise).
   for (const auto& v : variants) check_real_nodes(make_plan(v, scenario), v.placement, scenario.count_instructions);
+  // --relay-config names a node that some variant of the run makes HAProxy or Nginx (it
+  // applies there; a variant where that node is hopcost's own relay runs without it).
+  for (const auto& [node, file] : scenario.relay_config) {
+    bool relay = false, applies = false;
+    for (const auto& v : variants)
+      for (const auto& n : make_plan(v, scenario).nodes)
+        if (n.role == Role::relay && n.name == node) {
+          relay = true;
+          applies |= n.implementation == Implementation::haproxy || n.implementation == Implementation::nginx;
+        }
+    if (!relay)
+      throw ConfigError(fmt::format("--relay-config {}={}: no chain of this run has a relay named {} (relays are "
+                                    "relay1, relay2 …, one fewer than the links)",
+                                    node, file, node));
+    if (!applies)
+      throw ConfigError(fmt::format("--relay-config {}={}: {} is hopcost's own relay in every variant; a configuration "
+                                    "of one's own is for a node that --relay or node= makes haproxy or nginx",
+                                    node, file, node));
+  }
   if (command.gate.empty() && (!command.baseline.empty() || !command.junit.empty() || !command.markdown.empty()))
     throw ConfigError("--baseline, --junit and --markdown go with --gate BUDGETS.toml");
   const GateOutputs gate_outputs{command.junit, command.markdown, true};

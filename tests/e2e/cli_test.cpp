@@ -1,6 +1,7 @@
 // The real binary, as a user runs it: exit codes, messages, and files written or not.
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
@@ -167,4 +168,82 @@ TEST_CASE("hopcost run --tickets off reaches every server node: no ticket bytes 
   // resumes: the handshakes are alike, only the tickets differ).
   CHECK(on.first - off.first > 300);
   CHECK(on.second - off.second > 300);
+}
+
+TEST_CASE("relay config: the docs' own Nginx template carries requests, is kept filled in, and bad ones exit 2", "[real]") {
+  auto write_file = [](const std::string& path, const std::string& text) { std::ofstream(path) << text; };
+  TempDir tmp;
+  const std::string out = tmp / "out";
+  const std::string example = HOPCOST_SOURCE_DIR "/docs/examples/relay-nginx.conf";
+  const std::string common = "run -q --no-floors --topology tls,tls --tls 1.3 --conn new --connections 2 --duration 0.5 "
+                             "--warmup 0.2 --relay nginx --relay-workers 1 ";
+  const auto r = run_hopcost(common + "--relay-config relay1=" + example + " --out " + out);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const auto report = nlohmann::json::parse(read_file(out + "/report.json"));
+  const auto& v = report["variants"][0];
+  CHECK(v["requests"].get<uint64_t>() >= 10);
+  CHECK(v["errors"]["total"] == 0);
+  CHECK(v["nodes"][1]["implementation"] == "nginx");
+  CHECK(v["nodes"][1]["helpers"].is_array());
+  CHECK(v["nodes"][0]["helpers"].is_null());
+  CHECK(report["context"]["configuration"]["relay_config"]["relay1"] == example);
+  // The filled configuration is kept: the user's text, with hopcost's addresses in it.
+  fs::path kept;
+  for (const auto& e : fs::recursive_directory_iterator(out + "/programs"))
+    if (e.path().filename() == "relay1-nginx.conf") kept = e.path();
+  REQUIRE_FALSE(kept.empty());
+  const std::string text = read_file(kept.string());
+  CHECK_THAT(text, Catch::Contains("add_header X-Relay-Config mine;"));
+  CHECK_THAT(text, Catch::Contains("listen 127.0.0.1:"));
+  CHECK_THAT(text, Catch::Contains("proxy_ssl_name origin"));
+  CHECK_THAT(text, !Catch::Contains("{{"));
+  bool warned = false;
+  for (const auto& w : report["warnings"]) warned |= w.get<std::string>().find("--relay-config") != std::string::npos;
+  CHECK(warned);
+
+  // Bad input: exit 2, one message naming the file, nothing left behind.
+  const std::string bad_out = tmp / "bad";
+  const std::string broken = tmp / "broken.conf";
+  write_file(broken, "bogus_directive on;\n" + read_file(example));
+  const std::string unknown = tmp / "unknown.conf";
+  write_file(unknown, read_file(example) + "# {{no_such_placeholder}}\n");
+  struct Case {
+    std::string args, expected;
+  };
+  const Case cases[] = {
+      {"--relay-config relay1=" + (tmp / "missing.conf"), "--relay-config: configuration file '"},
+      {"--relay-config relay1", "--relay-config: 'relay1' is not NODE=FILE"},
+      {"--relay-config relay1=" + broken, "--relay-config relay1=" + broken + ": nginx rejects the configuration"},
+      {"--relay-config relay1=" + unknown, "unknown placeholder {{no_such_placeholder}}"},
+      {"--relay-config relay5=" + example, "no chain of this run has a relay named relay5"},
+  };
+  for (const auto& c : cases) {
+    const auto b = run_hopcost(common + c.args + " --out " + bad_out);
+    INFO(c.args << " -> " << b.output);
+    CHECK(b.code == 2);
+    CHECK_THAT(b.output, Catch::Contains(c.expected));
+    CHECK_FALSE(fs::exists(bad_out));
+  }
+  CHECK_THAT(read_file(broken), Catch::StartsWith("bogus_directive"));  // the user's file is never written
+  const auto hopcost_only = run_hopcost("run -q --no-floors --topology tls,tls --relay-config relay1=" + example + " --out " + bad_out);
+  CHECK(hopcost_only.code == 2);
+  CHECK_THAT(hopcost_only.output, Catch::Contains("relay1 is hopcost's own relay in every variant"));
+}
+
+TEST_CASE("relay workers and varnish cache: bad values exit 2, stunnel refuses more than one worker", "[real]") {
+  TempDir tmp;
+  const std::string out = tmp / "out";
+  const std::pair<std::string, std::string> cases[] = {
+      {"--relay-workers 0", "--relay-workers: 0 is out of range; accepted: 1 to 64"},
+      {"--varnish-cache maybe", "--varnish-cache: unknown value 'maybe'; accepted: on, off"},
+      {"--topology tcp,tcp --relay stunnel --relay-workers 2", "stunnel"},
+  };
+  for (const auto& [args, expected] : cases) {
+    const auto r = run_hopcost("run -q --no-floors " + args + " --out " + out);
+    INFO(args << " -> " << r.output);
+    CHECK(r.code == 2);
+    CHECK_THAT(r.output, Catch::Contains(expected));
+    CHECK_FALSE(fs::exists(out));
+  }
 }
