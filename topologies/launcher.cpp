@@ -273,6 +273,11 @@ void LaunchedProgram::wait_ready(const ProbeTarget& probe, std::chrono::millisec
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     const ProbeResult r = probe_http(probe, id, std::min(left, kProbeTimeout));
     if (options_.ready_when_connected && r.connected) return;
+    // A program that relays bytes (no access log: stunnel) and closes the connection it
+    // accepted (and did the TLS handshake on) without a byte of answer is up: its
+    // upstream, which listens before it starts, refused it (a certificate that fails
+    // verification). The run's client counts that fault; waiting would only time out.
+    if (config_.access_log.path.empty() && r.connected && r.closed_unanswered) return;
     if (r.answered) {
       if (config_.access_log.path.empty()) return;
       // Answered: ready once its access log shows the request (HAProxy writes the line

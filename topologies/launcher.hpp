@@ -33,7 +33,9 @@ struct LaunchOptions {
   bool check_config = true;  // run the program's own check before starting it
   // Ready once a connection (and its TLS handshake) to the listening end succeeds, without
   // an HTTP answer: for a layer-4 program whose upstream is meant to fail (stunnel closes
-  // the client's connection when its upstream's verification fails).
+  // the client's connection when its upstream's verification fails). Without it, a
+  // program with no access log is ready once it closes a probe it accepted without
+  // answering, which is what stunnel does when its upstream fails.
   bool ready_when_connected = false;
 };
 
