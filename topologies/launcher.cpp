@@ -289,7 +289,8 @@ void LaunchedProgram::wait_ready(const ProbeTarget& probe, std::chrono::millisec
         processes_.front()->wait_exit(kBetweenProbes);  // returns early if it exits
       }
       last = fmt::format("answered {} but the access log {} does not show request {}", r.status, config_.access_log.path, id);
-    } else {
+    } else if (left >= kProbeTimeout || last == "no probe yet" || r.error.find("timed out") == std::string::npos) {
+      // (A probe cut short by the deadline only times out: the error before it says more.)
       last = r.error;
     }
     if (Clock::now() >= deadline)
