@@ -42,6 +42,9 @@ InprocChain::InprocChain(const ChainPlan& plan, const Pki& pki, const std::strin
         std::filesystem::permissions(programs_dir_->path(), std::filesystem::perms::others_exec,
                                      std::filesystem::perm_options::add);
       }
+      // It has no delay line: the hopcost ends of its links carry their whole rtt.
+      links_[i].real_server = true;
+      links_[i + 1].real_client = true;
       real_[i] = std::make_unique<RealNode>(plan, static_cast<size_t>(i), links_[i], links_[i + 1], pki,
                                             programs_dir_->path() + "/" + spec.name,
                                             keep_dir.empty() ? std::string() : keep_dir + "/" + spec.name);

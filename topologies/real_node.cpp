@@ -224,6 +224,15 @@ void check_real_nodes(const ChainPlan& plan, Placement placement, bool count_ins
       throw ConfigError(fmt::format("--count-instructions counts hopcost's own threads; {} would be left out: run it "
                                     "without real programs",
                                     program));
+    // The delay line lives in hopcost's link ends: a link between two real programs has
+    // none to emulate its round-trip time.
+    if (i + 1 < plan.nodes.size() &&
+        plan.nodes[i + 1].implementation != Implementation::hopcost && plan.links[i + 1].rtt.count() > 0)
+      throw ConfigError(fmt::format("--rtt: link {} joins two real programs, {} ({}) and {} ({}), and the emulated "
+                                    "network lives in hopcost's link ends; give that link rtt=0 "
+                                    "(--topology '…,tcp/rtt=0,…') or a hopcost relay at one end",
+                                    i + 1, spec.name, program, plan.nodes[i + 1].name,
+                                    to_string(plan.nodes[i + 1].implementation)));
     // Endpoints and paths as they will be; nothing is written or started.
     Endpoint listen, upstream;
     listen.transport = traits(plan.links[i].kind).transport;

@@ -102,7 +102,10 @@ asio::awaitable<ReadResult> MessageBuffer::read_head(Stream& from, MessageType t
     const bool nothing_yet = begin_ == end_;
     auto [ec, n] = co_await read_more(from);
     if (ec) {
-      result.outcome = nothing_yet && ec == asio::error::eof ? ReadOutcome::closed : ReadOutcome::failed;
+      // A peer that closes an idle connection, cleanly or with a reset (HAProxy resets its
+      // idle plaintext server connections), ends it: no request was lost.
+      const bool ended = ec == asio::error::eof || ec == asio::error::connection_reset;
+      result.outcome = nothing_yet && ended ? ReadOutcome::closed : ReadOutcome::failed;
       result.ec = ec;
       co_return result;
     }

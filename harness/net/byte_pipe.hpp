@@ -82,7 +82,9 @@ std::unique_ptr<BytePipe> make_socket_pipe(Socket socket);
 
 // A connected socket whose writes are delivered through a delay line (delay_line.hpp)
 // emulating a network with round-trip time `rtt` (> 0). `connecting`: this end opened the
-// connection, so its first bytes also wait for the emulated TCP handshake.
-std::unique_ptr<BytePipe> make_delayed_pipe(Socket socket, std::chrono::nanoseconds rtt, bool connecting);
+// connection, so its first bytes also wait for the emulated TCP handshake. `alone`: the
+// peer has no delay line (a real program): this end carries the whole round trip.
+std::unique_ptr<BytePipe> make_delayed_pipe(Socket socket, std::chrono::nanoseconds rtt, bool connecting,
+                                            bool alone = false);
 
 }  // namespace hopcost

@@ -13,8 +13,8 @@ constexpr size_t kCompactAbove = 64 * 1024;
 constexpr size_t kKeepCapacity = 16 * 1024;
 }  // namespace
 
-DelayLine::DelayLine(std::chrono::nanoseconds rtt, std::optional<TimePoint> connected_at)
-    : one_way_(rtt / 2) {
+DelayLine::DelayLine(std::chrono::nanoseconds rtt, std::optional<TimePoint> connected_at, bool alone)
+    : one_way_(alone ? rtt : rtt / 2) {
   HOPCOST_CHECK(rtt > std::chrono::nanoseconds::zero());
   if (connected_at) handshake_done_ = *connected_at + rtt;
 }

@@ -9,6 +9,12 @@
 // waits for the emulated TCP handshake: its first chunk is due at
 // max(t, connected_at + rtt) + rtt/2. Only one direction is delayed here; the peer's end
 // has its own delay line for the other, so a request and its response make one rtt.
+//
+// A peer without a delay line (a real program, topologies/real_node.hpp) leaves this end
+// to carry the whole round trip: its chunks are due a whole rtt after they are written,
+// and, when it accepted the connection, its first one also waits one rtt from the accept,
+// standing in for the connect wait its peer does not do. Request and response, and each
+// handshake flight and its answer, still make one rtt, and a new connection one more.
 #pragma once
 
 #include <chrono>
@@ -26,8 +32,9 @@ class DelayLine {
   using TimePoint = Clock::time_point;
 
   // `rtt` > 0. `connected_at`: for the end that opened the connection, when its
-  // connection was established; empty for the end that accepted it.
-  DelayLine(std::chrono::nanoseconds rtt, std::optional<TimePoint> connected_at);
+  // connection was established; empty for the end that accepted it. `alone`: the peer has
+  // no delay line (above); then an accepting end passes its accept time as `connected_at`.
+  DelayLine(std::chrono::nanoseconds rtt, std::optional<TimePoint> connected_at, bool alone = false);
 
   // Queues a copy of `bytes`, written at `now` (time points passed in are
   // non-decreasing).

@@ -34,9 +34,9 @@ using Clock = DelayLine::Clock;
 constexpr size_t kMaxQueued = 1024 * 1024;
 
 struct Sender {
-  Sender(Socket s, std::chrono::nanoseconds rtt, std::optional<Clock::time_point> connected_at)
+  Sender(Socket s, std::chrono::nanoseconds rtt, std::optional<Clock::time_point> connected_at, bool alone)
       : socket(std::move(s)), due_timer(socket.get_executor()), room_timer(socket.get_executor()),
-        line(rtt, connected_at) {}
+        line(rtt, connected_at, alone) {}
 
   Socket socket;
   asio::steady_timer due_timer;   // the writer: until the next chunk is due, or a push
@@ -121,11 +121,12 @@ asio::awaitable<void> run_writer(std::shared_ptr<Sender> self) {
 
 class DelayedPipe final : public BytePipe {
  public:
-  DelayedPipe(Socket socket, std::chrono::nanoseconds rtt, bool connecting) {
+  DelayedPipe(Socket socket, std::chrono::nanoseconds rtt, bool connecting, bool alone) {
     socket.non_blocking(true);  // for the synchronous reads and writes
     std::optional<Clock::time_point> connected_at;
-    if (connecting) connected_at = Clock::now();
-    sender_ = std::make_shared<Sender>(std::move(socket), rtt, connected_at);
+    // Connecting: its own connect wait. Alone and accepting: its peer's (delay_line.hpp).
+    if (connecting || alone) connected_at = Clock::now();
+    sender_ = std::make_shared<Sender>(std::move(socket), rtt, connected_at, alone);
     asio::co_spawn(sender_->socket.get_executor(), run_writer(sender_), asio::detached);
   }
 
@@ -216,8 +217,8 @@ class DelayedPipe final : public BytePipe {
 
 }  // namespace
 
-std::unique_ptr<BytePipe> make_delayed_pipe(Socket socket, std::chrono::nanoseconds rtt, bool connecting) {
-  return std::make_unique<DelayedPipe>(std::move(socket), rtt, connecting);
+std::unique_ptr<BytePipe> make_delayed_pipe(Socket socket, std::chrono::nanoseconds rtt, bool connecting, bool alone) {
+  return std::make_unique<DelayedPipe>(std::move(socket), rtt, connecting, alone);
 }
 
 }  // namespace hopcost

@@ -12,7 +12,8 @@ namespace {
 // then the stream for its kind on the pipe.
 std::unique_ptr<Stream> wrap(Socket socket, const LinkEnds& link, TlsSide side, StatsSink& stats) {
   std::unique_ptr<BytePipe> pipe = link.rtt > std::chrono::nanoseconds::zero()
-                                       ? make_delayed_pipe(std::move(socket), link.rtt, side == TlsSide::client)
+                                       ? make_delayed_pipe(std::move(socket), link.rtt, side == TlsSide::client,
+                                                           side == TlsSide::client ? link.real_server : link.real_client)
                                        : make_socket_pipe(std::move(socket));
   if (!traits(link.kind).tls) return make_plain_stream(std::move(pipe), side, stats);
   SSL_CTX* ctx = side == TlsSide::server ? link.server_ctx : link.client_ctx;

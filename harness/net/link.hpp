@@ -25,6 +25,9 @@ struct LinkEnds {
   // delivers what it writes rtt/2 later, and a new connection's first bytes from the
   // connecting end one rtt later still. 0: no delay line at all.
   std::chrono::nanoseconds rtt{0};
+  // The end that is a real program (topologies/real_node.hpp) has no delay line: the
+  // other end, hopcost's, then carries the whole rtt (net/delay_line.hpp).
+  bool real_client = false, real_server = false;
 };
 
 // The connecting end: a new transport connection, wrapped for the link's kind. The

@@ -192,12 +192,6 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   if (per_link)
     for (size_t i = 1; i < variant.links.size(); ++i) {
       if (counted_end(i) || !traits(variant.links[i]).tls) continue;
-      if (const auto shared = shared_connections(plan, variant.conn, i)) {
-        uncounted[i] += fmt::format("; their logs say per request whether its connection resumed, but requests share "
-                                    "connections on this link ({}), so that counts no handshakes",
-                                    *shared);
-        continue;
-      }
       // logged[] is chain order (relays, then the origin): link i's server end is logged[i], its client end logged[i - 1].
       const LoggedTls* server = i < logged.size() ? &logged[i] : nullptr;
       const LoggedTls* client = i - 1 < logged.size() ? &logged[i - 1] : nullptr;
@@ -214,6 +208,14 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
         uncounted[i] += fmt::format(", and neither logs its TLS sessions on this link ({} on its upstream end, {} on its "
                                     "listening end: only HAProxy logs both, Nginx its listening end)",
                                     after[i].implementation, after[i + 1].implementation);
+        continue;
+      }
+      // A log says per request whether its connection resumed: a count of handshakes
+      // only where each request has its own connection.
+      if (const auto shared = shared_connections(plan, variant.conn, i)) {
+        uncounted[i] += fmt::format("; {} says per request whether its connection resumed, but requests share "
+                                    "connections on this link ({}), so that counts no handshakes",
+                                    source, *shared);
         continue;
       }
       LoggedCount c{0, 0, source};
