@@ -59,7 +59,7 @@ struct Setup {
   std::string pki = dir / "pki";
   std::string other_pki = dir / "other-pki";  // a CA that issued nothing of this chain
   Setup() {
-    REQUIRE(run_hopcost("pki --out " + pki + " --name origin --name relay1 --name client").code == 0);
+    REQUIRE(run_hopcost("pki --out " + pki + " --name origin --name relay1 --name client --name hop").code == 0);
     REQUIRE(run_hopcost("pki --out " + other_pki + " --name origin").code == 0);
   }
 
@@ -210,6 +210,29 @@ TEST_CASE("each program carries a verified request from curl to a hopcost origin
       program->stop();
       for (const auto& p : pids) CHECK_FALSE(alive(p.pid));
     }
+  }
+}
+
+TEST_CASE("a standalone hopcost hop works in front of each program, and a hopcost origin behind it") {
+  // curl -tls-> hopcost hop -tls-> the program -tls-> hopcost origin, every link verified.
+  const Setup s;
+  for (const ProgramKind kind : kAll) {
+    INFO(to_string(kind));
+    const auto origin = start_node({"origin", "--listen", "tls://127.0.0.1:0", "--cert", s.pki + "/origin.pem", "--key",
+                                    s.pki + "/origin.key"});
+    const ProgramNode n = s.node(kind, LinkKind::tls, LinkKind::tls, endpoint_of(origin.url));
+    auto program = launch_program(kind, n);
+    const auto hop = start_node({"hop", "--listen", "tls://127.0.0.1:0", "--cert", s.pki + "/hop.pem", "--key",
+                                 s.pki + "/hop.key", "--upstream", "tls://127.0.0.1:" + std::to_string(n.listen.endpoint.port),
+                                 "--upstream-name", "relay1", "--ca", s.pki + "/ca.pem"});
+    const std::string port = host_port(hop.url).substr(host_port(hop.url).rfind(':') + 1);
+    for (int i = 0; i < 3; ++i) {
+      const auto r = run_command("curl -sS -o /dev/null -w '%{http_code}' --max-time 10 --cacert " + s.pki +
+                                 "/ca.pem https://hop:" + port + "/ --resolve hop:" + port + ":127.0.0.1");
+      INFO(r.output);
+      CHECK(r.output == "200");
+    }
+    program->stop();
   }
 }
 
