@@ -260,7 +260,7 @@ TEST_CASE("plan: real relays get --relay-workers, Varnish --varnish-cache, a nod
   CHECK(make_plan(v, Scenario{}).nodes[1].cache_hits == false);
 }
 
-TEST_CASE("--relay-config: placeholders are filled as the program writes them; unknown or missing ones are refused") {
+TEST_CASE("relay config: placeholders are filled as the program writes them, unknown or missing ones are refused") {
   ProgramNode n;
   n.name = "relay1";
   n.run_dir = "/run/x";
