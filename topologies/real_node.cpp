@@ -233,6 +233,17 @@ void check_real_nodes(const ChainPlan& plan, Placement placement, bool count_ins
                                     "(--topology '…,tcp/rtt=0,…') or a hopcost relay at one end",
                                     i + 1, spec.name, program, plan.nodes[i + 1].name,
                                     to_string(plan.nodes[i + 1].implementation)));
+    // TLS 1.2 with an ECDSA certificate needs the certificate's curve in the group list
+    // too; hopcost's ends add it (tls/context.cpp), the programs' configurations do not.
+    for (const size_t l : {i, i + 1}) {
+      const LinkSpec& link = plan.links[l];
+      const bool ecdsa = link.key == KeyType::ecdsa_p256 || link.key == KeyType::ecdsa_p384;
+      if (traits(link.kind).tls && link.tls == TlsVersion::v1_2 && link.group && ecdsa)
+        throw ConfigError(fmt::format("--group {} with --tls 1.2 and an ECDSA certificate on link {}: {} would offer "
+                                      "that group alone, and TLS 1.2 also needs the certificate's curve there; use "
+                                      "--tls 1.3, no --group, or --key rsa-2048",
+                                      to_string(*link.group), l, program));
+    }
     // Endpoints and paths as they will be; nothing is written or started.
     Endpoint listen, upstream;
     listen.transport = traits(plan.links[i].kind).transport;

@@ -11,10 +11,11 @@
 // has its own delay line for the other, so a request and its response make one rtt.
 //
 // A peer without a delay line (a real program, topologies/real_node.hpp) leaves this end
-// to carry the whole round trip: its chunks are due a whole rtt after they are written,
-// and, when it accepted the connection, its first one also waits one rtt from the accept,
-// standing in for the connect wait its peer does not do. Request and response, and each
-// handshake flight and its answer, still make one rtt, and a new connection one more.
+// to carry the whole round trip: its chunks are due a whole rtt after they are written.
+// When it accepted the connection, its pipe also holds what it reads until one rtt after
+// the accept (delayed_pipe.cpp), standing in for the connect wait its peer does not do.
+// Request and response, and each handshake flight and its answer, still make one rtt,
+// and a new connection one more.
 #pragma once
 
 #include <chrono>
@@ -33,7 +34,7 @@ class DelayLine {
 
   // `rtt` > 0. `connected_at`: for the end that opened the connection, when its
   // connection was established; empty for the end that accepted it. `alone`: the peer has
-  // no delay line (above); then an accepting end passes its accept time as `connected_at`.
+  // no delay line (above).
   DelayLine(std::chrono::nanoseconds rtt, std::optional<TimePoint> connected_at, bool alone = false);
 
   // Queues a copy of `bytes`, written at `now` (time points passed in are

@@ -124,8 +124,10 @@ class DelayedPipe final : public BytePipe {
   DelayedPipe(Socket socket, std::chrono::nanoseconds rtt, bool connecting, bool alone) {
     socket.non_blocking(true);  // for the synchronous reads and writes
     std::optional<Clock::time_point> connected_at;
-    // Connecting: its own connect wait. Alone and accepting: its peer's (delay_line.hpp).
-    if (connecting || alone) connected_at = Clock::now();
+    if (connecting) connected_at = Clock::now();  // its first bytes wait for the connect
+    // Alone and accepting: the peer (a real program) did not wait for the emulated
+    // connect, so what it sent first is read one rtt after the accept (delay_line.hpp).
+    if (alone && !connecting) hold_reads_until_ = Clock::now() + rtt;
     sender_ = std::make_shared<Sender>(std::move(socket), rtt, connected_at, alone);
     asio::co_spawn(sender_->socket.get_executor(), run_writer(sender_), asio::detached);
   }
@@ -142,14 +144,20 @@ class DelayedPipe final : public BytePipe {
   asio::any_io_executor get_executor() override { return sender_->socket.get_executor(); }
 
   size_t try_read(std::span<char> into, error_code& ec) override {
+    if (holding()) {
+      ec = asio::error::would_block;
+      return 0;
+    }
     return sender_->socket.read_some(asio::buffer(into.data(), into.size()), ec);
   }
 
   asio::awaitable<std::tuple<error_code>> wait_readable() override {
+    if (holding()) return held_wait();
     return sender_->socket.async_wait(Socket::wait_read, nothrow);
   }
 
   asio::awaitable<std::tuple<error_code, size_t>> read_some(std::span<char> into) override {
+    if (holding()) return held_read(into);
     return sender_->socket.async_read_some(asio::buffer(into.data(), into.size()), nothrow);
   }
 
@@ -212,6 +220,29 @@ class DelayedPipe final : public BytePipe {
   void close() override { sender_->close_now(); }
 
  private:
+  // Whether reads are still held (an accepting end alone: see the constructor).
+  bool holding() {
+    if (hold_reads_until_ && Clock::now() >= *hold_reads_until_) hold_reads_until_.reset();
+    return hold_reads_until_.has_value();
+  }
+  asio::awaitable<void> hold() {
+    asio::steady_timer timer(sender_->socket.get_executor(), *hold_reads_until_);
+    auto [ec] = co_await timer.async_wait(nothrow);
+    (void)ec;
+    hold_reads_until_.reset();
+  }
+  asio::awaitable<std::tuple<error_code>> held_wait() {
+    co_await hold();
+    auto result = co_await sender_->socket.async_wait(Socket::wait_read, nothrow);
+    co_return result;
+  }
+  asio::awaitable<std::tuple<error_code, size_t>> held_read(std::span<char> into) {
+    co_await hold();
+    auto result = co_await sender_->socket.async_read_some(asio::buffer(into.data(), into.size()), nothrow);
+    co_return result;
+  }
+
+  std::optional<Clock::time_point> hold_reads_until_;
   std::shared_ptr<Sender> sender_;
 };
 

@@ -222,7 +222,9 @@ class TlsStream final : public Stream {
     stats_.add_handshake(side_, done);
     stats_.note_negotiated(side_, *negotiated());
     if (side_ != TlsSide::server) co_return error_code{};
-    if (SSL_in_early_data(ssl_.get())) co_return error_code{};  // tickets follow the client's Finished
+    // Accepting early data, BoringSSL sent its tickets in the server's flight (half-RTT),
+    // inside the handshake: nothing waits for a write.
+    if (SSL_in_early_data(ssl_.get())) co_return error_code{};
     // A TLS 1.3 server's tickets wait in the library for its first write: send them
     // now, so that the client's next segment is not held by its Nagle against our
     // delayed ACK (~40 ms). A zero-length SSL_write only moves the queued flight

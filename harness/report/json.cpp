@@ -3,6 +3,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "report/reporter.hpp"
 
 namespace hopcost {
@@ -77,7 +79,11 @@ Json link_json(const LinkResult& l) {
   j["tls_group"] = optional_text(l.tls_group);
   j["key_type"] = optional_text(l.key_type);
   j["mtls"] = l.mtls;
-  j["handshake_errors"] = Json{{"client", l.handshake_errors_client}, {"server", l.handshake_errors_server}};
+  // What a real program's end would have counted is unknown (null), not 0.
+  const bool client_real = l.client_end != "hopcost", server_real = l.server_end != "hopcost";
+  auto at = [](bool real, double v) { return real ? Json(nullptr) : Json(r3(v)); };
+  j["handshake_errors"] = Json{{"client", client_real ? Json(nullptr) : Json(l.handshake_errors_client)},
+                               {"server", server_real ? Json(nullptr) : Json(l.handshake_errors_server)}};
   j["handshake_error"] = optional_text(l.handshake_error);
   j["added_latency_us"] = l.unknown_reason ? Json(nullptr) : percentiles_json(l.added_latency_us);
   j["added_latency_own_us"] = l.unknown_reason ? Json(nullptr) : percentiles_json(l.added_latency_own_us);
@@ -102,21 +108,24 @@ Json link_json(const LinkResult& l) {
   j["counted_at"] = optional_text(l.counted_at);
   j["handshake_cpu_us"] = Json{{"client", cpu(l.handshake_cpu_us_client, l.client_end)},
                                {"server", cpu(l.handshake_cpu_us_server, l.server_end)}};
-  j["handshake_bytes"] = r3(l.handshake_bytes);
+  // Counts: none where the link is uncounted; bytes none where they came from a log.
+  const bool uncounted = l.uncounted_reason.has_value();
+  const bool no_bytes = uncounted || (l.counted_at && l.counted_at->find("log") != std::string::npos);
+  j["handshake_bytes"] = at(no_bytes, l.handshake_bytes);
   j["resume"] = l.resume;
-  j["handshakes_full"] = r3(l.handshakes_full);
-  j["handshakes_resumed"] = r3(l.handshakes_resumed);
+  j["handshakes_full"] = at(uncounted, l.handshakes_full);
+  j["handshakes_resumed"] = at(uncounted, l.handshakes_resumed);
   j["handshake_bytes_full"] = optional_number(l.handshake_bytes_full);
   j["handshake_bytes_resumed"] = optional_number(l.handshake_bytes_resumed);
   j["handshake_cpu_us_full"] = Json{{"client", cpu_opt(l.handshake_cpu_us_full_client, l.client_end)},
                                     {"server", cpu_opt(l.handshake_cpu_us_full_server, l.server_end)}};
   j["handshake_cpu_us_resumed"] = Json{{"client", cpu_opt(l.handshake_cpu_us_resumed_client, l.client_end)},
                                        {"server", cpu_opt(l.handshake_cpu_us_resumed_server, l.server_end)}};
-  j["sessions_offered"] = r3(l.sessions_offered);
-  j["early_data_accepted"] = r3(l.early_data_accepted);
-  j["early_data_rejected"] = r3(l.early_data_rejected);
-  j["bytes_per_request"] = r3(l.bytes_per_request);
-  j["overhead_bytes_per_request"] = r3(l.overhead_bytes_per_request);
+  j["sessions_offered"] = at(client_real, l.sessions_offered);
+  j["early_data_accepted"] = at(client_real, l.early_data_accepted);
+  j["early_data_rejected"] = at(client_real, l.early_data_rejected);
+  j["bytes_per_request"] = at(no_bytes, l.bytes_per_request);
+  j["overhead_bytes_per_request"] = at(no_bytes, l.overhead_bytes_per_request);
   j["added_latency_vs_floor"] = optional_number(l.added_latency_vs_floor);
   return j;
 }
@@ -165,7 +174,10 @@ Json variant_json(const VariantResult& v) {
   j["uncorrected_latency_us"] = v.uncorrected_latency_us ? latency_json(*v.uncorrected_latency_us) : Json(nullptr);
   j["latency_out_of_range"] = v.latency_out_of_range;
   j["handshakes_per_request"] = r3(v.handshakes_per_request);
-  j["handshake_cpu_us"] = r3(v.handshake_cpu_us);
+  // With a real program at a TLS link's end, its handshake CPU is inside its node's CPU,
+  // not timed: the chain's figure would cover hopcost's ends only. Unknown.
+  const bool any_real = std::any_of(v.nodes.begin(), v.nodes.end(), [](const NodeResult& n) { return n.implementation != "hopcost"; });
+  j["handshake_cpu_us"] = any_real ? Json(nullptr) : Json(r3(v.handshake_cpu_us));
   j["handshakes_per_second"] = r3(v.handshakes_per_second);
   j["handshakes_resumed_share"] = r3(v.handshakes_resumed_share);
   const auto& c = v.certificates;

@@ -6,9 +6,17 @@ namespace hopcost {
 
 int round_trips(const ChainPlan& plan, ConnPolicy conn, size_t link) {
   HOPCOST_CHECK(link < plan.links.size());
+  // Relay i (node i - 1) is the client end of link i. A 1:1 relay opens an upstream
+  // connection per downstream one, so its link is fresh when the link before it is; Nginx
+  // and Varnish at 1:1 open one per request (docs/real-programs.md), whatever came
+  // before; a user's own configuration (--relay-config) is taken to reuse.
   bool fresh = connection_per_request(conn);
-  // Relay i (node i - 1) is the client end of link i.
-  for (size_t i = 1; i <= link && fresh; ++i) fresh = plan.nodes[i - 1].upstream == UpstreamPolicy::one_to_one;
+  for (size_t i = 1; i <= link; ++i) {
+    const NodeSpec& relay = plan.nodes[i - 1];
+    const bool per_request = relay.user_config.empty() && (relay.implementation == Implementation::nginx ||
+                                                           relay.implementation == Implementation::varnish);
+    fresh = relay.upstream == UpstreamPolicy::one_to_one && relay.user_config.empty() && (fresh || per_request);
+  }
   const LinkSpec& l = plan.links[link];
   int trips = 1;  // the request
   if (fresh) {

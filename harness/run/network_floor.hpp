@@ -8,6 +8,8 @@
 //     request goes with the ClientHello). A link is expected to resume when its client
 //     end offers sessions (`resume`, `0rtt`, --upstream-resume on) and its server issues
 //     tickets; whether it did is in the report's per-link counts.
+// Nginx and Varnish relays at 1:1 open an upstream connection per request, so the link
+// behind them is new for every request even with keep-alive clients.
 // A link's connection is new for each request when the client's policy is not keepalive and
 // every relay before it is `1:1` (a 1:1 relay opens an upstream connection per downstream
 // one; a pooling relay reuses them, so behind it only the request's round trip is left).

@@ -127,7 +127,9 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
     v.exhausted += after[i].counters.exhausted;
     if (!v.first_exhausted && !after[i].first_exhausted.empty())
       v.first_exhausted = fmt::format("{}: {}", after[i].name, after[i].first_exhausted);
-    const uint64_t node_cpu_ns = after[i].cpu_ns - before[i].cpu_ns;
+    // A real node's CPU sums the processes alive at each snapshot: one that exited in
+    // between can take its CPU with it. Never below zero.
+    const uint64_t node_cpu_ns = after[i].cpu_ns >= before[i].cpu_ns ? after[i].cpu_ns - before[i].cpu_ns : 0;
     NodeResult r;
     r.name = after[i].name;
     r.role = std::string(to_string(after[i].role));

@@ -101,10 +101,18 @@ std::vector<std::string> report_warnings(const Report& report) {
                                   "resumption and TLS settings are the file's, not those the variant names",
                                   v.label(), node, n.implementation, file));
     // Resumption asked for and not had: each such link says how far short it fell, and why.
+    int uncounted = 0;
+    for (const auto& l : v.per_hop) uncounted += l.uncounted_reason ? 1 : 0;
+    if (uncounted > 0)
+      w.push_back(fmt::format("{}: {} TLS link{} between real programs {} uncounted (per_hop[].uncounted_reason): "
+                              "hs/req and handshakes_per_second count the other links only",
+                              v.label(), uncounted, uncounted == 1 ? "" : "s", uncounted == 1 ? "is" : "are"));
     for (const auto& l : v.per_hop) {
       const double all = l.handshakes_full + l.handshakes_resumed;
-      if (!l.resume || all <= 0 || l.handshakes_resumed >= 0.9 * all) continue;
+      if (!l.resume || l.uncounted_reason || all <= 0 || l.handshakes_resumed >= 0.9 * all) continue;
       const std::string why = !report.scenario.tickets ? "--tickets off: the servers issue no tickets and keep no session cache"
+                              : l.client_end != "hopcost"
+                                  ? "its client end, " + l.client_end + ", did not resume them (what it offered is its own)"
                               : l.sessions_offered < 0.9 * all
                                   ? "its client end often had no session to offer (a TLS 1.3 session arrives with the "
                                     "server's tickets, after the handshake)"

@@ -521,6 +521,9 @@ std::vector<Variant> expand(const Scenario& s) {
     if (!relays && (at[kUpstream] > 0 || at[kRelay] > 0)) return std::nullopt;
     const bool relay_tls = std::any_of(links.begin() + 1, links.end(), [](LinkKind k) { return traits(k).tls; });
     if (!relay_tls && at[kUpstreamResume] > 0) return std::nullopt;
+    // The TLS 1.2 resumption mechanism changes nothing where no link resumes.
+    const bool any_resumes = resumes(conn) || (relay_tls && s.upstream_resume[at[kUpstreamResume]]);
+    if (!any_resumes && at[kResume] > 0) return std::nullopt;
     const std::string& relay = s.relay[at[kRelay]];
     if (relays && relay == kArticleRelays && links.size() != article_relays().size() + 1)
       throw ConfigError(fmt::format("--relay article is the article's 5-hop stack (HAProxy, Varnish, Nginx, then hopcost "
@@ -551,6 +554,9 @@ std::vector<Variant> expand(const Scenario& s) {
     while (axis > 0 && ++at[axis - 1] == sizes[axis - 1]) at[--axis] = 0;
     if (axis == 0) break;
   }
+  if (!any_relay && std::any_of(s.relay.begin(), s.relay.end(), [](const std::string& r) { return r != "hopcost"; }))
+    throw ConfigError("--relay: no chain of this run has a relay (every chain has 1 hop): the relays' program changes "
+                      "nothing");
   if (!any_relay && std::find(s.upstream.begin(), s.upstream.end(), UpstreamPolicy::pool) != s.upstream.end())
     throw ConfigError("--upstream pool: no chain of this run has a relay (every chain has 1 hop); pooling is a relay's");
   return out;

@@ -200,3 +200,20 @@ TEST_CASE("real programs' keys: --relay-workers, --varnish-cache, --relay-config
   CHECK(j["relay_config"]["relay1"] == conf.path);
   CHECK(file_error("relay_workers = 2\nvarnish_cache = \"off\"\n") == "no error");
 }
+
+TEST_CASE("settings that change nothing for a chain make no variants, and a relay program without relays is refused") {
+  Scenario s;
+  s.topologies = parse_topologies("tls-everywhere");
+  s.hops = {3};
+  s.tls = {TlsVersion::v1_2};
+  s.conn = {ConnPolicy::keepalive};
+  s.upstream_resume = {false};
+  s.resume = {ResumeBy::ticket, ResumeBy::id};
+  CHECK(expand(s).size() == 1);  // nothing resumes: ticket and id would be the same run
+  s.upstream_resume = {true};
+  CHECK(expand(s).size() == 2);  // the relays resume their upstream sessions
+  Scenario one = s;
+  one.hops = {1};
+  one.relay = {"nginx"};
+  CHECK_THROWS_WITH(expand(one), Catch::Contains("--relay") && Catch::Contains("no chain of this run has a relay"));
+}
