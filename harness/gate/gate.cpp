@@ -83,9 +83,11 @@ const json* find_path(const json& variant, std::string_view path) {
 void collect_paths(const json& node, const std::string& prefix, bool top,
                    std::vector<std::string>& out) {
   for (const auto& [key, value] : node.items()) {
-    // Node breakdowns are per node, not per variant; repeats and their statistics
-    // describe the figures rather than being figures.
-    if (top && (key == "nodes" || key == "repeats" || key == "repeat_values" || key == "ci95"))
+    // Node breakdowns are per node, not per variant; repeats and their statistics, and
+    // the latency histograms (latency_us carries their figures), describe the figures
+    // rather than being figures.
+    if (top && (key == "nodes" || key == "repeats" || key == "repeat_values" || key == "ci95" ||
+                key == "latency_histogram" || key == "uncorrected_latency_histogram"))
       continue;
     const std::string path = prefix.empty() ? key : prefix + "." + key;
     if (value.is_number())

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "util/check.hpp"
 
@@ -48,6 +50,61 @@ uint64_t Histogram::highest_equivalent(uint64_t value) {
   HOPCOST_CHECK(value <= kHighestTrackable);
   const size_t i = index_of(value);
   return lowest_value_at(i) + bucket_width_at(i) - 1;
+}
+
+uint64_t Histogram::bucket_width(uint64_t value) {
+  HOPCOST_CHECK(value <= kHighestTrackable);
+  return bucket_width_at(index_of(value));
+}
+
+HistogramBuckets Histogram::buckets() const {
+  HistogramBuckets b;
+  for (size_t i = 0; i < counts_.size(); ++i)
+    if (counts_[i]) b.buckets.emplace_back(lowest_value_at(i) + bucket_width_at(i) - 1, counts_[i]);
+  b.count = count_;
+  b.out_of_range = out_of_range_;
+  b.min = min();
+  b.max = max_;
+  b.sum = sum_;
+  return b;
+}
+
+Histogram Histogram::from_buckets(const HistogramBuckets& b) {
+  auto bad = [](const std::string& why) { throw std::invalid_argument("not a histogram: " + why); };
+  Histogram h;
+  uint64_t in_buckets = 0;
+  size_t previous = 0;
+  bool first = true;
+  for (const auto& [value, n] : b.buckets) {
+    if (value > kHighestTrackable) bad("bucket " + std::to_string(value) + " is above the highest trackable value");
+    const size_t i = index_of(value);
+    if (lowest_value_at(i) + bucket_width_at(i) - 1 != value)
+      bad("bucket " + std::to_string(value) + " is not a bucket's highest value");
+    if (!first && i <= previous) bad("bucket " + std::to_string(value) + " is out of order or repeated");
+    h.counts_[i] = n;
+    in_buckets += n;
+    previous = i;
+    first = false;
+  }
+  if (in_buckets + b.out_of_range != b.count)
+    bad("its buckets and out-of-range values add up to " + std::to_string(in_buckets + b.out_of_range) + ", not count " +
+        std::to_string(b.count));
+  if (b.count > 0) {
+    if (b.max < b.min) bad("max is below min");
+    if (in_buckets > 0) {
+      // min and max lie in the lowest and highest non-empty buckets (or above them, out of range).
+      const uint64_t front = b.buckets.front().first, back = b.buckets.back().first;
+      if (b.min < lowest_equivalent(front) || b.min > front) bad("min lies outside its lowest bucket");
+      if (b.out_of_range == 0 ? b.max < lowest_equivalent(back) || b.max > back : b.max <= kHighestTrackable)
+        bad("max lies outside its highest bucket");
+    }
+  }
+  h.count_ = b.count;
+  h.out_of_range_ = b.out_of_range;
+  h.sum_ = b.sum;
+  h.max_ = b.count ? b.max : 0;
+  h.min_ = b.count ? b.min : UINT64_MAX;
+  return h;
 }
 
 uint64_t Histogram::value_at_percentile(double percentile) const {

@@ -9,9 +9,23 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace hopcost {
+
+// A Histogram's non-empty buckets and its totals: the exact, compact form that
+// report.json carries (docs/report-format.md, "Histograms"). Each bucket is named by the
+// highest value it holds (ns), ascending. Decoding it back gives the same histogram, so
+// percentiles and merges are exact to the histogram's own precision.
+struct HistogramBuckets {
+  std::vector<std::pair<uint64_t, uint64_t>> buckets;  // (highest equivalent value, count)
+  uint64_t count = 0;         // every recorded value, out-of-range ones included
+  uint64_t out_of_range = 0;  // values above Histogram::kHighestTrackable (in no bucket)
+  uint64_t min = 0, max = 0;  // 0 when empty
+  uint64_t sum = 0;           // of every recorded value
+  bool operator==(const HistogramBuckets&) const = default;
+};
 
 class Histogram {
  public:
@@ -33,6 +47,16 @@ class Histogram {
   }
   void merge(const Histogram& other);
   void reset();
+
+  // The non-empty buckets and the totals, and back. from_buckets throws
+  // std::invalid_argument when they cannot come from a histogram: a value that is not a
+  // bucket's highest, values out of order or repeated, counts that do not add up, min or
+  // max outside the buckets.
+  HistogramBuckets buckets() const;
+  static Histogram from_buckets(const HistogramBuckets& b);
+  // The width of the bucket that holds `value` (<= kHighestTrackable): 1 below 2048,
+  // then 2^(bit_length(value) - 11).
+  static uint64_t bucket_width(uint64_t value);
 
   uint64_t count() const { return count_; }
   uint64_t out_of_range() const { return out_of_range_; }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "report/histogram_json.hpp"
 #include "report/reporter.hpp"
 
 namespace hopcost {
@@ -173,6 +174,9 @@ Json variant_json(const VariantResult& v) {
   j["latency_vs_network_floor"] = optional_number(v.latency_vs_network_floor);
   j["uncorrected_latency_us"] = v.uncorrected_latency_us ? latency_json(*v.uncorrected_latency_us) : Json(nullptr);
   j["latency_out_of_range"] = v.latency_out_of_range;
+  j["latency_histogram"] = v.latency_histogram ? histogram_to_json(*v.latency_histogram) : Json(nullptr);
+  j["uncorrected_latency_histogram"] =
+      v.uncorrected_latency_histogram ? histogram_to_json(*v.uncorrected_latency_histogram) : Json(nullptr);
   j["handshakes_per_request"] = r3(v.handshakes_per_request);
   // With a real program at a TLS link's end, its handshake CPU is inside its node's CPU,
   // not timed: the chain's figure would cover hopcost's ends only. Unknown.
@@ -243,7 +247,7 @@ class JsonReporter final : public Reporter {
     Json variants = Json::array();
     for (const auto& v : r.variants) variants.push_back(variant_json(v));
     j["variants"] = variants;
-    return j.dump(2) + "\n";
+    return compact_bucket_arrays(j.dump(2)) + "\n";
   }
   std::string_view file_name() const override { return "report.json"; }
 };

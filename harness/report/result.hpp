@@ -10,13 +10,16 @@
 
 #include "metrics/attribution.hpp"
 #include "metrics/errors.hpp"
+#include "metrics/histogram.hpp"
 #include "metrics/statistics.hpp"
 #include "report/variant_key.hpp"
 #include "scenario/scenario.hpp"
 
 namespace hopcost {
 
-inline constexpr int kSchemaVersion = 1;
+// 2: variants carry latency_histogram and uncorrected_latency_histogram
+// (docs/report-format.md, "Version history"). Readers accept every version listed there.
+inline constexpr int kSchemaVersion = 2;
 
 // A variant whose measured interval holds fewer successful requests than this (or all of
 // --requests N, when N is smaller) has failed: its figures would be noise.
@@ -223,6 +226,11 @@ struct VariantResult : VariantKey {
   // or missing, and the run exits with code 3.
   std::optional<std::string> failure;
   bool failed() const { return failure.has_value(); }
+
+  // The latency histogram behind latency_us (open loop: from the intended send), and
+  // behind uncorrected_latency_us (open loop only), exact (report/histogram_json.hpp).
+  // With repeats: the merge of every repeat's. None in reports older than schema 2.
+  std::optional<HistogramBuckets> latency_histogram{}, uncorrected_latency_histogram{};
 
   bool has_tls_links() const {
     for (const auto& l : links)

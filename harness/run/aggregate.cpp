@@ -48,6 +48,20 @@ VariantResult aggregate(std::vector<VariantResult> runs) {
   out.exhausted = exhausted;
   if (first_exhausted != runs.end()) out.first_exhausted = first_exhausted->first_exhausted;
   out.repeats = static_cast<int>(runs.size());
+  // Histograms: the merge of every repeat's (exact), not the median run's.
+  auto merged = [&](std::optional<HistogramBuckets> VariantResult::*member) -> std::optional<HistogramBuckets> {
+    std::optional<Histogram> sum;
+    for (const auto& r : runs) {
+      if (!(r.*member)) continue;
+      const Histogram h = Histogram::from_buckets(*(r.*member));
+      if (sum) sum->merge(h); else sum = h;
+    }
+    return sum ? std::optional<HistogramBuckets>(sum->buckets()) : std::nullopt;
+  };
+  if (runs.size() > 1) {
+    out.latency_histogram = merged(&VariantResult::latency_histogram);
+    out.uncorrected_latency_histogram = merged(&VariantResult::uncorrected_latency_histogram);
+  }
   if (runs.size() > 1 && !out.failure) {
     for (const char* name : kHeadlineFigures) {
       std::vector<double> values;

@@ -108,9 +108,11 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   v.network_floor_us = network_floor_us(plan, variant.conn);
   if (v.network_floor_us && load.requests > 0) v.latency_vs_network_floor = v.latency_us.p50 / *v.network_floor_us;
   v.latency_out_of_range = load.latency_ns.out_of_range();
+  v.latency_histogram = load.latency_ns.buckets();
   if (scenario.rate) {
     v.requested_rps = *scenario.rate;
     v.uncorrected_latency_us = summary_us(load.uncorrected_ns);
+    v.uncorrected_latency_histogram = load.uncorrected_ns.buckets();
   }
 
   auto real = [&](size_t node) { return after[node].implementation != "hopcost"; };

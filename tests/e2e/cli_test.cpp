@@ -95,7 +95,7 @@ TEST_CASE("a run writes report.json and report.csv, and flags override the scena
   REQUIRE(r.code == 0);
   CHECK_THAT(r.output, Catch::Contains("terminate-once") && Catch::Contains("×CPU"));
   const auto report = nlohmann::json::parse(read_file(out / "report.json"));
-  CHECK(report["schema_version"] == 1);
+  CHECK(report["schema_version"] == 2);
   for (const char* key : {"cpu_model", "cores", "kernel", "tls_library", "build_type", "compiler", "git_revision",
                           "configuration"})
     CHECK(report["context"].contains(key));
@@ -115,6 +115,9 @@ TEST_CASE("a run writes report.json and report.csv, and flags override the scena
     CHECK(v["tls_version"] == "TLSv1.3");
     CHECK(v["conn"] == "new");
     CHECK(v["requests"].get<int>() > 0);
+    // Closed loop: the latency histogram of every successful measured request, no uncorrected one.
+    CHECK(v["latency_histogram"]["count"] == v["requests"]);
+    CHECK(v["uncorrected_latency_histogram"].is_null());
     for (const auto& n : v["nodes"])
       for (const char* key : {"name", "role", "handshakes", "handshake_cpu_us", "cpu_us_per_request"})
         CHECK(n.contains(key));

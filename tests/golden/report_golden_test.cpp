@@ -86,6 +86,19 @@ Report fixed_report() {
                       {"loopback_tcp_rtt_us", 0.12}, {"loopback_uds_rtt_us", 0.08}};
   r.marginal_tls_hop = {Marginal{"inproc", "1.3", "new", "1:1", 0.0, {150, Interval{120, 180}}, {450, Interval{300, 600}},
                                  {300, std::nullopt}, {550.5, Interval{540, 561}}, 6, false, false}};
+  // Histograms (schema 2): a closed-loop one, and an open-loop variant's two, with runs,
+  // zeros inside a run, and an out-of-range value.
+  Histogram closed, corrected, uncorrected;
+  for (uint64_t v : {99'000, 99'100, 99'100, 99'300, 100'400, 150'000, 301'000, 1'000'000}) closed.record(v);
+  repeated.latency_histogram = closed.buckets();
+  for (uint64_t v : {1'500, 1'501, 1'502, 1'505, 250'000, 260'000}) uncorrected.record(v);
+  corrected = uncorrected;
+  corrected.record(Histogram::kHighestTrackable + 1);
+  VariantResult& open = r.variants[2];
+  open.requested_rps = 500;
+  open.latency_histogram = corrected.buckets();
+  open.uncorrected_latency_us = open.latency_us;
+  open.uncorrected_latency_histogram = uncorrected.buckets();
   VariantResult failed = variant("terminate-once", {"tls", "tcp"}, "new", 1.0);
   failed.placement = "process";
   failed.requests = 0;
