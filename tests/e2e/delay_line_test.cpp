@@ -121,6 +121,12 @@ TEST_CASE("delay line: rtt 0 takes no delay path") {
   {
     EchoServer server(direct, true);
     without = run_client(direct, 11);
+    // A new connection's first exchange, the best of three: one alone can be held up by
+    // the scheduler on a loaded machine (measured once at 3 ms, against 8 µs typical).
+    for (int i = 0; i < 2 && without.ok; ++i) {
+      const Timings again = run_client(direct, 0);
+      if (again.ok) without.first = std::min(without.first, again.first);
+    }
   }
   REQUIRE(with.ok);
   REQUIRE(without.ok);
