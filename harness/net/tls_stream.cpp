@@ -263,14 +263,15 @@ class TlsStream final : public Stream {
     error_code ec = co_await drive_handshake();
     if (!ec) ec = co_await handshake_done();
     if (ec) co_return ec;
-    if (auto e = seal(again)) co_return e;
+    if (auto e = seal(again, true)) co_return e;
     co_return co_await flush();
   }
 
   // Encrypts `data` into the write BIO (a memory BIO always takes everything). A client
   // in early data keeps a copy, to send again if the server rejects it.
-  error_code seal(std::string_view data) {
-    stats_.add_app(side_, data.size());
+  // `resend`: the early data again after a rejection (its plaintext was counted once).
+  error_code seal(std::string_view data, bool resend = false) {
+    if (!resend) stats_.add_app(side_, data.size());
     if (open_) {
       app_while_open_ += data.size();
       if (side_ == TlsSide::client) early_sent_.append(data);
