@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli/compare_command.hpp"
 #include "cli/floor_command.hpp"
 #include "cli/gate_command.hpp"
 #include "cli/load_command.hpp"
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
   register_gate_command(app, gate);
   FloorCommand floor_cmd;
   register_floor_command(app, floor_cmd);
+  CompareCommand compare;
+  register_compare_command(app, compare);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
     if (load.app->parsed()) return execute_load_command(load);
     if (gate.app->parsed()) return execute_gate_command(gate);
     if (floor_cmd.app->parsed()) return execute_floor_command(floor_cmd);
+    if (compare.app->parsed()) return execute_compare_command(compare);
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "hopcost: %s\n", e.what());
     return kExitBadInput;

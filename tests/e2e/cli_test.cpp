@@ -250,3 +250,44 @@ TEST_CASE("relay workers and varnish cache: bad values exit 2, stunnel refuses m
     CHECK_FALSE(fs::exists(out));
   }
 }
+
+TEST_CASE("hopcost compare on two real runs with repeats names the variant, every figure and a verdict, and bad files exit 2") {
+  TempDir tmp;
+  const std::string args =
+      "run -q --no-floors --topology tls --hops 1 --tls 1.3 --conn keepalive --duration 0.3 --warmup 0.1 "
+      "--connections 2 --repeat 2 --out ";
+  for (const char* name : {"a", "b"}) {
+    const auto r = run_hopcost(args + (tmp.path / name).string());
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+  }
+  const fs::path md = tmp.path / "compare.md";
+  const auto r = run_hopcost("compare " + (tmp.path / "a" / "report.json").string() + " " + (tmp.path / "b").string() +
+                             " --markdown " + md.string());
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.output, Catch::Contains("tls 1 hop TLS 1.3 keepalive inproc"));
+  for (const char* metric : {"throughput_rps", "latency_us.p50", "latency_us.p99", "cpu_us_per_request",
+                             "handshake_cpu_us", "handshakes_per_request", "tls_cpu_share"})
+    CHECK_THAT(r.output, Catch::Contains(metric));
+  CHECK_THAT(r.output, Catch::Contains("within noise") || Catch::Contains("better") || Catch::Contains("worse"));
+  CHECK_THAT(r.output, Catch::Contains("compare: 1 matched variant"));
+  CHECK_THAT(read_file(md), Catch::Contains("| tls 1 hop TLS 1.3 keepalive inproc | `latency_us.p50` |"));
+
+  const fs::path not_report = tmp.path / "other.json";
+  std::ofstream(not_report) << "{\"name\": \"something else\"}";
+  const fs::path newer = tmp.path / "newer.json";
+  std::ofstream(newer) << "{\"schema_version\": 9, \"variants\": []}";
+  struct Case {
+    std::string args, message;
+  };
+  for (const Case& c : {Case{(tmp.path / "missing.json").string() + " " + (tmp.path / "b").string(), "no such file"},
+                        Case{(tmp.path / "a").string() + " " + not_report.string(), "not a hopcost report"},
+                        Case{newer.string() + " " + (tmp.path / "b").string(), "schema_version 9"},
+                        Case{(tmp.path / "a").string(), ""}}) {
+    const auto bad = run_hopcost("compare " + c.args);
+    INFO(c.args << "\n" << bad.output);
+    CHECK(bad.code == 2);
+    CHECK_THAT(bad.output, Catch::Contains(c.message));
+  }
+}

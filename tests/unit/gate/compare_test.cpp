@@ -1,0 +1,170 @@
+// hopcost compare: variants paired by their key, each headline figure's change and its
+// noise-aware verdict (the gate's Welch interval), null figures, unmatched variants, and
+// bad input that exits 2 naming the file and the schema version.
+#include "gate/compare.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "util/errors.hpp"
+
+using namespace hopcost;
+using namespace hopcost::gate;
+using Catch::Contains;
+using nlohmann::json;
+
+namespace {
+
+json variant(const std::string& topology, int hops, double p50, const std::vector<double>& p50_repeats = {}) {
+  json v;
+  v["topology"] = topology;
+  v["links"] = json::array({"tls"});
+  v["hops"] = hops;
+  v["tls"] = "1.3";
+  v["conn"] = "keepalive";
+  v["placement"] = "inproc";
+  v["throughput_rps"] = 1000.0;
+  v["latency_us"] = {{"p50", p50}, {"p99", p50 * 2}};
+  v["cpu_us_per_request"] = 50.0;
+  v["handshake_cpu_us"] = 400.0;
+  v["handshakes_per_request"] = 0.0;
+  v["tls_cpu_share"] = 0.2;
+  v["failure"] = nullptr;
+  v["repeats"] = p50_repeats.empty() ? 1 : static_cast<int>(p50_repeats.size());
+  v["repeat_values"] = json::object();
+  if (!p50_repeats.empty()) v["repeat_values"]["latency_us.p50"] = p50_repeats;
+  return v;
+}
+
+json report(std::vector<json> variants, int schema = 2) {
+  json r;
+  r["schema_version"] = schema;
+  r["context"] = {{"cpu_model", "cpu X"}, {"tls_library", "BoringSSL"}, {"build_type", "Release"}};
+  r["variants"] = variants;
+  return r;
+}
+
+// A copy: the comparisons these come from are often temporaries.
+FigureChange figure(const ComparedPair& p, const std::string& metric) {
+  for (const auto& f : p.changes)
+    if (f.metric == metric) return f;
+  FAIL("no figure " << metric);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("compare pairs variants by key and lists those found in one report only") {
+  const json a = report({variant("tls-everywhere", 2, 100), variant("terminate-once", 2, 80)});
+  const json b = report({variant("terminate-once", 2, 88), variant("tls-everywhere", 4, 150)});
+  const Comparison c = compare_reports(a, b, "a.json", "b.json");
+  REQUIRE(c.pairs.size() == 1);
+  CHECK(c.pairs[0].key.topology == "terminate-once");
+  CHECK(c.pairs[0].changes.size() == 7);
+  const auto p50 = figure(c.pairs[0], "latency_us.p50");
+  CHECK(*p50.a == 80);
+  CHECK(*p50.b == 88);
+  CHECK(*p50.change == Approx(0.10));
+  CHECK(p50.verdict == "within noise (too few repeats to tell)");
+  REQUIRE(c.unmatched.size() == 2);
+  CHECK(c.unmatched[0].only_in == "A");
+  CHECK(c.unmatched[0].key.hops == 2);
+  CHECK(c.unmatched[0].key.topology == "tls-everywhere");
+  CHECK(c.unmatched[1].only_in == "B");
+  CHECK(c.unmatched[1].key.hops == 4);
+  const std::string table = render_compare_table(c);
+  CHECK_THAT(table, Contains("terminate-once 2 hops") && Contains("latency_us.p50") && Contains("+10.0%") &&
+                        Contains("only in A: tls-everywhere 2 hops") && Contains("only in B: tls-everywhere 4 hops"));
+}
+
+TEST_CASE("compare verdicts: beyond noise is better or worse by the figure's orientation, else within noise") {
+  SECTION("latency up by 20 % with tight repeats is worse") {
+    const json a = report({variant("t", 1, 100, {99, 100, 101})});
+    const json b = report({variant("t", 1, 120, {119, 120, 121})});
+    const auto f = figure(compare_reports(a, b, "a", "b").pairs.at(0), "latency_us.p50");
+    REQUIRE(f.ci);
+    CHECK(f.ci->low > 0);
+    CHECK(f.verdict == "worse");
+  }
+  SECTION("latency down is better") {
+    const json a = report({variant("t", 1, 120, {119, 120, 121})});
+    const json b = report({variant("t", 1, 100, {99, 100, 101})});
+    CHECK(figure(compare_reports(a, b, "a", "b").pairs.at(0), "latency_us.p50").verdict == "better");
+  }
+  SECTION("throughput up is better, down is worse") {
+    json a = report({variant("t", 1, 100)}), b = report({variant("t", 1, 100)});
+    a["variants"][0]["repeat_values"]["throughput_rps"] = {1000, 1010, 990};
+    b["variants"][0]["repeat_values"]["throughput_rps"] = {1200, 1210, 1190};
+    b["variants"][0]["throughput_rps"] = 1200;
+    CHECK(figure(compare_reports(a, b, "a", "b").pairs.at(0), "throughput_rps").verdict == "better");
+    CHECK(figure(compare_reports(b, a, "b", "a").pairs.at(0), "throughput_rps").verdict == "worse");
+  }
+  SECTION("a shift the spread of the repeats cannot tell from noise") {
+    const json a = report({variant("t", 1, 100, {80, 100, 120})});
+    const json b = report({variant("t", 1, 105, {85, 105, 125})});
+    const auto f = figure(compare_reports(a, b, "a", "b").pairs.at(0), "latency_us.p50");
+    REQUIRE(f.ci);
+    CHECK(f.ci->low < 0);
+    CHECK(f.ci->high > 0);
+    CHECK(f.verdict == "within noise");
+  }
+  SECTION("a report against itself shows no change") {
+    const json a = report({variant("t", 1, 100, {99, 100, 101})});
+    const Comparison c = compare_reports(a, a, "a", "a");
+    for (const auto& f : c.pairs.at(0).changes) {
+      CHECK(*f.change == 0);
+      CHECK(f.verdict.rfind("within noise", 0) == 0);
+    }
+    CHECK(c.unmatched.empty());
+    CHECK(c.context_differences.empty());
+  }
+  SECTION("one side with a single repeat: too few repeats to tell") {
+    const json a = report({variant("t", 1, 100, {99, 100, 101})});
+    const json b = report({variant("t", 1, 200, {200})});
+    const auto f = figure(compare_reports(a, b, "a", "b").pairs.at(0), "latency_us.p50");
+    CHECK_FALSE(f.ci);
+    CHECK(*f.change == Approx(1.0));
+    CHECK(f.verdict == "within noise (too few repeats to tell)");
+  }
+}
+
+TEST_CASE("compare shows a figure that is null in either report as - with no verdict") {
+  json a = report({variant("t", 1, 100)}), b = report({variant("t", 1, 100)});
+  b["variants"][0]["handshake_cpu_us"] = nullptr;
+  const Comparison c = compare_reports(a, b, "a", "b");
+  const auto f = figure(c.pairs.at(0), "handshake_cpu_us");
+  CHECK(f.a);
+  CHECK_FALSE(f.b);
+  CHECK_FALSE(f.change);
+  CHECK(f.verdict == "-");
+  CHECK_THAT(render_compare_markdown(c), Contains("| `handshake_cpu_us` | 400 µs | - | - | - | - |"));
+}
+
+TEST_CASE("compare warns when the two runs' contexts differ, and reads schema 1") {
+  json a = report({variant("t", 1, 100)}, 1), b = report({variant("t", 1, 100)});
+  b["context"]["cpu_model"] = "cpu Y";
+  const Comparison c = compare_reports(a, b, "a", "b");
+  REQUIRE(c.context_differences.size() == 1);
+  CHECK_THAT(c.context_differences[0], Contains("cpu_model") && Contains("cpu X") && Contains("cpu Y"));
+}
+
+TEST_CASE("compare rejects what is not a report it reads, naming the file and the version") {
+  CHECK_THROWS_WITH(check_compare_input(report({variant("t", 1, 100)}, 3), "new.json"),
+                    Contains("new.json") && Contains("schema_version 3"));
+  CHECK_THROWS_WITH(check_compare_input(json{{"variants", json::array()}}, "x.json"),
+                    Contains("x.json: not a hopcost report"));
+  CHECK_THROWS_WITH(check_compare_input(json::array(), "arr.json"), Contains("not a hopcost report"));
+  json no_hops = report({variant("t", 1, 100)});
+  no_hops["variants"][0].erase("hops");
+  CHECK_THROWS_AS(check_compare_input(no_hops, "h.json"), ConfigError);
+  CHECK_THROWS_WITH(load_compare_report("/nonexistent/r.json", "A"), Contains("A '/nonexistent/r.json': no such file"));
+  const auto dir = std::filesystem::temp_directory_path() / "hopcost-compare-unit";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "bad.json") << "{\"schema_version\": 2, ";
+  CHECK_THROWS_WITH(load_compare_report((dir / "bad.json").string(), "B"), Contains("bad.json:1:") && Contains("not valid JSON"));
+  std::filesystem::remove_all(dir);
+}
