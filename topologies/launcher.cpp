@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <utility>
 
@@ -188,7 +189,47 @@ ProbeTarget probe_target(const ProgramNode& node) {
   return t;
 }
 
+namespace {
+
+// The kernel's ephemeral range (/proc/sys/net/ipv4/ip_local_port_range): the ports it
+// hands out to binds of port 0 and to outgoing connections.
+int first_ephemeral_port() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int lo = 32768;
+  in >> lo;
+  return lo;
+}
+
+bool bindable(uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+// A port below the ephemeral range, where neither hopcost's own nodes (they bind port 0)
+// nor any outgoing connection (a probe, a relay's upstream) can take it between this
+// check and the program's own bind; free now, picked at random so that runs side by side
+// rarely try the same one.
 uint16_t free_loopback_port() {
+  const int first = 10000, last = std::min(first_ephemeral_port() - 1, 65535);
+  static std::mt19937 random(std::random_device{}());
+  if (last > first) {
+    std::uniform_int_distribution<int> pick(first, last);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      const auto port = static_cast<uint16_t>(pick(random));
+      if (bindable(port)) return port;
+    }
+  }
+  // No room below the range: let the kernel pick one (it may hand it out again before the
+  // program binds it, rarely).
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;

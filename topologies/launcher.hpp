@@ -96,9 +96,10 @@ std::string program_version(const ProgramCommand& command);
 // What the readiness probe of `node`'s listening end sends and verifies.
 ProbeTarget probe_target(const ProgramNode& node);
 // A loopback TCP port nobody listens on now, for a program's listening end (programs
-// cannot report a port 0 they bound). Bound, then released: the program binds it next;
-// a port the OS hands another socket in between makes the program exit with "address in
-// use", reported by name like any early exit.
+// cannot report a port 0 they bound): one below the kernel's ephemeral range, which it
+// never hands to a bind of port 0 or an outgoing connection, so that nothing of the run
+// takes it before the program binds it. (Were it taken, the program would exit with
+// "address in use", reported by name like any early exit.)
 uint16_t free_loopback_port();
 // The user a program's workers should run as (ProgramNode::user) when hopcost runs as
 // `root`: Nginx's as root, so that they reach hopcost's Unix sockets (mode 0755, root's);
