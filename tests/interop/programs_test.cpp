@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -398,7 +399,17 @@ TEST_CASE("each program's upstream handshakes follow its policy and its resumpti
         n.policy = policy;
         n.upstream_resumption = resume;
         auto program = launch_program(kind, n);
-        const OriginCounts before = origin_counts(origin);
+        // The launcher's readiness probe went through to the origin, which counts its
+        // message once the response is out: the probe may have seen it first. Start from
+        // counts that have settled (two reads 50 ms apart agree; bounded).
+        OriginCounts before = origin_counts(origin);
+        eventually([&] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          const OriginCounts now = origin_counts(origin);
+          const bool settled = now.messages == before.messages && now.handshakes == before.handshakes;
+          before = now;
+          return settled;
+        }, std::chrono::seconds(2));
         for (int i = 0; i < kRequests; ++i) REQUIRE(curl(n, s.pki + "/ca.pem", std::to_string(500 + i)).output == "200");
         // The origin counts a message once its response is out, and the client may see the
         // response first: read its counts once they have caught up (bounded).
