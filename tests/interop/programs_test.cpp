@@ -383,6 +383,21 @@ OriginCounts origin_counts(Node& origin) {
           j.at("server").value("resumed", uint64_t{0})};
 }
 
+// The origin counts a message once its response is out, and a client (or the launcher's
+// readiness probe) may see the response first: counts once they have settled, two reads
+// 50 ms apart agreeing (bounded).
+OriginCounts settled_counts(Node& origin) {
+  OriginCounts last = origin_counts(origin);
+  eventually([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const OriginCounts now = origin_counts(origin);
+    const bool settled = now.messages == last.messages && now.handshakes == last.handshakes;
+    last = now;
+    return settled;
+  }, std::chrono::seconds(2));
+  return last;
+}
+
 }  // namespace
 
 TEST_CASE("each program's upstream handshakes follow its policy and its resumption setting") {
@@ -399,17 +414,7 @@ TEST_CASE("each program's upstream handshakes follow its policy and its resumpti
         n.policy = policy;
         n.upstream_resumption = resume;
         auto program = launch_program(kind, n);
-        // The launcher's readiness probe went through to the origin, which counts its
-        // message once the response is out: the probe may have seen it first. Start from
-        // counts that have settled (two reads 50 ms apart agree; bounded).
-        OriginCounts before = origin_counts(origin);
-        eventually([&] {
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-          const OriginCounts now = origin_counts(origin);
-          const bool settled = now.messages == before.messages && now.handshakes == before.handshakes;
-          before = now;
-          return settled;
-        }, std::chrono::seconds(2));
+        const OriginCounts before = settled_counts(origin);
         for (int i = 0; i < kRequests; ++i) REQUIRE(curl(n, s.pki + "/ca.pem", std::to_string(500 + i)).output == "200");
         // The origin counts a message once its response is out, and the client may see the
         // response first: read its counts once they have caught up (bounded).
@@ -495,9 +500,9 @@ TEST_CASE("varnish passes every request to its upstream unless cache hits are al
     ProgramNode n = s.node(ProgramKind::varnish, LinkKind::tcp, LinkKind::tcp, endpoint_of(origin.url));
     n.cache_hits = hits;
     auto program = launch_program(ProgramKind::varnish, n);
-    const OriginCounts before = origin_counts(origin);
+    const OriginCounts before = settled_counts(origin);
     for (int i = 0; i < 4; ++i) REQUIRE(curl(n, s.pki + "/ca.pem", std::to_string(600 + i)).output == "200");
-    const OriginCounts after = origin_counts(origin);
+    const OriginCounts after = settled_counts(origin);
     // With hits allowed only the first reaches the origin (the probe's Host differed, so its
     // cached object is another); the other three are hits.
     CHECK(after.messages - before.messages == (hits ? 1u : 4u));
