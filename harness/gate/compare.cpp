@@ -72,11 +72,6 @@ std::optional<std::string> failure_of(const json& v) {
   return std::nullopt;
 }
 
-size_t display_width(std::string_view s) {
-  return static_cast<size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
 std::string value_text(const std::optional<double>& v, const std::string& metric) {
   return v ? format_value(*v, metric_unit(metric)) : "-";
 }
@@ -280,19 +275,7 @@ std::string render_compare_table(const Comparison& c) {
     for (const auto& f : p.changes)
       rows.push_back({p.key.label(), f.metric, value_text(f.a, f.metric), value_text(f.b, f.metric), change_text(f),
                       ci_text(f), f.verdict});
-  std::array<size_t, kColumns> width{};
-  for (const auto& row : rows)
-    for (size_t i = 0; i < kColumns; ++i) width[i] = std::max(width[i], display_width(row[i]));
-  std::string out = fmt::format("A: {}\nB: {}\n", c.name_a, c.name_b);
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < kColumns; ++i) {
-      line += row[i];
-      if (i + 1 < kColumns) line += std::string(width[i] - display_width(row[i]) + 2, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
+  std::string out = fmt::format("A: {}\nB: {}\n", c.name_a, c.name_b) + aligned_columns(rows);
   for (const auto& p : c.pairs)
     if (!p.note.empty()) out += fmt::format("{}: {}\n", p.key.label(), p.note);
   for (const auto& u : c.unmatched) out += fmt::format("only in {}: {}\n", u.only_in, u.key.label());

@@ -4,9 +4,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hopcost::gate {
 
@@ -38,6 +41,33 @@ inline std::string format_ratio(double v) {
   if (std::isinf(v)) return "∞×";
   if (std::isnan(v)) return "n/a";
   return fmt::format("{:.2f}×", v);
+}
+
+// Terminal cells of `s`: code points (every continuation byte, 10xxxxxx, belongs to the
+// one before it).
+inline size_t display_width(std::string_view s) {
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// Rows as left-aligned columns two spaces apart, one line each, no trailing blanks: the
+// gate's table and compare's.
+template <size_t N>
+std::string aligned_columns(const std::vector<std::array<std::string, N>>& rows) {
+  std::array<size_t, N> width{};
+  for (const auto& row : rows)
+    for (size_t i = 0; i < N; ++i) width[i] = std::max(width[i], display_width(row[i]));
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < N; ++i) {
+      line += row[i];
+      if (i + 1 < N) line += std::string(width[i] - display_width(row[i]) + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
 }
 
 }  // namespace hopcost::gate
