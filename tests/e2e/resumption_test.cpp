@@ -31,6 +31,16 @@ double resumed_share(const nlohmann::json& hop) {
   return full + resumed > 0 ? resumed / (full + resumed) : 0.0;
 }
 
+// A TLS link on loopback TCP to a server named "origin", its ends' contexts given.
+LinkEnds tls_link(SSL_CTX* server, SSL_CTX* client) {
+  LinkEnds link;
+  link.kind = LinkKind::tls;
+  link.server_ctx = server;
+  link.client_ctx = client;
+  link.server_name = "origin";
+  return link;
+}
+
 // One connection over `link`: handshake, one exchange, close. False if any step failed.
 bool one_exchange(const LinkEnds& link, NodeStats& stats) {
   bool ok = false;
@@ -59,11 +69,7 @@ TEST_CASE("a client with a session store resumes, and a refused resumption count
   settings.resume = true;
   const auto server_ctx = make_server_ctx(settings, origin);
   const auto client_ctx = make_client_ctx(settings, pki.ca_cert());
-  LinkEnds link;
-  link.kind = LinkKind::tls;
-  link.server_ctx = server_ctx.get();
-  link.client_ctx = client_ctx.get();
-  link.server_name = "origin";
+  LinkEnds link = tls_link(server_ctx.get(), client_ctx.get());
   EchoServer server(link, true);
   NodeStats client;
   // The first has no session to offer; the TLS 1.3 ticket arrives after the handshake,
@@ -99,11 +105,7 @@ TEST_CASE("0-RTT: early data accepted goes with the ClientHello, and a rejection
   settings.early_data = true;
   const auto server_ctx = make_server_ctx(settings, origin);
   const auto client_ctx = make_client_ctx(settings, pki.ca_cert());
-  LinkEnds link;
-  link.kind = LinkKind::tls;
-  link.server_ctx = server_ctx.get();
-  link.client_ctx = client_ctx.get();
-  link.server_name = "origin";
+  LinkEnds link = tls_link(server_ctx.get(), client_ctx.get());
   EchoServer server(link, true);
   NodeStats client;
   REQUIRE(one_exchange(link, client));  // full: the ticket it brings allows early data
