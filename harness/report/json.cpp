@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "report/histogram_json.hpp"
+#include "report/json.hpp"
 #include "report/reporter.hpp"
 
 namespace hopcost {
@@ -217,38 +218,41 @@ Json variant_json(const VariantResult& v) {
   return j;
 }
 
+std::string render_json(const Report& r) {
+  Json j;
+  j["schema_version"] = r.schema_version;
+  j["context"] = context_to_json(r.context);
+  // A report read back from a file (report/reader.hpp) keeps its configuration as written.
+  j["context"]["configuration"] = r.configuration ? Json::parse(*r.configuration) : scenario_to_json(r.scenario);
+  j["floors"] = nullptr;
+  if (r.floors) {
+    const FloorFigures& f = *r.floors;
+    Json spread = Json::object();
+    for (const auto& [name, value] : f.spread) spread[name] = r3(value);
+    j["floors"] = Json{{"handshake_tls12_cpu_us", r3(f.handshake_tls12_cpu_us)},
+                       {"handshake_tls13_cpu_us", r3(f.handshake_tls13_cpu_us)},
+                       {"loopback_tcp_rtt_us", r3(f.loopback_tcp_rtt_us)},
+                       {"loopback_uds_rtt_us", r3(f.loopback_uds_rtt_us)},
+                       {"loopback_tcp_rtt_cross_cpu_us", optional_number(f.loopback_tcp_rtt_cross_cpu_us)},
+                       {"loopback_uds_rtt_cross_cpu_us", optional_number(f.loopback_uds_rtt_cross_cpu_us)},
+                       {"spread", spread},
+                       {"handshake_cpu_us_by_setup", f.handshake_cpu_us_by_setup},
+                       {"rounds", f.rounds},
+                       {"pinned_cpu", f.pinned_cpu ? Json(*f.pinned_cpu) : Json(nullptr)}};
+  }
+  Json marginal = Json::array();
+  for (const auto& m : r.marginal_tls_hop) marginal.push_back(marginal_json(m));
+  j["marginal_tls_hop"] = marginal;
+  j["warnings"] = r.warnings;
+  Json variants = Json::array();
+  for (const auto& v : r.variants) variants.push_back(variant_json(v));
+  j["variants"] = variants;
+  return compact_bucket_arrays(j.dump(2)) + "\n";
+}
+
 class JsonReporter final : public Reporter {
  public:
-  std::string render(const Report& r) const override {
-    Json j;
-    j["schema_version"] = r.schema_version;
-    j["context"] = context_to_json(r.context);
-    j["context"]["configuration"] = scenario_to_json(r.scenario);
-    j["floors"] = nullptr;
-    if (r.floors) {
-      const FloorFigures& f = *r.floors;
-      Json spread = Json::object();
-      for (const auto& [name, value] : f.spread) spread[name] = r3(value);
-      j["floors"] = Json{{"handshake_tls12_cpu_us", r3(f.handshake_tls12_cpu_us)},
-                         {"handshake_tls13_cpu_us", r3(f.handshake_tls13_cpu_us)},
-                         {"loopback_tcp_rtt_us", r3(f.loopback_tcp_rtt_us)},
-                         {"loopback_uds_rtt_us", r3(f.loopback_uds_rtt_us)},
-                         {"loopback_tcp_rtt_cross_cpu_us", optional_number(f.loopback_tcp_rtt_cross_cpu_us)},
-                         {"loopback_uds_rtt_cross_cpu_us", optional_number(f.loopback_uds_rtt_cross_cpu_us)},
-                         {"spread", spread},
-                         {"handshake_cpu_us_by_setup", f.handshake_cpu_us_by_setup},
-                         {"rounds", f.rounds},
-                         {"pinned_cpu", f.pinned_cpu ? Json(*f.pinned_cpu) : Json(nullptr)}};
-    }
-    Json marginal = Json::array();
-    for (const auto& m : r.marginal_tls_hop) marginal.push_back(marginal_json(m));
-    j["marginal_tls_hop"] = marginal;
-    j["warnings"] = r.warnings;
-    Json variants = Json::array();
-    for (const auto& v : r.variants) variants.push_back(variant_json(v));
-    j["variants"] = variants;
-    return compact_bucket_arrays(j.dump(2)) + "\n";
-  }
+  std::string render(const Report& r) const override { return render_json(r); }
   std::string_view file_name() const override { return "report.json"; }
 };
 
@@ -268,6 +272,10 @@ nlohmann::ordered_json context_to_json(const Context& c) {
               {"started_at", c.started_at},
               {"programs", c.programs}};
 }
+
+nlohmann::ordered_json variant_to_json(const VariantResult& v) { return variant_json(v); }
+
+std::string report_to_json_text(const Report& r) { return render_json(r); }
 
 std::unique_ptr<Reporter> make_json_reporter() { return std::make_unique<JsonReporter>(); }
 

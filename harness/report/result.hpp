@@ -255,6 +255,12 @@ struct Report {
   std::vector<Marginal> marginal_tls_hop;
   std::vector<VariantResult> variants;
   std::vector<std::string> warnings;
+  // A report read back from report.json (report/reader.hpp): its context.configuration as
+  // written, JSON text. `scenario` is then the default Scenario: the scenario is not read
+  // back into its typed form (its keys changed over schema 1's life, and a Scenario is
+  // parsed from TOML and flags only). When set, report.json writes this text back as the
+  // configuration, so that a report read and written again is the same text.
+  std::optional<std::string> configuration{};
 };
 
 // The context of this process and machine, now.
