@@ -124,6 +124,7 @@ VariantKey variant_key(const Variant& v, const ChainPlan& plan) {
   const auto rtt = plan.links.front().rtt;
   if (std::all_of(plan.links.begin(), plan.links.end(), [&](const LinkSpec& l) { return l.rtt == rtt; }))
     k.rtt_us = std::chrono::duration<double, std::micro>(rtt).count();
+  k.rate = v.rate;
   return k;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include "util/child_process.hpp"
 #include "report/reporter.hpp"
 #include "run/limits.hpp"
+#include "run/progress.hpp"
 #include "run/runner.hpp"
 #include "topologies/real_node.hpp"
 #include "util/errors.hpp"
@@ -153,6 +155,40 @@ int run_under_callgrind(const std::vector<std::string>& argv) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : kExitRunFailed;
 }
 
+// The progress line on a terminal (run/progress.hpp says what it shows). Without a
+// terminal only print() writes: whole lines, never progress.
+struct ProgressLine {
+  bool tty = false;
+  int repeats = 1;
+  RunProgress clock;
+  std::chrono::steady_clock::time_point first_start{};
+  std::string text;  // the line drawn now; empty: none
+
+  void start(size_t index, size_t count, int repeat, const std::string& label) {
+    if (clock.finished == 0) first_start = std::chrono::steady_clock::now();
+    clock.current = {};  // the line is drawn as the variant starts
+    if (!tty) return;
+    winsize ws{};
+    const size_t width = ::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col - 1 : 79;
+    text = progress_line(index, count, repeat, repeats, label, remaining(clock), width);
+    draw();
+  }
+  void finish() {
+    ++clock.finished;
+    clock.spent = std::chrono::steady_clock::now() - first_start;
+  }
+  // A whole line that is not progress: above the progress line, which is drawn again.
+  void print(const std::string& message) {
+    fmt::print(stderr, "{}{}\n", tty ? "\r\033[K" : "", message);
+    if (tty && !text.empty()) draw();
+  }
+  void clear() {
+    if (tty && !text.empty()) fmt::print(stderr, "\r\033[K");
+    text.clear();
+  }
+  void draw() const { fmt::print(stderr, "\r\033[K{}", text); }
+};
+
 Scenario build_scenario(const RunCommand& command) {
   Scenario s = command.scenario_file.empty() ? Scenario{} : load_scenario_file(command.scenario_file);
   for (const auto& key : scenario_keys()) {
@@ -198,7 +234,10 @@ void register_run_command(CLI::App& parent, RunCommand& command) {
     }
     if (!key.metavar.empty()) opt->type_name(std::string(key.metavar));
   }
-  app->add_flag("-q,--quiet", command.quiet, "No progress lines on stderr");
+  app->add_flag("-q,--quiet", command.quiet,
+                "Nothing on stderr but errors. Otherwise: the run's plan, then, when stderr is a terminal, one "
+                "progress line (variant i of n, repeat, label, ETA), rewritten in place; failed variants, notices and "
+                "(without the table) warnings on lines of their own; and the files written");
   app->add_option("--gate", command.gate,
                   "After the run, check the report against these budgets (TOML, docs/gate.md); exit 1 if one fails")
       ->type_name("BUDGETS.toml");
@@ -210,12 +249,13 @@ void register_run_command(CLI::App& parent, RunCommand& command) {
   app->add_flag("--no-floors", command.no_floors,
                 "Do not measure the floors (about 3 s) first: the report then has no floors and no ratios to them");
   app->footer(
-      "Output: the console table on stdout; report.json (canonical) and report.csv under --out. "
-      "docs/report-format.md explains every figure.\n"
+      "Output (--format): the console table on stdout, and report.json (canonical, always written), report.csv and "
+      "the other formats' files under --out. docs/report-format.md explains every figure.\n"
       "Examples:\n"
       "  hopcost run\n"
       "  hopcost run scenarios/article.toml\n"
-      "  hopcost run --topology tls-everywhere,terminate-once --hops 1,3,5 --tls 1.3 --conn new --duration 2");
+      "  hopcost run --topology tls-everywhere,terminate-once --hops 1,3,5 --tls 1.3 --conn new --duration 2\n"
+      "  hopcost run --topology terminate-once --conn keepalive --rate 500,1000,2000,4000 --format table,json");
 }
 
 int execute_run_command(const RunCommand& command) {
@@ -261,7 +301,11 @@ int execute_run_command(const RunCommand& command) {
   if (scenario.out.empty()) scenario.out = default_out_dir(scenario);
   OutDir out(scenario.out);
 
+  // On a terminal, one progress line on stderr, rewritten in place; elsewhere (a log, a
+  // pipe, CI) none. Failures, notices and warnings are not progress: they are printed
+  // either way (each on a line of its own, the progress line drawn again after it).
   const bool tty = isatty(STDERR_FILENO);
+  ProgressLine line;
   Progress progress;
   if (!command.quiet) {
     const double per_variant = (scenario.warmup + scenario.duration).count();
@@ -270,24 +314,22 @@ int execute_run_command(const RunCommand& command) {
                scenario.warmup.count(), scenario.duration.count(),
                per_variant * static_cast<double>(variants.size() * static_cast<size_t>(scenario.repeat)),
                out.path().string());
-    const int repeats = scenario.repeat;
-    auto position = [repeats](size_t i, size_t n, int r) {
-      return repeats == 1 ? fmt::format("[{:>2}/{}]", i + 1, n) : fmt::format("[{}/{} {:>2}/{}]", r + 1, repeats, i + 1, n);
-    };
-    progress.started = [tty, position](size_t i, size_t n, int r, const Variant& v) {
-      if (tty) fmt::print(stderr, "{} {} ...", position(i, n, r), v.label());
-    };
-    progress.finished = [tty, position, &variants](size_t i, size_t n, int r, const VariantResult& v) {
-      const std::string clear = tty ? "\r\033[K" : "";
+    line.tty = tty;
+    line.repeats = scenario.repeat;
+    line.clock.total = variants.size() * static_cast<size_t>(scenario.repeat);
+    line.clock.planned = scenario.warmup + scenario.duration;
+    progress.started = [&line](size_t i, size_t n, int r, const Variant& v) { line.start(i, n, r, v.label()); };
+    progress.finished = [&line, &variants](size_t i, size_t n, int r, const VariantResult& v) {
+      line.finish();
+      const std::string position = line.repeats == 1 ? fmt::format("[{}/{}]", i + 1, n)
+                                                     : fmt::format("[repeat {}/{}, {}/{}]", r + 1, line.repeats, i + 1, n);
       if (v.failure)
-        fmt::print(stderr, "{}{} {}: FAILED: {}\n", clear, position(i, n, r), variants[i].label(), *v.failure);
-      else
-        fmt::print(stderr, "{}{} {}: {:.0f} req/s, p50 {:.0f} µs, p99 {:.0f} µs, {} errors{}{}\n", clear, position(i, n, r),
-                   variants[i].label(), v.throughput_rps, v.latency_us.p50, v.latency_us.p99, v.errors.total(),
-                   v.warmup_errors.total() ? fmt::format(" ({} during warm-up)", v.warmup_errors.total()) : "",
-                   v.exhausted ? " - OUT OF FILE DESCRIPTORS OR MEMORY" : "");
+        line.print(fmt::format("{} {}: FAILED: {}", position, variants[i].label(), *v.failure));
+      else if (v.exhausted)
+        line.print(fmt::format("{} {}: nodes ran out of file descriptors or memory ({} errors)", position,
+                               variants[i].label(), v.exhausted));
     };
-    progress.notice = [tty](const std::string& text) { fmt::print(stderr, "{}hopcost: {}\n", tty ? "\n" : "", text); };
+    progress.notice = [&line](const std::string& text) { line.print("hopcost: " + text); };
   }
   std::optional<FloorFigures> floors;
   if (!command.no_floors && !scenario.count_instructions) {  // times under callgrind are no floors
@@ -295,15 +337,33 @@ int execute_run_command(const RunCommand& command) {
     floors = measure_run_floors(scenario, variants);
   }
   const Report report = run_scenario(scenario, progress, floors);
+  line.clear();
 
+  // --format: every format unless the list says otherwise; report.json always (the gate,
+  // compare and `hopcost report` read it).
+  auto wanted = [&](std::string_view format) {
+    return format == "json" || scenario.format.empty() ||
+           std::find(scenario.format.begin(), scenario.format.end(), format) != scenario.format.end();
+  };
+  std::vector<std::string> written;
   for (const auto format : reporter_formats()) {
     const auto reporter = make_reporter(format);
-    if (!reporter->file_name().empty()) write_file_atomically(out.file(reporter->file_name()), reporter->render(report));
+    if (!wanted(format) || reporter->file_name().empty()) continue;
+    written.push_back(out.file(reporter->file_name()));
+    write_file_atomically(written.back(), reporter->render(report));
   }
   out.keep();
-  std::cout << make_reporter("table")->render(report) << std::flush;
-  if (!command.quiet)
-    fmt::print(stderr, "hopcost: wrote {} and {}\n", out.file("report.json"), out.file("report.csv"));
+  if (wanted("table")) {
+    std::cout << make_reporter("table")->render(report) << std::flush;
+  } else if (!command.quiet) {
+    for (const auto& w : report.warnings) fmt::print(stderr, "hopcost: WARNING: {}\n", w);  // the table has them
+  }
+  if (!command.quiet) {
+    std::string files;
+    for (size_t i = 0; i < written.size(); ++i)
+      files += (i == 0 ? "" : i + 1 == written.size() ? " and " : ", ") + written[i];
+    fmt::print(stderr, "hopcost: wrote {}\n", files);
+  }
   // A variant that could not be measured to the end fails the run (the report says why),
   // and that outranks a budget: its figures are partial.
   for (const auto& v : report.variants)

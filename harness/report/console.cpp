@@ -2,6 +2,7 @@
 // cheapest variant of the same placement, TLS version and connection policy, so that the
 // cost of TLS on every hop reads as a multiple.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
@@ -17,14 +18,17 @@ struct Column {
   bool left;  // left-aligned (text) or right-aligned (numbers)
 };
 
+// "offered": the open loop's rate; shown only where some variant has one.
 constexpr Column kColumns[] = {
     {"topology", true}, {"hops", false},   {"TLS", true},        {"conn", true},      {"placement", true},
-    {"relay", true},    {"upstream", true}, {"rtt µs", false}, {"certificates", true}, {"req/s", false},
+    {"relay", true},    {"upstream", true}, {"rtt µs", false}, {"certificates", true}, {"offered", false}, {"req/s", false},
     {"p50 µs", false},  {"p99 µs", false}, {"p99.9 µs", false}, {"hs/req", false},   {"hs CPU µs", false},
     {"CPU µs/req", false}, {"TLS CPU", false}, {"×CPU", false}, {"×p50", false},    {"×net", false},
     {"errors", false},
 };
 constexpr size_t kColumnCount = std::size(kColumns);
+constexpr size_t kOfferedColumn = 9;
+static_assert(kColumns[kOfferedColumn].title == "offered");
 
 // Display width in terminal cells: UTF-8 continuation bytes take none.
 size_t width(std::string_view s) {
@@ -139,8 +143,9 @@ class ConsoleReporter final : public Reporter {
                        c.cpu_model, c.cores, c.tls_library, c.build_type);
     std::string placements;
     for (auto p : s.placement) placements += (placements.empty() ? "" : ", ") + std::string(to_string(p));
-    const std::string loop = s.rate ? fmt::format("open loop at {} req/s over {} connections", *s.rate, s.connections)
-                                    : fmt::format("closed loop, {} connections", s.connections);
+    const std::string loop = !s.rate.empty() ? fmt::format("open loop at {} req/s over {} connections",
+                                                           fmt::join(s.rate, ", "), s.connections)
+                                             : fmt::format("closed loop, {} connections", s.connections);
     const std::string length = s.requests ? fmt::format("{} requests", s.requests)
                                           : fmt::format("{} s", s.duration.count());
     out += fmt::format("{} placement · {} · {} measured after {} s warm-up per variant\n", placements, loop, length,
@@ -162,8 +167,8 @@ class ConsoleReporter final : public Reporter {
     // The cheapest CPU and p50 among variants of the same placement, TLS version and policy.
     // Comparable variants differ only in topology and hops.
     auto group_of = [](const VariantResult& v) {
-      return fmt::format("{}/{}/{}/{}/{}/{}", v.placement, v.tls, v.conn, v.upstream.value_or("1:1"), v.chain_rtt_us,
-                         v.tls_setup());
+      return fmt::format("{}/{}/{}/{}/{}/{}/{}", v.placement, v.tls, v.conn, v.upstream.value_or("1:1"), v.chain_rtt_us,
+                         v.tls_setup(), v.rate ? fmt::format("{}", *v.rate) : "closed");
     };
     std::map<std::string, std::pair<double, double>> best;
     for (const auto& v : r.variants) {
@@ -184,16 +189,17 @@ class ConsoleReporter final : public Reporter {
       // The TLS links' certificates and key exchange: "ecdsa-p256", "rsa-2048 group cecpq2 mtls".
       std::string setup = !v.key ? "-" : v.tls_setup().empty() ? *v.key : v.tls_setup();
       const std::string rtt = fmt::format("{:g}{}", v.chain_rtt_us, v.rtt_us ? "" : "*");  // *: a link has its own
+      const std::string offered = v.rate ? fmt::format("{:.0f}", *v.rate) : "-";
       if (v.failure) {  // its figures are partial: none is shown
         rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, v.relay.value_or("-"), upstream, rtt, setup,
-                        "-", "-", "-", "-", "-",
+                        offered, "-", "-", "-", "-", "-",
                         "-", "-", "-", "-", "-", "-", "FAILED"});
         continue;
       }
       // A real program's handshakes are not timed: no chain-wide handshake CPU then.
       const bool real = std::any_of(v.nodes.begin(), v.nodes.end(), [](const NodeResult& n) { return n.implementation != "hopcost"; });
       rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, v.relay.value_or("-"), upstream, rtt, setup,
-                      fmt::format("{:.0f}", v.throughput_rps),
+                      offered, fmt::format("{:.0f}", v.throughput_rps),
                       ok ? fmt::format("{:.0f}", v.latency_us.p50) : "-", ok ? fmt::format("{:.0f}", v.latency_us.p99) : "-",
                       ok ? fmt::format("{:.0f}", v.latency_us.p999) : "-", fmt::format("{:.2f}", v.handshakes_per_request),
                       v.handshake_cpu_us > 0 && !real ? fmt::format("{:.0f}", v.handshake_cpu_us) : "-",
@@ -203,6 +209,10 @@ class ConsoleReporter final : public Reporter {
                       v.latency_vs_network_floor ? fmt::format("{:.2f}", *v.latency_vs_network_floor) : "-",
                       std::to_string(v.errors.total())});
     }
+    const bool open_loop = std::any_of(r.variants.begin(), r.variants.end(), [](const VariantResult& v) { return v.rate.has_value(); });
+    std::array<bool, kColumnCount> shown;
+    shown.fill(true);
+    shown[kOfferedColumn] = open_loop;
     std::array<size_t, kColumnCount> widths{};
     for (size_t i = 0; i < kColumnCount; ++i) {
       widths[i] = width(kColumns[i].title);
@@ -210,7 +220,8 @@ class ConsoleReporter final : public Reporter {
     }
     auto line = [&](auto cell) {
       std::string l;
-      for (size_t i = 0; i < kColumnCount; ++i) l += (i ? "  " : "") + pad(cell(i), widths[i], kColumns[i].left);
+      for (size_t i = 0; i < kColumnCount; ++i)
+        if (shown[i]) l += (l.empty() ? "" : "  ") + pad(cell(i), widths[i], kColumns[i].left);
       while (!l.empty() && l.back() == ' ') l.pop_back();
       return l + "\n";
     };
@@ -249,6 +260,9 @@ class ConsoleReporter final : public Reporter {
         "placement, TLS version, connection policy, upstream policy and rtt. rtt µs: the links' emulated round-trip time (*: some "
         "link has its own, in report.json's link_rtt_us). ×net: p50 over the network floor (the round trips an infinitely fast "
         "chain would wait, at the links' rtt).\n";
+    if (open_loop)
+      out += "offered: the open loop's rate (--rate), requests per second over all connections; req/s: what the chain "
+             "achieved; ×CPU and ×p50 compare variants of the same offered rate.\n";
     return out;
   }
   std::string_view file_name() const override { return ""; }

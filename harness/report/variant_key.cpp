@@ -20,6 +20,7 @@ std::string VariantKey::label() const {
   for (size_t i = 0; i < link_rtt_us.size(); ++i)
     if (link_rtt_us[i] != chain_rtt_us) own += fmt::format("{}link {}: {:g} µs", own.empty() ? "" : ", ", i, link_rtt_us[i]);
   if (!own.empty()) out += " (" + own + ")";
+  if (rate) out += fmt::format(" rate {}/s", *rate);
   return out;
 }
 
@@ -62,6 +63,7 @@ void write_key(nlohmann::ordered_json& j, const VariantKey& k) {
   j["resume"] = text(k.resume);
   j["upstream_resume"] = text(k.upstream_resume);
   j["relay"] = text(k.relay);
+  j["rate"] = k.rate ? nlohmann::ordered_json(*k.rate) : nlohmann::ordered_json(nullptr);
 }
 
 VariantKey read_key(const nlohmann::json& j) {
@@ -109,6 +111,9 @@ VariantKey read_key(const nlohmann::json& j) {
                                                     : std::nullopt;
   // Reports older than `relay`: every relay was hopcost's.
   k.relay = j.contains("relay") ? text("relay", nullptr) : k.hops > 1 ? std::optional<std::string>("hopcost") : std::nullopt;
+  // Reports older than `rate` had one rate per run, the variants' requested_rps.
+  const char* rate = j.contains("rate") ? "rate" : "requested_rps";
+  if (j.contains(rate) && !j[rate].is_null()) k.rate = j[rate].get<double>();
   return k;
 }
 

@@ -36,12 +36,16 @@ struct VariantKey {
   // The relays' implementations (issue #11): "hopcost", "haproxy" …, a preset ("article"),
   // or their list in chain order ("haproxy,hopcost"); none without relays.
   std::optional<std::string> relay{};
+  // The open loop's offered rate, requests per second over all connections (--rate);
+  // none: a closed loop. Variants of different rates are different variants.
+  std::optional<double> rate{};
 
   bool operator==(const VariantKey&) const = default;
 
   // "tls-everywhere 5 hops TLS 1.3 new inproc", then " pool" for pooling relays, the
   // TLS setup, " resume id", " upstream-resume off", " rtt 1000 µs" for an emulated
-  // network, and " (link 3: 0 µs)" for a link with its own.
+  // network, " (link 3: 0 µs)" for a link with its own, and " rate 1000/s" in the open
+  // loop.
   std::string label() const;
   // The TLS settings other than the defaults, as the label writes them: "rsa-2048 group
   // cecpq2 mtls chain 2"; empty for ECDSA P-256, the default groups, no mTLS, depth 0.
@@ -57,11 +61,13 @@ struct VariantKey {
 
 // Writes the key's fields into a variant's JSON object: topology, hops, tls, conn,
 // placement, upstream (null without relays), rtt_us (null when links differ), link_rtt_us,
-// chain_rtt_us, key, group, mtls, chain_depth, resume, upstream_resume, relay.
+// chain_rtt_us, key, group, mtls, chain_depth, resume, upstream_resume, relay, rate (null
+// in a closed loop).
 void write_key(nlohmann::ordered_json& variant, const VariantKey& key);
 // Reads them back. Reports older than `upstream` and `rtt_us` had neither: their relays
 // were 1:1 and their links had no delay; reports older than `upstream_resume` had relays
-// that never resumed ("off"), and TLS 1.2 resumed by tickets. Throws nlohmann::json::exception when a field
+// that never resumed ("off"), and TLS 1.2 resumed by tickets; reports older than `rate`
+// give the open loop's rate as `requested_rps` (null or absent: a closed loop). Throws nlohmann::json::exception when a field
 // is missing or mistyped.
 VariantKey read_key(const nlohmann::json& variant);
 

@@ -24,25 +24,27 @@ int tls_links(const VariantResult& v) {
 
 std::vector<Marginal> marginal_tls_hop(const std::vector<VariantResult>& variants) {
   // Groups: variants that differ only in topology and hops (at the same --rtt; a link of
-  // an explicit chain may have its own).
+  // an explicit chain may have its own), at the same offered rate (or all closed loop).
   // The TLS setup too: chains without TLS links join every group of their kind.
-  using Group = std::tuple<std::string, std::string, std::string, std::optional<std::string>, double, std::string>;
+  using Group = std::tuple<std::string, std::string, std::string, std::optional<std::string>, double, std::string,
+                           std::optional<double>>;
   auto rtts = [](const VariantResult& v) { return v.chain_rtt_us; };
   auto setup = [](const VariantResult& v) { return v.tls_setup(); };
   std::map<Group, std::vector<const VariantResult*>> groups;
   for (const auto& v : variants)
-    if (!v.failure && v.requests > 0 && v.upstream) groups[{v.placement, v.tls, v.conn, v.upstream, rtts(v), setup(v)}].push_back(&v);
+    if (!v.failure && v.requests > 0 && v.upstream)
+      groups[{v.placement, v.tls, v.conn, v.upstream, rtts(v), setup(v), v.rate}].push_back(&v);
   // A chain without relays is the same under every upstream policy: it belongs to each group.
   for (const auto& v : variants) {
     if (v.failure || v.requests == 0 || v.upstream) continue;
     bool placed = false;
     for (auto& [key, members] : groups)
       if (std::get<0>(key) == v.placement && std::get<1>(key) == v.tls && std::get<2>(key) == v.conn &&
-          std::get<4>(key) == rtts(v) && std::get<5>(key) == setup(v)) {
+          std::get<4>(key) == rtts(v) && std::get<5>(key) == setup(v) && std::get<6>(key) == v.rate) {
         members.push_back(&v);
         placed = true;
       }
-    if (!placed) groups[{v.placement, v.tls, v.conn, std::nullopt, rtts(v), setup(v)}].push_back(&v);
+    if (!placed) groups[{v.placement, v.tls, v.conn, std::nullopt, rtts(v), setup(v), v.rate}].push_back(&v);
   }
   std::vector<Marginal> out;
   for (const auto& [key, members] : groups) {
@@ -68,7 +70,8 @@ std::vector<Marginal> marginal_tls_hop(const std::vector<VariantResult>& variant
     });
     Marginal m;
     double rtt = 0;
-    std::tie(m.placement, m.tls, m.conn, m.upstream, rtt, m.tls_setup) = key;
+    std::optional<double> rate;  // Marginal has no field for it yet: the group is per rate all the same
+    std::tie(m.placement, m.tls, m.conn, m.upstream, rtt, m.tls_setup, rate) = key;
     m.rtt_us = rtt;
     auto put = [](MarginalFigure& f, const std::optional<Slope>& s) {
       if (s) f = {s->value, s->ci95};

@@ -41,7 +41,7 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
   settings.duration = std::chrono::duration_cast<std::chrono::nanoseconds>(scenario.duration);
   settings.timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(scenario.timeout);
   settings.request_bytes = scenario.request_bytes;
-  settings.rate = scenario.rate;
+  settings.rate = variant.rate;
   settings.requests = scenario.requests;
   settings.notice = notice;
   std::vector<NodeSnapshot> before, after;

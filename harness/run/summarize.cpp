@@ -109,8 +109,8 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
   if (v.network_floor_us && load.requests > 0) v.latency_vs_network_floor = v.latency_us.p50 / *v.network_floor_us;
   v.latency_out_of_range = load.latency_ns.out_of_range();
   v.latency_histogram = load.latency_ns.buckets();
-  if (scenario.rate) {
-    v.requested_rps = *scenario.rate;
+  if (variant.rate) {
+    v.requested_rps = *variant.rate;
     v.uncorrected_latency_us = summary_us(load.uncorrected_ns);
     v.uncorrected_latency_histogram = load.uncorrected_ns.buckets();
   }

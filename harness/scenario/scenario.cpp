@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
+#include "report/reporter.hpp"
 #include "topologies/plan.hpp"
 #include "tls/tickets.hpp"
 #include "util/duration.hpp"
@@ -92,9 +93,10 @@ constexpr std::array kKeys{
     ScenarioKey{"warmup", ValueType::number, "SECONDS", "Seconds of warm-up per variant, excluded from every figure (0 to 3600)"},
     ScenarioKey{"timeout", ValueType::number, "SECONDS", "Seconds before a request counts as a timeout error (0 < s <= 600)"},
     ScenarioKey{"connections", ValueType::integer, "N", "Concurrent client connections (1 to 4096)"},
-    ScenarioKey{"rate", ValueType::number, "RPS",
+    ScenarioKey{"rate", ValueType::list, "LIST",
                 "Open loop: requests per second over all connections, sent on schedule; latency from the intended "
-                "send time. Without it, a closed loop"},
+                "send time. A comma list sweeps the offered load (500,1000,2000), one variant per rate. Without it, "
+                "a closed loop"},
     ScenarioKey{"repeat", ValueType::integer, "K",
                 "Runs of each variant, interleaved (A B C A B C); figures are medians with 95% intervals (1 to 100)"},
     ScenarioKey{"requests", ValueType::integer, "N",
@@ -109,6 +111,9 @@ constexpr std::array kKeys{
     ScenarioKey{"response_bytes", ValueType::integer, "BYTES", "Response body bytes from the origin (0 to 67108864)"},
     ScenarioKey{"name", ValueType::text, "NAME", "Scenario name, used in the results directory name ([A-Za-z0-9._-])"},
     ScenarioKey{"out", ValueType::text, "DIR", "Directory for report.json and report.csv (default results/<UTC time>-<name>)"},
+    ScenarioKey{"format", ValueType::list, "LIST",
+                "What to write: table (the console table on stdout), json, csv, html (report.<format> under --out); "
+                "a comma list. report.json is written whatever the list says [default: all]"},
 };
 
 constexpr uint64_t kMaxBodyBytes = 64ull << 20;
@@ -153,8 +158,7 @@ const std::string& single(const std::vector<std::string>& values) {
   return values.front();
 }
 
-double parse_number(const std::vector<std::string>& values, double lo, bool lo_inclusive, double hi) {
-  const std::string& text = single(values);
+double parse_number(const std::string& text, double lo, bool lo_inclusive, double hi) {
   double v = 0;
   const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc{} || p != text.data() + text.size() || !std::isfinite(v))
@@ -162,6 +166,10 @@ double parse_number(const std::vector<std::string>& values, double lo, bool lo_i
   if ((lo_inclusive ? v < lo : v <= lo) || v > hi)
     throw ConfigError(fmt::format("{} is out of range; accepted: {} {} to {}", text, lo_inclusive ? "from" : "above", lo, hi));
   return v;
+}
+
+double parse_number(const std::vector<std::string>& values, double lo, bool lo_inclusive, double hi) {
+  return parse_number(single(values), lo, lo_inclusive, hi);
 }
 
 int64_t parse_integer(const std::string& text, int64_t lo, int64_t hi) {
@@ -269,7 +277,15 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
   } else if (key == "connections") {
     s.connections = static_cast<int>(parse_integer(single(values), 1, 4096));
   } else if (key == "rate") {
-    s.rate = parse_number(values, 0, false, 10'000'000);
+    // Each rate is one variant: a repeated one would run the same variant twice.
+    std::vector<double> rates;
+    for (const auto& v : split_commas(values)) {
+      const double rate = parse_number(v, 0, false, 10'000'000);
+      if (std::find(rates.begin(), rates.end(), rate) != rates.end())
+        throw ConfigError(fmt::format("{} is given twice; each rate is one variant", v));
+      rates.push_back(rate);
+    }
+    s.rate = std::move(rates);
   } else if (key == "repeat") {
     s.repeat = static_cast<int>(parse_integer(single(values), 1, 100));
   } else if (key == "requests") {
@@ -295,6 +311,14 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
     const std::string& out = single(values);
     if (out.empty()) throw ConfigError("needs a directory");
     s.out = out;
+  } else if (key == "format") {
+    const auto formats = reporter_formats();
+    s.format.clear();
+    for (const auto& v : split_commas(values)) {
+      if (std::find(formats.begin(), formats.end(), v) == formats.end())
+        throw ConfigError(fmt::format("'{}' is not one of {}", v, fmt::join(formats, ", ")));
+      push_unique(s.format, v);
+    }
   } else {
     HOPCOST_CHECK(false && "key missing from set_scenario_value");
   }
@@ -416,7 +440,7 @@ std::string scenario_value_text(const Scenario& s, std::string_view key) {
   if (key == "warmup") return format_seconds(s.warmup);
   if (key == "timeout") return format_seconds(s.timeout);
   if (key == "connections") return std::to_string(s.connections);
-  if (key == "rate") return s.rate ? fmt::format("{}", *s.rate) : "";
+  if (key == "rate") return join(s.rate, [](double r) { return fmt::format("{}", r); });
   if (key == "repeat") return std::to_string(s.repeat);
   if (key == "cpu_policy") return s.cpu_policy.text();
   if (key == "requests") return s.requests ? std::to_string(s.requests) : "";
@@ -425,6 +449,7 @@ std::string scenario_value_text(const Scenario& s, std::string_view key) {
   if (key == "response_bytes") return std::to_string(s.response_bytes);
   if (key == "name") return s.name;
   if (key == "out") return s.out;
+  if (key == "format") return join(s.format, [](const std::string& f) { return f; });
   HOPCOST_CHECK(false && "key missing from scenario_value_text");
 }
 
@@ -464,7 +489,7 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   j["warmup"] = s.warmup.count();
   j["timeout"] = s.timeout.count();
   j["connections"] = s.connections;
-  j["rate"] = s.rate ? nlohmann::ordered_json(*s.rate) : nlohmann::ordered_json(nullptr);
+  j["rate"] = s.rate;  // empty: a closed loop
   j["repeat"] = s.repeat;
   j["cpu_policy"] = s.cpu_policy.text();
   j["requests"] = s.requests ? nlohmann::ordered_json(s.requests) : nlohmann::ordered_json(nullptr);
@@ -473,6 +498,7 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   j["response_bytes"] = s.response_bytes;
   j["name"] = s.name;
   j["out"] = s.out;
+  j["format"] = s.format;  // empty: every format
   return j;
 }
 
@@ -493,10 +519,14 @@ std::vector<Variant> expand(const Scenario& s) {
     throw ConfigError("--resume id needs --tls 1.2: TLS 1.3 resumes by tickets only (accepted with TLS 1.3: ticket)");
   // The matrix's axes, outermost first (the report's order), walked as one mixed-radix
   // counter: a new dimension is one more axis here and one more field below.
-  enum Axis { kPlacement, kTls, kConn, kUpstream, kRtt, kKey, kGroup, kResume, kUpstreamResume, kRelay, kHops, kTopology, kAxes };
+  // No --rate: one value, the closed loop.
+  std::vector<std::optional<double>> rates(s.rate.begin(), s.rate.end());
+  if (rates.empty()) rates.emplace_back();
+  enum Axis { kPlacement, kTls, kConn, kUpstream, kRtt, kRate, kKey, kGroup, kResume, kUpstreamResume, kRelay, kHops, kTopology, kAxes };
   const std::array<size_t, kAxes> sizes{s.placement.size(), s.tls.size(),     s.conn.size(),   s.upstream.size(),
-                                        s.rtt.size(),       s.key.size(),     groups.size(),   s.resume.size(),
-                                        s.upstream_resume.size(), s.relay.size(), s.hops.size(), s.topologies.size()};
+                                        s.rtt.size(),       rates.size(),     s.key.size(),    groups.size(),
+                                        s.resume.size(),    s.upstream_resume.size(), s.relay.size(), s.hops.size(),
+                                        s.topologies.size()};
   if (std::find(sizes.begin(), sizes.end(), size_t{0}) != sizes.end()) return out;
   // One point of the matrix: its variant, or none when the point would repeat another
   // (a setting that changes nothing for this chain) or does not exist (TLS 1.3's only).
@@ -546,6 +576,7 @@ std::vector<Variant> expand(const Scenario& s) {
     v.resume = tls == TlsVersion::v1_3 ? ResumeBy::ticket : s.resume[at[kResume]];
     v.upstream_resume = s.upstream_resume[at[kUpstreamResume]];
     v.relay = relays ? relay : "hopcost";
+    v.rate = rates[at[kRate]];
     return v;
   };
   for (std::array<size_t, kAxes> at{};;) {

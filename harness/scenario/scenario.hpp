@@ -49,7 +49,9 @@ struct Scenario {
   Seconds warmup{0.5};
   Seconds timeout{5.0};
   int connections = 16;
-  std::optional<double> rate;  // requests per second over all connections: open loop; none: closed loop
+  // Open loop: requests per second over all connections, one variant per rate (--rate
+  // 500,1000 sweeps); empty: a closed loop.
+  std::vector<double> rate;
   int repeat = 1;              // runs of each variant, interleaved
   uint64_t requests = 0;       // measured requests per variant; 0: as many as --duration allows
   bool count_instructions = false;  // run under callgrind and count instructions (needs requests, inproc)
@@ -64,6 +66,9 @@ struct Scenario {
   int relay_workers = 1;
   bool varnish_cache = false;
   std::vector<std::pair<std::string, std::string>> relay_config{};
+  // What `hopcost run` writes (--format): reporter formats, "table" for the console
+  // table on stdout; empty: all. report.json is written whatever this says.
+  std::vector<std::string> format{};
 
   bool operator==(const Scenario&) const = default;
 };
@@ -82,6 +87,7 @@ struct Variant {
   ResumeBy resume = ResumeBy::ticket;      // TLS 1.2: how links resume (TLS 1.3: tickets)
   bool upstream_resume = true;             // relays resume their upstream sessions, where a link sets nothing
   std::string relay = "hopcost";           // the relays' implementation, or a preset ("article"), where a link sets none
+  std::optional<double> rate{};            // open loop: requests per second over all connections; none: closed loop
 
   int hops() const { return static_cast<int>(links.size()); }
   std::string label() const;  // "tls-everywhere 5 hops TLS 1.3 new inproc", as VariantKey::label()
@@ -114,7 +120,7 @@ nlohmann::ordered_json scenario_to_json(const Scenario& scenario);
 std::string scenario_value_text(const Scenario& scenario, std::string_view key);
 
 // The matrix, in report order: placement, then TLS version, then connection policy, then
-// upstream policy, then round-trip time, then key, group, (TLS 1.2) resumption and the
+// upstream policy, then round-trip time, then the open loop's rate, then key, group, (TLS 1.2) resumption and the
 // relays' upstream resumption, then the relays' implementation, then hops, then topology. 0rtt is TLS 1.3's: TLS 1.2 variants leave it out (an error when
 // the run has no TLS 1.3), and TLS 1.3 variants resume by tickets whatever --resume says. An explicit chain has
 // its own length, so it appears once per TLS version and connection policy, whatever the

@@ -291,3 +291,100 @@ TEST_CASE("hopcost compare on two real runs with repeats names the variant, ever
     CHECK_THAT(bad.output, Catch::Contains(c.message));
   }
 }
+
+TEST_CASE("run with a rate list sweeps the open loop: one variant per offered rate, each achieved, and bad rates exit 2") {
+  TempDir tmp;
+  const std::string out = tmp / "out";
+  const auto r = run_hopcost("run -q --no-floors --topology tls --hops 1 --tls 1.3 --conn keepalive --connections 2 "
+                             "--rate 200,400 --duration 1 --warmup 0.2 --out " + out);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.output, Catch::Contains("open loop at 200, 400 req/s") && Catch::Contains("offered"));
+  const auto report = nlohmann::json::parse(read_file(fs::path(out) / "report.json"));
+  const auto& variants = report["variants"];
+  REQUIRE(variants.size() == 2);
+  const double rates[] = {200, 400};
+  for (size_t i = 0; i < 2; ++i) {
+    const auto& v = variants[i];
+    INFO(v.dump().substr(0, 400));
+    CHECK(v["rate"].get<double>() == rates[i]);
+    CHECK(v["requested_rps"].get<double>() == rates[i]);
+    CHECK(v["throughput_rps"].get<double>() == Approx(rates[i]).epsilon(0.3));
+    CHECK(v["uncorrected_latency_histogram"].is_object());
+  }
+  CHECK(report["context"]["configuration"]["rate"] == nlohmann::json::array({200.0, 400.0}));
+  const std::string csv = read_file(fs::path(out) / "report.csv");
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);
+
+  const std::string bad = tmp / "bad";
+  const std::pair<std::string, std::string> cases[] = {
+      {"--rate 0,100", "--rate: 0 is out of range"},
+      {"--rate -5", "--rate: -5 is out of range"},
+      {"--rate 100,100", "--rate: 100 is given twice"},
+      {"--rate 100,fast", "--rate: 'fast' is not a number"},
+  };
+  for (const auto& [args, expected] : cases) {
+    const auto b = run_hopcost("run -q --no-floors --out " + bad + " " + args);
+    INFO(args << " -> " << b.output);
+    CHECK(b.code == 2);
+    CHECK_THAT(b.output, Catch::Contains(expected));
+    CHECK_FALSE(fs::exists(bad));
+  }
+}
+
+TEST_CASE("run with a format list writes what it names, report.json always, and an unknown format exits 2 before anything runs") {
+  TempDir tmp;
+  const std::string out = tmp / "out";
+  const auto bad = run_hopcost("run -q --no-floors --duration 0.2 --warmup 0 --format table,pdf --out " + out);
+  INFO(bad.output);
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.output, Catch::Contains("--format: 'pdf' is not one of table, json, csv"));
+  CHECK_FALSE(fs::exists(out));
+  // json only: no table on stdout, no report.csv; the closing line names what was written.
+  const auto r = run_hopcost("run --no-floors --topology tls --hops 1 --tls 1.3 --conn keepalive --connections 2 "
+                             "--duration 0.3 --warmup 0.1 --format json --out " + out);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(fs::exists(fs::path(out) / "report.json"));
+  CHECK_FALSE(fs::exists(fs::path(out) / "report.csv"));
+  CHECK_THAT(r.output, !Catch::Contains("×CPU") && !Catch::Contains("p50 µs"));
+  CHECK_THAT(r.output, Catch::Contains("hopcost: wrote " + (fs::path(out) / "report.json").string() + "\n"));
+  const auto report = nlohmann::json::parse(read_file(fs::path(out) / "report.json"));
+  CHECK(report["context"]["configuration"]["format"] == nlohmann::json::array({"json"}));
+  // csv and no table: report.json beside it all the same.
+  const std::string csv_out = tmp / "csv";
+  const auto c = run_hopcost("run -q --no-floors --topology tls --hops 1 --tls 1.3 --conn keepalive --connections 2 "
+                             "--duration 0.3 --warmup 0.1 --format csv --out " + csv_out);
+  INFO(c.output);
+  REQUIRE(c.code == 0);
+  CHECK(fs::exists(fs::path(csv_out) / "report.json"));
+  CHECK(fs::exists(fs::path(csv_out) / "report.csv"));
+  CHECK_THAT(c.output, !Catch::Contains("×CPU"));
+}
+
+TEST_CASE("progress: one line rewritten in place on a terminal, none elsewhere, and nothing with -q") {
+  TempDir tmp;
+  const std::string args = " --no-floors --topology tls,tcp --topology tcp --tls 1.3 --conn keepalive --connections 2 "
+                           "--duration 0.3 --warmup 0.1 --format json --out ";
+  // Not a terminal (a pipe): the run's plan and the files written, no progress.
+  const auto piped = run_hopcost("run" + args + (tmp / "piped"));
+  INFO(piped.output);
+  REQUIRE(piped.code == 0);
+  CHECK_THAT(piped.output, Catch::Contains("hopcost: 2 variants x 1 run") && Catch::Contains("hopcost: wrote "));
+  CHECK_THAT(piped.output, !Catch::Contains("ETA") && !Catch::Contains("[1/2]") && !Catch::Contains("\033[K"));
+  // A terminal (script(1) gives the command a pseudo-terminal): each variant's line,
+  // drawn over the one before, with its position, label and ETA.
+  auto on_tty = [&](const std::string& more, const std::string& out) {
+    return run_command("script -qec '" + std::string(HOPCOST_BINARY) + " run" + more + args + (tmp / out) + "' /dev/null");
+  };
+  const auto tty = on_tty("", "tty");
+  INFO(tty.output);
+  REQUIRE(tty.code == 0);
+  CHECK_THAT(tty.output, Catch::Contains("\r\033[K[1/2] tls,tcp 2 hops TLS 1.3 keepalive inproc · ETA "));
+  CHECK_THAT(tty.output, Catch::Contains("\r\033[K[2/2] tcp 1 hop TLS 1.3 keepalive inproc · ETA "));
+  CHECK_THAT(tty.output, Catch::Contains("hopcost: wrote "));
+  const auto quiet = on_tty(" -q", "quiet");
+  INFO(quiet.output);
+  REQUIRE(quiet.code == 0);
+  CHECK_THAT(quiet.output, !Catch::Contains("ETA") && !Catch::Contains("hopcost:"));
+}

@@ -118,7 +118,7 @@ TEST_CASE("scenarios/article.toml is the article's 5-hop stack") {
 TEST_CASE("scenario files: unknown keys and wrong types name the file and line") {
   CHECK(file_error("hops = 3\nbogus = 1\n") ==
         "FILE:2: unknown key 'bogus'; accepted keys: topology, hops, tls, conn, placement, upstream, rtt, key, group, mtls, chain_depth, expired_cert, resume, upstream_resume, relay, relay_workers, varnish_cache, relay_config, tickets, duration, warmup, timeout, "
-        "connections, rate, repeat, requests, count_instructions, cpu_policy, request_bytes, response_bytes, name, out");
+        "connections, rate, repeat, requests, count_instructions, cpu_policy, request_bytes, response_bytes, name, out, format");
   CHECK(file_error("\nduration = \"fast\"\n") == "FILE:2: key 'duration': wrong type; expected a number");
   CHECK(file_error("connections = 1.5\n") == "FILE:1: key 'connections': wrong type; expected a whole number");
   CHECK(file_error("tls = [true]\n") == "FILE:1: key 'tls': wrong type; expected a string, number, or array of them");
@@ -216,4 +216,69 @@ TEST_CASE("settings that change nothing for a chain make no variants, and a rela
   one.hops = {1};
   one.relay = {"nginx"};
   CHECK_THROWS_WITH(expand(one), Catch::Contains("--relay") && Catch::Contains("no chain of this run has a relay"));
+}
+
+TEST_CASE("rate: a list of offered loads, each above 0 and once, and none is the closed loop") {
+  Scenario s;
+  CHECK(s.rate.empty());
+  set_scenario_value(s, "rate", {"500,1000", "2000.5"});
+  CHECK(s.rate == std::vector{500.0, 1000.0, 2000.5});
+  CHECK(scenario_value_text(s, "rate") == "500,1000,2000.5");
+  CHECK(scenario_to_json(s)["rate"] == nlohmann::json::array({500.0, 1000.0, 2000.5}));
+  set_scenario_value(s, "rate", {"250"});
+  CHECK(s.rate == std::vector{250.0});
+  CHECK(error_of("rate", {"0,100"}) == "0 is out of range; accepted: above 0 to 10000000");
+  CHECK(error_of("rate", {"-5"}) == "-5 is out of range; accepted: above 0 to 10000000");
+  CHECK(error_of("rate", {"100,fast"}) == "'fast' is not a number");
+  CHECK(error_of("rate", {"500,1000", "500"}) == "500 is given twice; each rate is one variant");
+  CHECK(error_of("rate", {"20000000"}) == "20000000 is out of range; accepted: above 0 to 10000000");
+  // Files: a number or an array of them; the same errors name the key.
+  CHECK(file_error("rate = 1000\n") == "no error");
+  CHECK(file_error("rate = [500, 1000.5]\n") == "no error");
+  CHECK(file_error("rate = [500, 0]\n") == "FILE:1: key 'rate': 0 is out of range; accepted: above 0 to 10000000");
+  CHECK(file_error("rate = [500, 500]\n") == "FILE:1: key 'rate': 500 is given twice; each rate is one variant");
+  CHECK(file_error("rate = true\n") == "FILE:1: key 'rate': wrong type; expected a string, number, or array of them");
+  TempToml f("rate = [500, 1000]\n");
+  CHECK(load_scenario_file(f.path).rate == std::vector{500.0, 1000.0});
+  TempToml g("rate = 1000\n");
+  CHECK(load_scenario_file(g.path).rate == std::vector{1000.0});
+}
+
+TEST_CASE("expand: the rate is a dimension of the matrix, outside hops and topology, and none is one closed loop") {
+  Scenario s;
+  s.topologies = parse_topologies("tls-everywhere,terminate-once");
+  s.hops = {2, 3};
+  s.tls = {TlsVersion::v1_3};
+  s.conn = {ConnPolicy::keepalive};
+  const auto closed = expand(s);
+  REQUIRE(closed.size() == 4);
+  for (const auto& v : closed) CHECK_FALSE(v.rate);
+  s.rate = {200, 400, 800};
+  const auto open = expand(s);
+  REQUIRE(open.size() == 3 * 4);
+  for (size_t i = 0; i < open.size(); ++i) {
+    REQUIRE(open[i].rate);
+    CHECK(*open[i].rate == s.rate[i / 4]);  // a rate's variants together, topologies and hops inside
+    CHECK(open[i].hops() == closed[i % 4].hops());
+  }
+  CHECK(open[0].label() == "tls-everywhere 2 hops TLS 1.3 keepalive inproc rate 200/s");
+  CHECK(open[4].label() == "tls-everywhere 2 hops TLS 1.3 keepalive inproc rate 400/s");
+  // With the round-trip time: rtt outside rate.
+  s.rtt = {std::chrono::nanoseconds(0), std::chrono::milliseconds(1)};
+  const auto both = expand(s);
+  REQUIRE(both.size() == 2 * 3 * 4);
+  CHECK(both[11].rtt == std::chrono::nanoseconds(0));
+  CHECK(both[12].rtt == std::chrono::milliseconds(1));
+  CHECK(*both[12].rate == 200);
+}
+
+TEST_CASE("format: reporter formats, each once, and any other name is refused naming the accepted ones") {
+  Scenario s;
+  CHECK(s.format.empty());
+  set_scenario_value(s, "format", {"json,table", "json"});
+  CHECK(s.format == std::vector<std::string>{"json", "table"});
+  CHECK(scenario_value_text(s, "format") == "json,table");
+  CHECK_THAT(error_of("format", {"json,pdf"}), Catch::StartsWith("'pdf' is not one of table, json, csv"));
+  CHECK(file_error("format = [\"csv\"]\n") == "no error");
+  CHECK_THAT(file_error("format = \"pdf\"\n"), Catch::StartsWith("FILE:1: key 'format': 'pdf' is not one of table, json"));
 }

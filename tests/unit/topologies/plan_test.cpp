@@ -111,6 +111,45 @@ TEST_CASE("variant key: one label and one JSON form, read back the same, and old
   CHECK_THAT(variant_key(mixed, make_plan(mixed, Scenario{})).label(), Catch::EndsWith("new inproc 1:1 (link 0: 1000 µs)") || Catch::EndsWith("new inproc (link 0: 1000 µs)"));
 }
 
+TEST_CASE("variant key: the open loop's rate is part of it, labelled, written, read back, and read from old reports' requested_rps") {
+  auto v = variant_of("tls-everywhere", 3, ConnPolicy::keepalive);
+  const auto closed = variant_key(v, make_plan(v, Scenario{}));
+  CHECK_FALSE(closed.rate);
+  v.rate = 1000;
+  const auto open = variant_key(v, make_plan(v, Scenario{}));
+  REQUIRE(open.rate);
+  CHECK(*open.rate == 1000);
+  CHECK(open.label() == "tls-everywhere 3 hops TLS 1.3 keepalive inproc rate 1000/s");
+  CHECK(open.label() == v.label());
+  CHECK_FALSE(open == closed);
+  v.rate = 2000;
+  CHECK_FALSE(variant_key(v, make_plan(v, Scenario{})) == open);
+  v.rate = 2.5;
+  CHECK_THAT(variant_key(v, make_plan(v, Scenario{})).label(), Catch::EndsWith(" rate 2.5/s"));
+  for (const auto& key : {open, closed}) {
+    nlohmann::ordered_json j;
+    write_key(j, key);
+    REQUIRE(j.contains("rate"));
+    CHECK(j["rate"] == (key.rate ? nlohmann::ordered_json(*key.rate) : nlohmann::ordered_json(nullptr)));
+    CHECK(read_key(nlohmann::json::parse(j.dump())) == key);
+  }
+  // Reports older than `rate`: the variant's requested_rps, when there is one.
+  nlohmann::ordered_json old;
+  write_key(old, open);
+  old.erase("rate");
+  old["requested_rps"] = 1000.0;
+  CHECK(read_key(nlohmann::json::parse(old.dump())) == open);
+  old["requested_rps"] = nullptr;
+  CHECK(read_key(nlohmann::json::parse(old.dump())) == closed);
+  old.erase("requested_rps");
+  CHECK(read_key(nlohmann::json::parse(old.dump())) == closed);
+  // Once `rate` is there it is the key's, whatever requested_rps says.
+  nlohmann::ordered_json now;
+  write_key(now, closed);
+  now["requested_rps"] = 500.0;
+  CHECK_FALSE(read_key(nlohmann::json::parse(now.dump())).rate);
+}
+
 TEST_CASE("expand: upstream and rtt are matrix dimensions, and a chain without relays appears once") {
   Scenario s;
   s.topologies = parse_topologies("tls-everywhere");
