@@ -5,10 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "gate/compare.hpp"
-#include "gate/gate.hpp"
+#include "report/reader.hpp"
 #include "report/reporter.hpp"
 #include "util/errors.hpp"
 
@@ -39,9 +38,9 @@ int execute_compare_command(const CompareCommand& c) {
     if (!parent.empty() && !fs::is_directory(parent, ec))
       throw ConfigError(fmt::format("--markdown: cannot write '{}': no directory '{}'", c.markdown, parent.string()));
   }
-  const nlohmann::json a = gate::load_compare_report(c.a, "A");
-  const nlohmann::json b = gate::load_compare_report(c.b, "B");
-  const gate::Comparison comparison = gate::compare_reports(a, b, gate::report_file(c.a), gate::report_file(c.b));
+  const Report a = load_report_file(c.a, "A");
+  const Report b = load_report_file(c.b, "B");
+  const gate::Comparison comparison = gate::compare_reports(a, b, report_file_path(c.a), report_file_path(c.b));
   if (!c.markdown.empty()) {
     try {
       write_file_atomically(c.markdown, gate::render_compare_markdown(comparison));

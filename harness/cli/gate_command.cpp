@@ -1,10 +1,10 @@
 #include "cli/gate_command.hpp"
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "gate/gate.hpp"
+#include "report/reader.hpp"
 
 namespace hopcost {
 
@@ -43,8 +43,8 @@ int execute_gate_command(const GateCommand& c) {
   const std::optional<std::string> baseline =
       c.baseline.empty() ? std::nullopt : std::optional(c.baseline);
   const GateInputs inputs = load_gate_inputs(c.budgets, baseline, outputs);
-  const nlohmann::json report = gate::load_report(c.report, "report");
-  return gate_report(report, gate::report_file(c.report), inputs, outputs);
+  const Report report = load_report_file(c.report, "report");
+  return gate_report(report, report_file_path(c.report), inputs, outputs);
 }
 
 }  // namespace hopcost

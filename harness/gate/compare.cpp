@@ -5,17 +5,14 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "gate/budgets.hpp"
 #include "gate/format.hpp"
-#include "gate/gate.hpp"
+#include "report/json.hpp"
+#include "report/reporter.hpp"
 #include "report/result.hpp"
-#include "util/errors.hpp"
 
 namespace hopcost::gate {
 
@@ -41,18 +38,10 @@ std::optional<double> number_at(const json& variant, const std::string& path) {
   return node->get<double>();
 }
 
-// The variant's repeat values of `metric` (as the gate reads them: all numbers).
-std::vector<double> repeat_values_of(const json& v, const std::string& metric) {
-  std::vector<double> out;
-  const auto rv = v.find("repeat_values");
-  if (rv == v.end() || !rv->is_object()) return out;
-  const auto it = rv->find(metric);
-  if (it == rv->end() || !it->is_array()) return out;
-  for (const auto& x : *it) {
-    if (!x.is_number()) return {};
-    out.push_back(x.get<double>());
-  }
-  return out;
+// The variant's repeat values of `metric` (none: empty).
+std::vector<double> repeat_values_of(const VariantResult& v, const std::string& metric) {
+  const auto it = v.repeat_values.find(metric);
+  return it == v.repeat_values.end() ? std::vector<double>{} : it->second;
 }
 
 // B/A − 1; from an A of 0, any rise is +∞ (as the gate's relative budgets).
@@ -66,11 +55,6 @@ double relative_change(double b, double a) {
 
 // Changes of a few ulps do not decide a verdict (the gate's tidy()).
 double tidy(double v) { return std::isfinite(v) ? std::round(v * 1e9) / 1e9 : v; }
-
-std::optional<std::string> failure_of(const json& v) {
-  if (const auto it = v.find("failure"); it != v.end() && it->is_string()) return it->get<std::string>();
-  return std::nullopt;
-}
 
 std::string value_text(const std::optional<double>& v, const std::string& metric) {
   return v ? format_value(*v, metric_unit(metric)) : "-";
@@ -132,40 +116,48 @@ std::string md_cell(std::string_view s) {
 
 // Where the two runs' machines, builds or settings differ: their figures may differ for
 // that reason alone.
-std::vector<std::string> context_differences(const json& a, const json& b) {
+// The typed contexts are compared in their report.json form (context_to_json), the
+// configurations as written.
+std::vector<std::string> context_differences(const Report& a, const Report& b) {
   std::vector<std::string> out;
-  auto section = [](const json& doc, std::initializer_list<const char*> path) -> const json* {
-    const json* node = &doc;
-    for (const char* p : path) {
-      if (!node->is_object() || !node->contains(p)) return nullptr;
-      node = &(*node)[p];
-    }
-    return node->is_object() ? node : nullptr;
-  };
-  auto compare = [&](const std::string& name, const json* x, const json* y, std::initializer_list<const char*> keys) {
-    if (!x || !y) return;
+  const json context_a(context_to_json(a.context)), context_b(context_to_json(b.context));
+  const json configuration_a = json::parse(a.configuration.value_or("{}"));
+  const json configuration_b = json::parse(b.configuration.value_or("{}"));
+  auto compare = [&](const std::string& name, const json& x, const json& y, std::initializer_list<const char*> keys) {
+    if (!x.is_object() || !y.is_object()) return;
     for (const char* key : keys) {
-      const auto i = x->find(key), j = y->find(key);
-      if (i == x->end() || j == y->end() || *i == *j) continue;
+      const auto i = x.find(key), j = y.find(key);
+      if (i == x.end() || j == y.end() || *i == *j) continue;
       out.push_back(fmt::format("A and B differ in {}.{}: {} in A, {} in B", name, key, i->dump(), j->dump()));
     }
   };
-  compare("context", section(a, {"context"}), section(b, {"context"}),
+  compare("context", context_a, context_b,
           {"cpu_model", "cores", "tls_library", "build_type", "hopcost_version", "compiler"});
-  compare("context.configuration", section(a, {"context", "configuration"}), section(b, {"context", "configuration"}),
+  compare("context.configuration", configuration_a, configuration_b,
           {"duration", "warmup", "connections", "rate", "request_bytes", "response_bytes", "cpu_policy"});
   return out;
 }
+
+// A figure's change, its values looked up in the variants' report.json forms.
+FigureChange compare_figure(const VariantResult& a, const json& figures_a, const VariantResult& b,
+                            const json& figures_b, const std::string& metric);
 
 }  // namespace
 
 bool lower_is_better(const std::string& metric) { return metric != "throughput_rps"; }
 
-FigureChange compare_figure(const json& a, const json& b, const std::string& metric) {
+FigureChange compare_figure(const VariantResult& a, const VariantResult& b, const std::string& metric) {
+  return compare_figure(a, json(variant_to_json(a)), b, json(variant_to_json(b)), metric);
+}
+
+namespace {
+
+FigureChange compare_figure(const VariantResult& a, const json& figures_a, const VariantResult& b,
+                            const json& figures_b, const std::string& metric) {
   FigureChange f;
   f.metric = metric;
-  f.a = number_at(a, metric);
-  f.b = number_at(b, metric);
+  f.a = number_at(figures_a, metric);
+  f.b = number_at(figures_b, metric);
   const auto ra = repeat_values_of(a, metric), rb = repeat_values_of(b, metric);
   f.repeats_a = static_cast<int>(ra.size());
   f.repeats_b = static_cast<int>(rb.size());
@@ -194,54 +186,16 @@ FigureChange compare_figure(const json& a, const json& b, const std::string& met
   return f;
 }
 
-void check_compare_input(const json& doc, const std::string& name) {
-  if (!doc.is_object()) throw ConfigError(fmt::format("{}: not a hopcost report: not a JSON object", name));
-  const auto sv = doc.find("schema_version");
-  if (sv == doc.end() || !sv->is_number_integer())
-    throw ConfigError(fmt::format("{}: not a hopcost report: no whole number 'schema_version'", name));
-  const int version = sv->get<int>();
-  if (version < 1 || version > kSchemaVersion)
-    throw ConfigError(fmt::format("{}: schema_version {} is not one this hopcost reads (1 to {}){}", name, version,
-                                  kSchemaVersion, version > kSchemaVersion ? ": written by a newer hopcost" : ""));
-  // The gate's shape check (variants with their identity) and message wording.
-  (void)parse_report(doc.dump(), name);
-  int index = 0;
-  for (const auto& v : doc["variants"]) {
-    ++index;
-    try {
-      (void)read_key(v);
-    } catch (const json::exception& e) {
-      throw ConfigError(fmt::format("{}: not a hopcost report: variant {}: {}", name, index, e.what()));
-    }
-  }
-}
+}  // namespace
 
-json load_compare_report(const std::string& path, const std::string& role) {
-  const std::string file = report_file(path);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) throw ConfigError(fmt::format("{} '{}': no such file", role, file));
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ConfigError(fmt::format("{} '{}': cannot be read", role, file));
-  std::stringstream text;
-  text << in.rdbuf();
-  // The version first: a newer schema is named as such, whatever else it changed.
-  json doc = json::parse(text.str(), nullptr, false);
-  if (doc.is_discarded()) (void)parse_report(text.str(), file);  // throws, naming line and column
-  check_compare_input(doc, file);
-  return doc;
-}
-
-Comparison compare_reports(const json& a, const json& b, const std::string& name_a, const std::string& name_b) {
-  check_compare_input(a, name_a);
-  check_compare_input(b, name_b);
+Comparison compare_reports(const Report& a, const Report& b, const std::string& name_a, const std::string& name_b) {
   Comparison c;
   c.name_a = name_a;
   c.name_b = name_b;
-  std::vector<VariantKey> keys_b;
-  for (const auto& v : b["variants"]) keys_b.push_back(read_key(v));
+  std::vector<VariantKey> keys_b(b.variants.begin(), b.variants.end());
   std::vector<bool> used(keys_b.size(), false);
-  for (const auto& va : a["variants"]) {
-    const VariantKey key = read_key(va);
+  for (const VariantResult& va : a.variants) {
+    const VariantKey& key = va;
     size_t j = 0;
     while (j < keys_b.size() && (used[j] || !(keys_b[j] == key))) ++j;
     if (j == keys_b.size()) {
@@ -249,10 +203,12 @@ Comparison compare_reports(const json& a, const json& b, const std::string& name
       continue;
     }
     used[j] = true;
-    const json& vb = b["variants"][j];
+    const VariantResult& vb = b.variants[j];
+    const json figures_a(variant_to_json(va)), figures_b(variant_to_json(vb));
     ComparedPair p{key, {}};
-    for (const char* metric : kHeadlineFigures) p.changes.push_back(compare_figure(va, vb, metric));
-    const auto fa = failure_of(va), fb = failure_of(vb);
+    for (const char* metric : kHeadlineFigures)
+      p.changes.push_back(compare_figure(va, figures_a, vb, figures_b, metric));
+    const auto &fa = va.failure, &fb = vb.failure;
     if (fa || fb) {
       p.note = fa && fb ? fmt::format("failed in both: A: {}; B: {}", *fa, *fb)
                         : fmt::format("failed in {}: {}", fa ? "A" : "B", fa ? *fa : *fb);

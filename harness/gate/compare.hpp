@@ -1,10 +1,9 @@
 // `hopcost compare A.json B.json` (docs/compare.md): pairs the variants of two reports by
 // their VariantKey and shows each headline figure's change from A to B, with the gate's
 // noise-aware interval (gate/noise.hpp: Welch t on the log repeat values). Not a gate:
-// a "worse" figure never makes it exit non-zero.
+// a "worse" figure never makes it exit non-zero. Reports are read with the typed reader
+// (report/reader.hpp: load_report_file), which rejects what compare cannot read.
 #pragma once
-
-#include <nlohmann/json_fwd.hpp>
 
 #include <optional>
 #include <string>
@@ -12,6 +11,11 @@
 
 #include "gate/noise.hpp"
 #include "report/variant_key.hpp"
+
+namespace hopcost {
+struct Report;
+struct VariantResult;
+}  // namespace hopcost
 
 namespace hopcost::gate {
 
@@ -49,21 +53,13 @@ struct Comparison {
 // Whether a smaller value of a headline figure is the better one (all but throughput_rps).
 bool lower_is_better(const std::string& metric);
 
-// The change of `metric` from variant object `a` to variant object `b`.
-FigureChange compare_figure(const nlohmann::json& a, const nlohmann::json& b, const std::string& metric);
-
-// Throws ConfigError naming `name` unless `doc` is a hopcost report of a schema_version
-// this build reads (1 or 2) with variants that have their identity.
-void check_compare_input(const nlohmann::json& doc, const std::string& name);
-
-// Reads a report.json (or the results directory holding it) for compare; `role` ("A",
-// "B") names it in messages. Throws ConfigError.
-nlohmann::json load_compare_report(const std::string& path, const std::string& role);
+// The change of headline figure `metric` from variant `a` to variant `b`: its value as
+// report.json writes it (null there: none), its repeat values.
+FigureChange compare_figure(const VariantResult& a, const VariantResult& b, const std::string& metric);
 
 // Pairs variants with equal keys (in order, each used once) and compares every headline
-// figure. Checks both documents first (check_compare_input).
-Comparison compare_reports(const nlohmann::json& a, const nlohmann::json& b, const std::string& name_a,
-                           const std::string& name_b);
+// figure; the contexts' differences come from the typed contexts and the configurations.
+Comparison compare_reports(const Report& a, const Report& b, const std::string& name_a, const std::string& name_b);
 
 // The console table (aligned as the gate's) and a Markdown rendering.
 std::string render_compare_table(const Comparison& c);

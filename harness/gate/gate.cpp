@@ -4,15 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "gate/format.hpp"
 #include "gate/noise.hpp"
-#include "report/variant_key.hpp"
+#include "report/json.hpp"
+#include "report/reporter.hpp"
+#include "report/result.hpp"
 #include "util/errors.hpp"
 
 namespace hopcost::gate {
@@ -21,29 +20,9 @@ using nlohmann::json;
 
 namespace {
 
-// A variant's identity (report/variant_key.hpp): what a selector matches, and what pairs
-// it with its baseline.
-VariantKey key_of(const json& v) { return read_key(v); }
-
-// Throws unless `doc` has what the gate reads of a report: variants with their identity.
-void check_report_shape(const json& doc, const std::string& name) {
-  if (!doc.is_object() || !doc.contains("variants") || !doc["variants"].is_array())
-    throw ConfigError(fmt::format("{}: not a hopcost report: no 'variants' array", name));
-  int index = 0;
-  for (const auto& v : doc["variants"]) {
-    ++index;
-    if (!v.is_object())
-      throw ConfigError(
-          fmt::format("{}: not a hopcost report: variant {} is not an object", name, index));
-    for (const char* field : {"topology", "tls", "conn", "placement"})
-      if (!v.contains(field) || !v[field].is_string())
-        throw ConfigError(fmt::format("{}: not a hopcost report: variant {} has no '{}' text", name,
-                                      index, field));
-    if (!v.contains("hops") || !v["hops"].is_number_integer())
-      throw ConfigError(fmt::format(
-          "{}: not a hopcost report: variant {} has no whole number 'hops'", name, index));
-  }
-}
+// A variant's figures as report.json names them: the writer's JSON form of the typed
+// variant (report/json.hpp), so that a metric path has the writer's one definition.
+json figures_of(const VariantResult& v) { return json(variant_to_json(v)); }
 
 bool matches(const Selector& s, const VariantKey& k, bool ignore_topology = false) {
   return (ignore_topology || !s.topology || *s.topology == k.topology) &&
@@ -137,48 +116,26 @@ double tidy(double v) {
   return std::isfinite(v) ? std::round(v * 1e9) / 1e9 : v;
 }
 
-std::optional<std::string> failure_of(const json& v) {
-  if (const auto it = v.find("failure"); it != v.end() && it->is_string())
-    return it->get<std::string>();
-  return std::nullopt;
-}
+int repeats_of(const VariantResult& v) { return std::max(1, v.repeats); }
 
-int repeats_of(const json& v) {
-  if (const auto it = v.find("repeats"); it != v.end() && it->is_number_integer())
-    return std::max(1, it->get<int>());
-  return 1;
-}
-
-// The repeat values of `metric`, when the variant carries at least 2 numbers for it.
-std::optional<std::vector<double>> repeat_values(const json& v, const std::string& metric) {
-  const auto rv = v.find("repeat_values");
-  if (rv == v.end() || !rv->is_object()) return std::nullopt;
-  const auto it = rv->find(metric);
-  if (it == rv->end() || !it->is_array() || it->size() < 2) return std::nullopt;
-  std::vector<double> out;
-  for (const auto& x : *it) {
-    if (!x.is_number()) return std::nullopt;
-    out.push_back(x.get<double>());
-  }
-  return out;
+// The repeat values of `metric`, when the variant carries at least 2 for it.
+std::optional<std::vector<double>> repeat_values(const VariantResult& v, const std::string& metric) {
+  const auto it = v.repeat_values.find(metric);
+  if (it == v.repeat_values.end() || it->second.size() < 2) return std::nullopt;
+  return it->second;
 }
 
 // What a point value is: "single run" or "median of K repeats".
-std::string point_origin(const json& v) {
+std::string point_origin(const VariantResult& v) {
   const int k = repeats_of(v);
   return k > 1 ? fmt::format("median of {} repeats", k) : "single run";
 }
 
-std::string ci95_text(const json& v, const std::string& metric, std::string_view unit) {
-  const auto ci = v.find("ci95");
-  if (ci == v.end() || !ci->is_object()) return {};
-  const auto it = ci->find(metric);
-  if (it == ci->end() || !it->is_object() || !it->contains("low") || !it->contains("high") ||
-      !(*it)["low"].is_number() || !(*it)["high"].is_number())
-    return {};
-  return fmt::format("; the report's 95% CI {} to {}",
-                     format_value((*it)["low"].get<double>(), unit),
-                     format_value((*it)["high"].get<double>(), unit));
+std::string ci95_text(const VariantResult& v, const std::string& metric, std::string_view unit) {
+  const auto it = v.ci95.find(metric);
+  if (it == v.ci95.end()) return {};
+  return fmt::format("; the report's 95% CI {} to {}", format_value(it->second.low, unit),
+                     format_value(it->second.high, unit));
 }
 
 // The relative change current/baseline − 1; from a baseline of 0, any rise is +∞.
@@ -213,20 +170,23 @@ bool wholly_within(double low, double high, Op op, double limit) {
 
 class Evaluator {
  public:
-  Evaluator(const Budgets& budgets, const json& report, std::string_view report_name,
-            const json* baseline, std::string_view baseline_name)
+  Evaluator(const Budgets& budgets, const Report& report, std::string_view report_name,
+            const Report* baseline, std::string_view baseline_name)
       : budgets_(budgets),
         report_(report),
         report_name_(report_name),
         baseline_(baseline),
         baseline_name_(baseline_name) {
-    check_report_shape(report, report_name_);
-    for (const auto& v : report["variants"]) keys_.push_back(key_of(v));
-    if (!keys_.empty()) valid_paths_ = metric_paths(report["variants"][0]);
-    if (baseline_) {
-      check_report_shape(*baseline_, baseline_name_);
-      for (const auto& v : (*baseline_)["variants"]) baseline_keys_.push_back(key_of(v));
+    for (const auto& v : report.variants) {
+      keys_.push_back(v);
+      figures_.push_back(figures_of(v));
     }
+    if (!keys_.empty()) valid_paths_ = metric_paths(figures_[0]);
+    if (baseline_)
+      for (const auto& v : baseline_->variants) {
+        baseline_keys_.push_back(v);
+        baseline_figures_.push_back(figures_of(v));
+      }
   }
 
   std::vector<Check> run() {
@@ -264,7 +224,7 @@ class Evaluator {
       throw ConfigError(fmt::format("{}: {} selects no variant: {} has no variants",
                                     where(b, "check"), quoted(b), report_name_));
     if (std::find(valid_paths_.begin(), valid_paths_.end(), b.metric) == valid_paths_.end()) {
-      if (const json* node = find_path(report_["variants"][0], b.metric); node && node->is_null())
+      if (const json* node = find_path(figures_[0], b.metric); node && node->is_null())
         throw ConfigError(fmt::format(
             "{}: metric '{}' has no value (null) in {}: this run did not measure it; valid "
             "metrics: {}",
@@ -335,11 +295,11 @@ class Evaluator {
   }
 
   Check absolute(const Budget& b, size_t i) const {
-    const json& v = report_["variants"][i];
+    const VariantResult& v = report_.variants[i];
     Check c = start(b, keys_[i].label());
     const std::string unit = metric_unit(b.metric);
-    const double value = figure(b, v, keys_[i], report_name_);
-    if (const auto f = failure_of(v)) {
+    const double value = figure(b, figures_[i], keys_[i], report_name_);
+    if (const auto& f = v.failure) {
       failed_variant(c, "the variant", *f);
       return c;
     }
@@ -351,7 +311,7 @@ class Evaluator {
   }
 
   Check relative(const Budget& b, size_t i) const {
-    const json& v = report_["variants"][i];
+    const VariantResult& v = report_.variants[i];
     const VariantKey& key = keys_[i];
     Check c = start(b, key.label());
     const std::string unit = metric_unit(b.metric);
@@ -367,14 +327,14 @@ class Evaluator {
           where(b, "check"), baseline_name_, found.empty() ? "no" : "more than one", key.label(),
           quoted(b), labels.empty() ? "none" : join(labels, "; ")));
     }
-    const json& base = (*baseline_)["variants"][found.front()];
-    const double current = figure(b, v, key, report_name_);
-    const double before = figure(b, base, key, baseline_name_);
-    if (const auto f = failure_of(v)) {
+    const VariantResult& base = baseline_->variants[found.front()];
+    const double current = figure(b, figures_[i], key, report_name_);
+    const double before = figure(b, baseline_figures_[found.front()], key, baseline_name_);
+    if (const auto& f = v.failure) {
       failed_variant(c, "the variant", *f);
       return c;
     }
-    if (const auto f = failure_of(base)) {
+    if (const auto& f = base.failure) {
       failed_variant(c, "the baseline's variant", *f);
       return c;
     }
@@ -450,8 +410,8 @@ class Evaluator {
           where(b, "check"), b.selector.text(), side(b.numerator, num), side(b.denominator, den),
           report_name_, hint));
     }
-    const json& a = report_["variants"][num.front()];
-    const json& d = report_["variants"][den.front()];
+    const VariantResult& a = report_.variants[num.front()];
+    const VariantResult& d = report_.variants[den.front()];
     const VariantKey& ka = keys_[num.front()];
     const VariantKey& kd = keys_[den.front()];
     Check c =
@@ -461,13 +421,13 @@ class Evaluator {
     if (!(ka.with_topology(kd.topology) == kd))
       c.variant = ka.label() + " / " + kd.label();
     const std::string unit = metric_unit(b.metric);
-    const double va = figure(b, a, ka, report_name_);
-    const double vd = figure(b, d, kd, report_name_);
-    if (const auto f = failure_of(a)) {
+    const double va = figure(b, figures_[num.front()], ka, report_name_);
+    const double vd = figure(b, figures_[den.front()], kd, report_name_);
+    if (const auto& f = a.failure) {
       failed_variant(c, ka.topology, *f);
       return c;
     }
-    if (const auto f = failure_of(d)) {
+    if (const auto& f = d.failure) {
       failed_variant(c, kd.topology, *f);
       return c;
     }
@@ -492,11 +452,12 @@ class Evaluator {
   }
 
   const Budgets& budgets_;
-  const json& report_;
+  const Report& report_;
   std::string report_name_;
-  const json* baseline_;
+  const Report* baseline_;
   std::string baseline_name_;
-  std::vector<VariantKey> keys_, baseline_keys_;
+  std::vector<VariantKey> keys_, baseline_keys_;  // the variants' identities, in report order
+  std::vector<json> figures_, baseline_figures_;  // their JSON forms, for metric paths
   std::vector<std::string> valid_paths_;
 };
 
@@ -508,58 +469,23 @@ std::vector<std::string> metric_paths(const json& variant) {
   return out;
 }
 
-std::string report_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    return (std::filesystem::path(path) / "report.json").string();
-  return path;
-}
-
-json parse_report(std::string_view text, const std::string& name) {
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // Line and column from the byte offset, so that the message points into the file.
-    const size_t at = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    const auto before = text.substr(0, at);
-    const size_t line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
-    const size_t line_start = before.rfind('\n');
-    const size_t column = at - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
-    std::string detail = e.what();
-    if (const auto p = detail.find("column "); p != std::string::npos)
-      if (const auto colon = detail.find(": ", p); colon != std::string::npos)
-        detail = detail.substr(colon + 2);
-    throw ConfigError(fmt::format("{}:{}:{}: not valid JSON: {}", name, line, column, detail));
-  }
-  check_report_shape(doc, name);
-  return doc;
-}
-
-json load_report(const std::string& path, std::string_view role) {
-  const std::string file = report_file(path);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec))
-    throw ConfigError(fmt::format("{} '{}': no such file", role, file));
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ConfigError(fmt::format("{} '{}': cannot be read", role, file));
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_report(text.str(), file);
-}
-
-std::vector<Check> evaluate(const Budgets& budgets, const json& report,
-                            std::string_view report_name, const json* baseline,
+std::vector<Check> evaluate(const Budgets& budgets, const Report& report,
+                            std::string_view report_name, const Report* baseline,
                             std::string_view baseline_name) {
   return Evaluator(budgets, report, report_name, baseline, baseline_name).run();
 }
 
-std::vector<std::string> comparability_warnings(const json& report, const json& baseline) {
+std::vector<std::string> comparability_warnings(const Report& report, const Report& baseline) {
   std::vector<std::string> out;
+  // The typed context and the configuration as written, in their report.json form.
+  const json context[] = {json(context_to_json(report.context)), json(context_to_json(baseline.context))};
+  const json configuration[] = {json::parse(report.configuration.value_or("{}")),
+                                json::parse(baseline.configuration.value_or("{}"))};
   auto compare = [&](const char* section, std::initializer_list<const char*> keys) {
-    const json* a = find_path(report, section);
-    const json* b = find_path(baseline, section);
-    if (!a || !b || !a->is_object() || !b->is_object()) return;
+    const bool top = std::string_view(section) == "context";
+    const json* a = top ? &context[0] : &configuration[0];
+    const json* b = top ? &context[1] : &configuration[1];
+    if (!a->is_object() || !b->is_object()) return;
     for (const char* key : keys) {
       const auto x = a->find(key), y = b->find(key);
       if (x == a->end() || y == b->end() || *x == *y) continue;

@@ -1,6 +1,8 @@
 // The gate: budgets evaluated against a JSON report (and, for relative budgets, a
 // baseline report) into one Check per budget and variant. It reads only JSON reports, as
-// DESIGN.md's flow has it, and runs nothing. Renderings of the checks: a console table,
+// DESIGN.md's flow has it, through the typed reader (report/reader.hpp), and runs nothing.
+// A variant is picked and paired by its VariantKey; a budget's metric path is looked up in
+// the variant's JSON form as report.json's writer makes it (report/json.hpp). Renderings of the checks: a console table,
 // JUnit XML, Markdown for a merge-request comment. docs/gate.md has the rules.
 #pragma once
 
@@ -11,6 +13,10 @@
 #include <vector>
 
 #include "gate/budgets.hpp"
+
+namespace hopcost {
+struct Report;
+}
 
 namespace hopcost::gate {
 
@@ -44,34 +50,26 @@ struct GateSources {
   std::vector<std::string> warnings;  // comparability_warnings(), shown under the summary
 };
 
-// Reads a JSON report: PATH, or PATH/report.json when PATH is a results directory.
-// `role` ("report", "baseline") names it in messages. Throws ConfigError for a missing
-// file, invalid JSON (with line and column) or a document that is not a hopcost report.
-nlohmann::json load_report(const std::string& path, std::string_view role);
-// The same for text already in memory; `name` is used in messages.
-nlohmann::json parse_report(std::string_view text, const std::string& name);
-// The file load_report reads for PATH.
-std::string report_file(const std::string& path);
-
 // Evaluates every budget. `baseline` is needed when a budget is relative. Throws
 // ConfigError (naming the budgets file, line and key) for an unknown metric path, a
 // selector that matches no variant, a ratio side that does not match exactly one
 // variant, or a baseline without a variant that a relative budget selects.
-std::vector<Check> evaluate(const Budgets& budgets, const nlohmann::json& report,
-                            std::string_view report_name, const nlohmann::json* baseline = nullptr,
+// Reports are read with load_report_file() or read_report() (report/reader.hpp).
+std::vector<Check> evaluate(const Budgets& budgets, const Report& report,
+                            std::string_view report_name, const Report* baseline = nullptr,
                             std::string_view baseline_name = {});
 
-// Every numeric figure of a variant as a metric path ("latency_us.p99", "errors.total",
-// "per_hop.1.added_latency_us.p50"), sorted by name; `nodes`, `repeats`, `repeat_values`
-// and `ci95` are left out, and so are figures that are null in this report.
+// Every numeric figure of a variant's JSON form (variant_to_json) as a metric path
+// ("latency_us.p99", "errors.total", "per_hop.1.added_latency_us.p50"), sorted by name;
+// `nodes`, `repeats`, `repeat_values`, `ci95` and the histograms are left out, and so are
+// figures that are null in this report.
 std::vector<std::string> metric_paths(const nlohmann::json& variant);
 
 // What makes a baseline a poor yardstick for relative budgets, one line each: another
 // CPU model or core count, build type or TLS library, or a scenario that measured
 // differently (duration, warm-up, connections, rate, message sizes, CPU policy). They do
 // not change a verdict; they say why one may be misleading.
-std::vector<std::string> comparability_warnings(const nlohmann::json& report,
-                                                const nlohmann::json& baseline);
+std::vector<std::string> comparability_warnings(const Report& report, const Report& baseline);
 
 int count_failures(const std::vector<Check>& checks);
 // "gate: 1 of 5 checks failed" / "gate: all 5 checks passed".

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gate/gate.hpp"
+#include "report/reader.hpp"
 #include "report/reporter.hpp"
 #include "util/errors.hpp"
 
@@ -45,9 +46,8 @@ GateInputs load_gate_inputs(const std::string& budgets_path,
   GateInputs in;
   in.budgets = gate::load_budgets(budgets_path);
   if (baseline_path) {
-    in.baseline_file = gate::report_file(*baseline_path);
-    in.baseline =
-        std::make_shared<const nlohmann::json>(gate::load_report(*baseline_path, "baseline"));
+    in.baseline_file = report_file_path(*baseline_path);
+    in.baseline = std::make_shared<const Report>(load_report_file(*baseline_path, "baseline"));
     return in;
   }
   for (const auto& b : in.budgets.budgets)
@@ -58,7 +58,7 @@ GateInputs load_gate_inputs(const std::string& budgets_path,
   return in;
 }
 
-int gate_report(const nlohmann::json& report, const std::string& report_name, const GateInputs& in,
+int gate_report(const Report& report, const std::string& report_name, const GateInputs& in,
                 const GateOutputs& outputs) {
   const auto checks = gate::evaluate(in.budgets, report, report_name, in.baseline.get(),
                                      in.baseline_file.value_or(""));
@@ -76,6 +76,11 @@ int gate_report(const nlohmann::json& report, const std::string& report_name, co
   }
   for (const auto& w : sources.warnings) fmt::print(stderr, "gate: warning: {}\n", w);
   return gate::count_failures(checks) == 0 ? kExitOk : kExitGateFailed;
+}
+
+int gate_report(const nlohmann::json& report, const std::string& report_name, const GateInputs& in,
+                const GateOutputs& outputs) {
+  return gate_report(read_report(report.dump(), report_name), report_name, in, outputs);
 }
 
 int gate_report(const nlohmann::json& report, const std::string& report_name,

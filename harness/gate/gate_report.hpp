@@ -12,6 +12,8 @@
 
 namespace hopcost {
 
+struct Report;
+
 // What the gate writes besides its console table. An empty path is not written. Files are
 // written whether the checks pass or fail, never when the input is bad.
 struct GateOutputs {
@@ -25,7 +27,7 @@ struct GateOutputs {
 struct GateInputs {
   gate::Budgets budgets;
   std::optional<std::string> baseline_file;  // the baseline's report.json, as named in messages
-  std::shared_ptr<const nlohmann::json> baseline;  // null when none was given
+  std::shared_ptr<const Report> baseline;     // null when none was given (report/reader.hpp)
 };
 
 // Throws ConfigError: a missing or malformed budgets file or baseline (file and line), a
@@ -39,6 +41,12 @@ GateInputs load_gate_inputs(const std::string& budgets_path,
 // ConfigError for bad input: an unknown metric path, a selector matching no variant, a
 // ratio side not matching exactly one variant, a baseline without a selected variant, an
 // output that cannot be written. `report_name` names the report in messages and outputs.
+// `report` is as the typed reader read it (load_report_file, read_report): figures as
+// report.json carries them.
+int gate_report(const Report& report, const std::string& report_name, const GateInputs& inputs,
+                const GateOutputs& outputs);
+// The same for a report's JSON document (`hopcost run --gate` gates the report it has just
+// rendered): read through the typed reader first, as a file would be.
 int gate_report(const nlohmann::json& report, const std::string& report_name,
                 const GateInputs& inputs, const GateOutputs& outputs);
 // The same in one call.

@@ -17,6 +17,7 @@
 #include "cli/gate_command.hpp"
 #include "gate/budgets.hpp"
 #include "gate/noise.hpp"
+#include "report/reader.hpp"
 #include "util/errors.hpp"
 
 using namespace hopcost;
@@ -98,9 +99,14 @@ void set_repeats(json& r, size_t i, const std::string& metric, std::vector<doubl
   }
 }
 
+// Reports are built here as JSON, and read as a file would be (report/reader.hpp).
+Report typed(const json& r, const std::string& name = "report.json") { return read_report(r.dump(), name); }
+
 std::vector<Check> run_gate(const std::string& toml, const json& r,
                             const json* baseline = nullptr) {
-  return evaluate(parse_budgets(toml, "budgets.toml"), r, "report.json", baseline, "base.json");
+  const Report report = typed(r);
+  const std::optional<Report> base = baseline ? std::optional(typed(*baseline, "base.json")) : std::nullopt;
+  return evaluate(parse_budgets(toml, "budgets.toml"), report, "report.json", base ? &*base : nullptr, "base.json");
 }
 
 // The ConfigError message of evaluating (or parsing) budgets; fails the test when none.
@@ -555,12 +561,12 @@ TEST_CASE("gate: a baseline measured differently is flagged, not failed", "[gate
   base["context"] = {{"cpu_model", "AMD EPYC"},
                      {"cores", 8},
                      {"configuration", {{"duration", 0.5}, {"connections", 16}}}};
-  const auto warnings = comparability_warnings(r, base);
+  const auto warnings = comparability_warnings(typed(r), typed(base));
   REQUIRE(warnings.size() == 2);
   CHECK_THAT(warnings[0], Contains("context.cores: 2 here, 8 in the baseline"));
   CHECK_THAT(warnings[1],
              Contains("context.configuration.duration: 3.0 here, 0.5 in the baseline"));
-  CHECK(comparability_warnings(r, r).empty());
+  CHECK(comparability_warnings(typed(r), typed(r)).empty());
   const auto checks = run_gate("[[budget]]\ncheck = \"latency_us.p50 <= +10%\"\n", r, &base);
   CHECK(count_failures(checks) == 0);
   const std::string md =
@@ -695,26 +701,34 @@ TEST_CASE("gate: every bad input is one ConfigError naming the file and line", "
     const auto e = error_of("[[budget]]\n\ncheck = \"latency_us.p50 <= +10%\"\n", r, &base);
     CHECK_THAT(e, Contains("budgets.toml:3: key 'check': baseline base.json has no variant "
                            "terminate-once 3 hops TLS 1.3 keepalive inproc"));
-    // The metric must be a number in the baseline too.
+    // The metric must be a number in the baseline too: one that is not is no report the
+    // reader reads, named by its path.
     json old = two_topologies();
-    old["variants"][0]["latency_us"].erase("p50");
+    old["variants"][0]["latency_us"]["p50"] = "fast";
+    CHECK(error_of("[[budget]]\ncheck = \"latency_us.p50 <= +10%\"\n", r, &old) ==
+          "base.json: variants[0].latency_us.p50: expected a number, found a string");
+    // A figure null in the baseline (not measured there) is not a number to compare with.
+    json delayed = two_topologies(), plain = two_topologies();
+    delayed["variants"][0]["network_floor_us"] = 500.0;
+    delayed["variants"][1]["network_floor_us"] = 500.0;
     CHECK_THAT(
-        error_of("[[budget]]\ncheck = \"latency_us.p50 <= +10%\"\n", r, &old),
-        Contains("budgets.toml:2: key 'check': metric 'latency_us.p50' is not a number in variant "
+        error_of("[[budget]]\ncheck = \"network_floor_us <= +10%\"\n", delayed, &plain),
+        Contains("budgets.toml:2: key 'check': metric 'network_floor_us' is not a number in variant "
                  "tls-everywhere 3 hops TLS 1.3 keepalive inproc of base.json"));
   }
-  SECTION("reports: invalid JSON with its line, or not a report") {
+  SECTION("reports: invalid JSON with its line, or not a report (the typed reader's checks)") {
     try {
-      parse_report("{\n  \"variants\": [\n    {,}\n  ]\n}\n", "r.json");
+      read_report("{\n  \"variants\": [\n    {,}\n  ]\n}\n", "r.json");
       FAIL("no error");
     } catch (const ConfigError& e) {
       CHECK_THAT(e.what(), Contains("r.json:3:") && Contains("not valid JSON"));
     }
-    CHECK_THROWS_WITH(parse_report("{\"schema_version\": 1}", "r.json"),
+    CHECK_THROWS_WITH(read_report("{\"schema_version\": 1}", "r.json"),
                       Contains("r.json: not a hopcost report"));
-    CHECK_THROWS_WITH(parse_report("{\"variants\": [{\"topology\": \"x\"}]}", "r.json"),
-                      Contains("r.json: not a hopcost report: variant 1 has no 'tls'"));
-    CHECK_THROWS_WITH(load_report("/nonexistent/report.json", "baseline"),
+    CHECK_THROWS_WITH(
+        read_report("{\"schema_version\": 1, \"context\": {}, \"variants\": [{\"topology\": \"x\"}]}", "r.json"),
+        Contains("r.json: variants[0].tls: missing"));
+    CHECK_THROWS_WITH(load_report_file("/nonexistent/report.json", "baseline"),
                       Contains("baseline '/nonexistent/report.json': no such file"));
     CHECK_THROWS_WITH(load_budgets("/nonexistent/budgets.toml"),
                       Contains("budgets file '/nonexistent/budgets.toml': no such file"));

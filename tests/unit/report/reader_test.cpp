@@ -203,7 +203,7 @@ TEST_CASE("reader: variant_to_json is the writer's form of a variant", "[report]
   for (size_t i = 0; i < r.variants.size(); ++i) CHECK(variant_to_json(r.variants[i]) == whole["variants"][i]);
 }
 
-TEST_CASE("reader: schema 1 reports read, without histograms; older keys read as their defaults", "[report]") {
+TEST_CASE("reader: schema 1 reports read, without histograms, and older keys read as their defaults", "[report]") {
   const std::string old = golden_with([](nlohmann::ordered_json& j) {
     j["schema_version"] = 1;
     j["context"].erase("programs");
