@@ -4,12 +4,13 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "gate/compare.hpp"
 #include "report/reader.hpp"
 #include "report/reporter.hpp"
 #include "util/errors.hpp"
+#include "util/output_file.hpp"
 
 namespace hopcost {
 
@@ -22,6 +23,11 @@ void register_compare_command(CLI::App& parent, CompareCommand& c) {
   c.app->add_option("b", c.b, "The report after, compared with A")->required()->type_name("B.json");
   c.app->add_option("--markdown", c.markdown, "Also write the comparison as Markdown, for a merge-request comment")
       ->type_name("FILE");
+  c.app->add_option("--html", c.html, "Also write the comparison as an HTML page, with both reports' latency spectra")
+      ->type_name("FILE");
+  c.app->add_flag("--json", c.json,
+                  "Print the comparison as one JSON object (pairs[], unmatched, context_differences; docs/compare.md) "
+                  "instead of the table");
   c.app->footer(
       "Verdicts need repeats (hopcost run --repeat K, K >= 2) in both reports; otherwise a change is 'within noise "
       "(too few repeats to tell)'.\nExit codes: 0 (also when a figure got worse: compare is not a gate), 2 bad input "
@@ -29,26 +35,20 @@ void register_compare_command(CLI::App& parent, CompareCommand& c) {
 }
 
 int execute_compare_command(const CompareCommand& c) {
-  namespace fs = std::filesystem;
-  if (!c.markdown.empty()) {
-    std::error_code ec;
-    if (fs::is_directory(c.markdown, ec))
-      throw ConfigError(fmt::format("--markdown: cannot write '{}': it is a directory", c.markdown));
-    const fs::path parent = fs::path(c.markdown).parent_path();
-    if (!parent.empty() && !fs::is_directory(parent, ec))
-      throw ConfigError(fmt::format("--markdown: cannot write '{}': no directory '{}'", c.markdown, parent.string()));
-  }
+  check_output_file("--markdown", c.markdown);
+  check_output_file("--html", c.html);
   const Report a = load_report_file(c.a, "A");
   const Report b = load_report_file(c.b, "B");
   const gate::Comparison comparison = gate::compare_reports(a, b, report_file_path(c.a), report_file_path(c.b));
-  if (!c.markdown.empty()) {
-    try {
-      write_file_atomically(c.markdown, gate::render_compare_markdown(comparison));
-    } catch (const RunError& e) {
-      throw ConfigError(fmt::format("--markdown: {}", e.what()));
-    }
-  }
-  fmt::print("{}", gate::render_compare_table(comparison));
+  // Everything is rendered before anything is written.
+  const std::string markdown = c.markdown.empty() ? "" : gate::render_compare_markdown(comparison);
+  const std::string html = c.html.empty() ? "" : gate::render_compare_html(comparison, a, b);
+  write_output_file("--markdown", c.markdown, markdown);
+  write_output_file("--html", c.html, html);
+  if (c.json)
+    fmt::print("{}\n", gate::compare_to_json(comparison).dump(2));
+  else
+    fmt::print("{}", gate::render_compare_table(comparison));
   std::fflush(stdout);
   for (const auto& w : comparison.context_differences) fmt::print(stderr, "compare: warning: {}\n", w);
   return kExitOk;

@@ -11,6 +11,7 @@
 #include "cli/load_command.hpp"
 #include "cli/node_command.hpp"
 #include "cli/pki_command.hpp"
+#include "cli/report_command.hpp"
 #include "cli/run_command.hpp"
 #include "hopcost_build_info.hpp"
 #include "util/errors.hpp"
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
   register_floor_command(app, floor_cmd);
   CompareCommand compare;
   register_compare_command(app, compare);
+  ReportCommand report;
+  register_report_command(app, report);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -59,6 +62,7 @@ int main(int argc, char** argv) {
     if (gate.app->parsed()) return execute_gate_command(gate);
     if (floor_cmd.app->parsed()) return execute_floor_command(floor_cmd);
     if (compare.app->parsed()) return execute_compare_command(compare);
+    if (report.app->parsed()) return execute_report_command(report);
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "hopcost: %s\n", e.what());
     return kExitBadInput;

@@ -21,6 +21,8 @@
 #include "gate/gate_report.hpp"
 #include "metrics/instructions.hpp"
 #include "util/child_process.hpp"
+#include "report/html.hpp"
+#include "report/reader.hpp"
 #include "report/reporter.hpp"
 #include "run/limits.hpp"
 #include "run/progress.hpp"
@@ -369,9 +371,17 @@ int execute_run_command(const RunCommand& command) {
   for (const auto& v : report.variants)
     if (v.failure) return kExitRunFailed;
   if (gate) {
+    // The gate reads the report as report.json carries it, through the typed reader; the
+    // HTML report, written above without them, is written again with its verdicts.
+    const std::string report_json = out.file("report.json");
+    const GateResult verdicts = evaluate_gate(load_report_file(report_json, "report"), report_json, *gate);
+    if (wanted("html")) {
+      HtmlOptions html;
+      html.gate = html_gate_rows(verdicts);
+      write_file_atomically(out.file("report.html"), render_html(report, html));
+    }
     std::cout << "\n";
-    return gate_report(nlohmann::json::parse(make_reporter("json")->render(report)), out.file("report.json"), *gate,
-                       gate_outputs);
+    return finish_gate(verdicts, gate_outputs);
   }
   return kExitOk;
 }

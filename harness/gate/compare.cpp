@@ -261,4 +261,48 @@ std::string render_compare_markdown(const Comparison& c) {
   return out;
 }
 
+nlohmann::ordered_json compare_to_json(const Comparison& c) {
+  using J = nlohmann::ordered_json;
+  auto key_json = [](const VariantKey& k) {
+    J j = J::object();
+    write_key(j, k);
+    return j;
+  };
+  auto number = [](const std::optional<double>& v) { return v && std::isfinite(*v) ? J(*v) : J(nullptr); };
+  J pairs = J::array();
+  for (const auto& p : c.pairs) {
+    J changes = J::array();
+    for (const auto& f : p.changes) {
+      // The console's verdict text is "within noise (too few repeats to tell)" and the
+      // like; here the verdict is one of three words, and the rest is its reason.
+      J verdict = nullptr;
+      std::string reason;
+      if (f.verdict == "better" || f.verdict == "worse" || f.verdict == "within noise") {
+        verdict = f.verdict;
+      } else if (f.verdict.rfind("within noise (", 0) == 0) {
+        verdict = "within noise";
+        reason = f.verdict.substr(14, f.verdict.size() - 15);
+      } else {
+        reason = !p.note.empty() ? p.note : !f.a ? "no figure in A" : "no figure in B";
+      }
+      J ci = nullptr;
+      if (f.ci) ci = J{{"low", tidy(1 + f.ci->low)}, {"high", tidy(1 + f.ci->high)}};
+      changes.push_back(J{{"metric", f.metric},
+                          {"a", number(f.a)},
+                          {"b", number(f.b)},
+                          {"change", f.change ? number(tidy(1 + *f.change)) : J(nullptr)},
+                          {"ci95", ci},
+                          {"verdict", verdict},
+                          {"reason", reason},
+                          {"repeats_a", f.repeats_a},
+                          {"repeats_b", f.repeats_b}});
+    }
+    pairs.push_back(J{{"key", key_json(p.key)}, {"label", p.key.label()}, {"note", p.note}, {"changes", changes}});
+  }
+  J unmatched = J::array();
+  for (const auto& u : c.unmatched)
+    unmatched.push_back(J{{"key", key_json(u.key)}, {"label", u.key.label()}, {"only_in", u.only_in}});
+  return J{{"a", c.name_a}, {"b", c.name_b}, {"pairs", pairs}, {"unmatched", unmatched}, {"context_differences", c.context_differences}};
+}
+
 }  // namespace hopcost::gate

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gate/noise.hpp"
+#include "report/result.hpp"
 #include "report/variant_key.hpp"
 
 namespace hopcost {
@@ -64,5 +65,13 @@ Comparison compare_reports(const Report& a, const Report& b, const std::string& 
 // The console table (aligned as the gate's) and a Markdown rendering.
 std::string render_compare_table(const Comparison& c);
 std::string render_compare_markdown(const Comparison& c);
+// `hopcost compare --json` (docs/compare.md): {"a", "b", "pairs": [{"key", "label", "note",
+// "changes": [{"metric", "a", "b", "change" (B/A, a ratio), "ci95" (of the ratio, or
+// null), "verdict" ("better", "worse", "within noise"; null where a side has no figure),
+// "reason"}]}], "unmatched": [{"key", "label", "only_in"}], "context_differences"}.
+nlohmann::ordered_json compare_to_json(const Comparison& c);
+// `hopcost compare --html`: the comparison's table and the latency spectra of both
+// reports' matched variants on one chart (report/html.hpp's page).
+std::string render_compare_html(const Comparison& c, const Report& a, const Report& b);
 
 }  // namespace hopcost::gate

@@ -10,39 +10,18 @@
 #include "report/reader.hpp"
 #include "report/reporter.hpp"
 #include "util/errors.hpp"
+#include "util/output_file.hpp"
 
 namespace hopcost {
 namespace {
-
-// An output file must be writable where it is named: its directory has to exist.
-void check_output(std::string_view flag, const std::string& path) {
-  if (path.empty()) return;
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::is_directory(path, ec))
-    throw ConfigError(fmt::format("{}: cannot write '{}': it is a directory", flag, path));
-  const fs::path parent = fs::path(path).parent_path();
-  if (!parent.empty() && !fs::is_directory(parent, ec))
-    throw ConfigError(
-        fmt::format("{}: cannot write '{}': no directory '{}'", flag, path, parent.string()));
-}
-
-void write_output(std::string_view flag, const std::string& path, std::string_view content) {
-  if (path.empty()) return;
-  try {
-    write_file_atomically(path, content);
-  } catch (const RunError& e) {
-    throw ConfigError(fmt::format("{}: {}", flag, e.what()));
-  }
-}
 
 }  // namespace
 
 GateInputs load_gate_inputs(const std::string& budgets_path,
                             const std::optional<std::string>& baseline_path,
                             const GateOutputs& outputs) {
-  check_output("--junit", outputs.junit);
-  check_output("--markdown", outputs.markdown);
+  check_output_file("--junit", outputs.junit);
+  check_output_file("--markdown", outputs.markdown);
   GateInputs in;
   in.budgets = gate::load_budgets(budgets_path);
   if (baseline_path) {
@@ -58,18 +37,35 @@ GateInputs load_gate_inputs(const std::string& budgets_path,
   return in;
 }
 
+GateResult evaluate_gate(const Report& report, const std::string& report_name, const GateInputs& in) {
+  GateResult result;
+  result.checks = gate::evaluate(in.budgets, report, report_name, in.baseline.get(), in.baseline_file.value_or(""));
+  result.sources = gate::GateSources{in.budgets.path, report_name, in.baseline_file, {}};
+  if (in.baseline) result.sources.warnings = gate::comparability_warnings(report, *in.baseline);
+  return result;
+}
+
+std::vector<HtmlGateRow> html_gate_rows(const GateResult& result) {
+  std::vector<HtmlGateRow> rows;
+  for (const auto& c : result.checks)
+    rows.push_back({c.budget, c.variant, c.measured_text, c.limit, c.note, c.passed()});
+  return rows;
+}
+
 int gate_report(const Report& report, const std::string& report_name, const GateInputs& in,
                 const GateOutputs& outputs) {
-  const auto checks = gate::evaluate(in.budgets, report, report_name, in.baseline.get(),
-                                     in.baseline_file.value_or(""));
-  gate::GateSources sources{in.budgets.path, report_name, in.baseline_file, {}};
-  if (in.baseline) sources.warnings = gate::comparability_warnings(report, *in.baseline);
+  return finish_gate(evaluate_gate(report, report_name, in), outputs);
+}
+
+int finish_gate(const GateResult& result, const GateOutputs& outputs) {
+  const auto& checks = result.checks;
+  const auto& sources = result.sources;
   // Both outputs are rendered before either is written.
   const std::string junit = outputs.junit.empty() ? "" : gate::render_junit(checks, sources);
   const std::string markdown =
       outputs.markdown.empty() ? "" : gate::render_markdown(checks, sources);
-  write_output("--junit", outputs.junit, junit);
-  write_output("--markdown", outputs.markdown, markdown);
+  write_output_file("--junit", outputs.junit, junit);
+  write_output_file("--markdown", outputs.markdown, markdown);
   if (outputs.print_table) {
     fmt::print("{}", gate::render_table(checks));
     std::fflush(stdout);
@@ -78,16 +74,11 @@ int gate_report(const Report& report, const std::string& report_name, const Gate
   return gate::count_failures(checks) == 0 ? kExitOk : kExitGateFailed;
 }
 
-int gate_report(const nlohmann::json& report, const std::string& report_name, const GateInputs& in,
-                const GateOutputs& outputs) {
-  return gate_report(read_report(report.dump(), report_name), report_name, in, outputs);
-}
-
 int gate_report(const nlohmann::json& report, const std::string& report_name,
                 const std::string& budgets_path, const std::optional<std::string>& baseline_path,
                 const GateOutputs& outputs) {
-  return gate_report(report, report_name, load_gate_inputs(budgets_path, baseline_path, outputs),
-                     outputs);
+  const GateInputs inputs = load_gate_inputs(budgets_path, baseline_path, outputs);
+  return gate_report(read_report(report.dump(), report_name), report_name, inputs, outputs);
 }
 
 }  // namespace hopcost

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "gate/budgets.hpp"
+#include "gate/gate.hpp"
+#include "report/html.hpp"
 
 namespace hopcost {
 
@@ -45,11 +47,19 @@ GateInputs load_gate_inputs(const std::string& budgets_path,
 // report.json carries them.
 int gate_report(const Report& report, const std::string& report_name, const GateInputs& inputs,
                 const GateOutputs& outputs);
-// The same for a report's JSON document (`hopcost run --gate` gates the report it has just
-// rendered): read through the typed reader first, as a file would be.
-int gate_report(const nlohmann::json& report, const std::string& report_name,
-                const GateInputs& inputs, const GateOutputs& outputs);
-// The same in one call.
+
+// gate_report() in two steps, for `hopcost run --gate`, whose HTML report shows the
+// verdicts: evaluate (throws ConfigError for bad input, as above), then print and write.
+struct GateResult {
+  std::vector<gate::Check> checks;
+  gate::GateSources sources;
+};
+GateResult evaluate_gate(const Report& report, const std::string& report_name, const GateInputs& inputs);
+int finish_gate(const GateResult& result, const GateOutputs& outputs);  // kExitOk or kExitGateFailed
+// The verdicts as the HTML report shows them.
+std::vector<HtmlGateRow> html_gate_rows(const GateResult& result);
+// The same in one call, for a report's JSON document (read through the typed reader first,
+// as a file would be).
 int gate_report(const nlohmann::json& report, const std::string& report_name,
                 const std::string& budgets_path, const std::optional<std::string>& baseline_path,
                 const GateOutputs& outputs);

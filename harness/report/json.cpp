@@ -148,6 +148,7 @@ Json marginal_json(const Marginal& m) {
   j["points"] = m.points;
   j["hops_held_equal"] = m.hops_held_equal;
   j["confounded_with_hops"] = m.confounded;
+  j["rate"] = optional_number(m.rate);
   return j;
 }
 

@@ -452,6 +452,7 @@ Marginal read_marginal(const Object& o) {
   m.points = o.integer("points");
   m.hops_held_equal = o.flag("hops_held_equal");
   m.confounded = o.flag("confounded_with_hops");
+  m.rate = o.optional_number("rate");
   return m;
 }
 
@@ -503,7 +504,11 @@ Report read_report(std::string_view text, const std::string& name) {
   if (context->find("configuration")) {
     (void)context->object("configuration");  // its type
     // Its keys in their order, as written (the reader's json sorts them).
-    r.configuration = parse<nlohmann::ordered_json>(text, name)["context"]["configuration"].dump();
+    const auto configuration = parse<nlohmann::ordered_json>(text, name)["context"]["configuration"];
+    r.configuration = configuration.dump();
+    // The one scenario field a rendering names the report by.
+    if (const auto it = configuration.find("name"); it != configuration.end() && it->is_string())
+      r.scenario.name = it->get<std::string>();
   } else {
     r.configuration = "{}";  // unknown: nothing is made up
   }

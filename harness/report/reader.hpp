@@ -25,7 +25,7 @@ namespace hopcost {
 // Reads report.json text; `name` names it in messages. Throws ConfigError:
 //   "<name>:3:16: not valid JSON: syntax error while parsing value - unexpected '}'; …"
 //   "<name>: not a hopcost report: no \"variants\" array"
-//   "<name>: schema_version 7 is not one this build reads (1, 2): written by a newer hopcost"
+//   "<name>: schema_version 7 is not one this build reads (1, 2, 3): written by a newer hopcost"
 //   "<name>: variants[3].per_hop[1].kind: expected a string, found a number"
 Report read_report(std::string_view text, const std::string& name);
 
@@ -38,6 +38,6 @@ Report load_report_file(const std::string& path_or_dir, std::string_view role);
 std::string report_file_path(const std::string& path_or_dir);
 
 // The schema versions read_report reads.
-inline constexpr int kReadableSchemaVersions[] = {1, 2};
+inline constexpr int kReadableSchemaVersions[] = {1, 2, 3};
 
 }  // namespace hopcost

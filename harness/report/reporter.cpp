@@ -15,17 +15,23 @@ namespace hopcost {
 std::unique_ptr<Reporter> make_console_reporter();
 std::unique_ptr<Reporter> make_json_reporter();
 std::unique_ptr<Reporter> make_csv_reporter();
+std::unique_ptr<Reporter> make_html_reporter();
+std::unique_ptr<Reporter> make_markdown_reporter();
 
 namespace {
-constexpr std::array<std::string_view, 3> kFormats{"table", "json", "csv"};
-}
+constexpr std::array<std::string_view, 4> kFormats{"table", "json", "csv", "html"};
+constexpr std::array<std::string_view, 5> kNames{"table", "json", "csv", "html", "markdown"};
+}  // namespace
 
 std::span<const std::string_view> reporter_formats() { return kFormats; }
+std::span<const std::string_view> reporter_names() { return kNames; }
 
 std::unique_ptr<Reporter> make_reporter(std::string_view format) {
   if (format == "table") return make_console_reporter();
   if (format == "json") return make_json_reporter();
   if (format == "csv") return make_csv_reporter();
+  if (format == "html") return make_html_reporter();
+  if (format == "markdown") return make_markdown_reporter();
   return nullptr;
 }
 

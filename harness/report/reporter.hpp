@@ -1,5 +1,5 @@
-// Reporters turn a Report into text, one format each (console.cpp, json.cpp, csv.cpp),
-// all from the same data. JSON is the canonical one; every other format derives from the
+// Reporters turn a Report into text, one format each (console.cpp, json.cpp, csv.cpp,
+// html.cpp, markdown.cpp), all from the same data. JSON is the canonical one; every other format derives from the
 // same Report and carries no number that JSON lacks.
 #pragma once
 
@@ -22,9 +22,13 @@ class Reporter {
   virtual std::string_view file_name() const = 0;
 };
 
-// "table", "json", "csv"; nullptr for anything else.
+// "table", "json", "csv", "html", "markdown"; nullptr for anything else.
 std::unique_ptr<Reporter> make_reporter(std::string_view format);
+// The formats `hopcost run --format` writes: table, json, csv, html. Markdown is
+// `hopcost report --markdown`'s.
 std::span<const std::string_view> reporter_formats();
+// Every reporter make_reporter() makes: the formats above, and markdown.
+std::span<const std::string_view> reporter_names();
 
 // The machine and build, as report.json and floor.json carry them.
 nlohmann::ordered_json context_to_json(const Context& context);

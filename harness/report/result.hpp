@@ -18,12 +18,18 @@
 namespace hopcost {
 
 // 2: variants carry latency_histogram and uncorrected_latency_histogram
+// 3: the open loop's rate is a list in the configuration (--rate LIST) and a part of each
+// variant's key (`rate`, and `rate` of each marginal_tls_hop group)
 // (docs/report-format.md, "Version history"). Readers accept every version listed there.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // A variant whose measured interval holds fewer successful requests than this (or all of
 // --requests N, when N is smaller) has failed: its figures would be noise.
 inline constexpr uint64_t kMinMeasuredRequests = 10;
+
+// An open-loop variant whose achieved throughput is below this share of its offered rate
+// did not keep up: a warning says so, and the HTML marks the point.
+inline constexpr double kRateShortfall = 0.95;
 
 struct LatencySummary {  // µs
   double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0, mean = 0;
@@ -159,6 +165,7 @@ struct Marginal {
   bool hops_held_equal = false;   // hops varied and were held equal by the regression
   bool confounded = false;        // TLS links moved only with hops: slopes include a plain hop's cost
   std::string tls_setup;          // the group's TLS settings other than the defaults ("rsa-2048 mtls"); empty: defaults
+  std::optional<double> rate{};   // the group's offered rate (--rate); none: a closed loop
 };
 
 // The headline figures: the ones repeats report as median, spread and interval, and

@@ -8,19 +8,29 @@
 
 namespace hopcost {
 
-std::string VariantKey::label() const {
-  std::string out = fmt::format("{} {} hop{} TLS {} {} {}", topology, hops, hops == 1 ? "" : "s", tls, conn, placement);
-  if (relay && *relay != "hopcost") out += " relay " + *relay;
-  if (upstream && *upstream != "1:1") out += " " + *upstream;
-  if (const auto setup = tls_setup(); !setup.empty()) out += " " + setup;
-  if (resume && *resume != "ticket") out += " resume " + *resume;
-  if (upstream_resume && *upstream_resume != "on") out += " upstream-resume " + *upstream_resume;
-  if (chain_rtt_us > 0) out += fmt::format(" rtt {:g} µs", chain_rtt_us);
+std::vector<VariantKey::Part> VariantKey::parts() const {
+  std::vector<Part> out = {{"topology", topology},
+                           {"hops", fmt::format("{} hop{}", hops, hops == 1 ? "" : "s")},
+                           {"tls", "TLS " + tls},
+                           {"conn", conn},
+                           {"placement", placement}};
+  if (relay && *relay != "hopcost") out.push_back({"relay", "relay " + *relay});
+  if (upstream && *upstream != "1:1") out.push_back({"upstream", *upstream});
+  if (const auto setup = tls_setup(); !setup.empty()) out.push_back({"setup", setup});
+  if (resume && *resume != "ticket") out.push_back({"resume", "resume " + *resume});
+  if (upstream_resume && *upstream_resume != "on") out.push_back({"upstream_resume", "upstream-resume " + *upstream_resume});
+  if (chain_rtt_us > 0) out.push_back({"rtt", fmt::format("rtt {:g} µs", chain_rtt_us)});
   std::string own;
   for (size_t i = 0; i < link_rtt_us.size(); ++i)
     if (link_rtt_us[i] != chain_rtt_us) own += fmt::format("{}link {}: {:g} µs", own.empty() ? "" : ", ", i, link_rtt_us[i]);
-  if (!own.empty()) out += " (" + own + ")";
-  if (rate) out += fmt::format(" rate {}/s", *rate);
+  if (!own.empty()) out.push_back({"link_rtt", "(" + own + ")"});
+  if (rate) out.push_back({"rate", fmt::format("rate {}/s", *rate)});
+  return out;
+}
+
+std::string VariantKey::label() const {
+  std::string out;
+  for (const auto& p : parts()) out += (out.empty() ? "" : " ") + p.text;
   return out;
 }
 

@@ -47,6 +47,14 @@ struct VariantKey {
   // network, " (link 3: 0 µs)" for a link with its own, and " rate 1000/s" in the open
   // loop.
   std::string label() const;
+  // The label's parts, in its order, each with the dimension it names ("topology",
+  // "hops", "tls", "conn", "placement", "relay", "upstream", "setup", "resume",
+  // "upstream_resume", "rtt", "link_rtt", "rate"); a dimension at its default has none.
+  // Plots name variants by the parts that differ (report/html.cpp).
+  struct Part {
+    std::string dimension, text;
+  };
+  std::vector<Part> parts() const;
   // The TLS settings other than the defaults, as the label writes them: "rsa-2048 group
   // cecpq2 mtls chain 2"; empty for ECDSA P-256, the default groups, no mTLS, depth 0.
   std::string tls_setup() const;

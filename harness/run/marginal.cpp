@@ -70,8 +70,7 @@ std::vector<Marginal> marginal_tls_hop(const std::vector<VariantResult>& variant
     });
     Marginal m;
     double rtt = 0;
-    std::optional<double> rate;  // Marginal has no field for it yet: the group is per rate all the same
-    std::tie(m.placement, m.tls, m.conn, m.upstream, rtt, m.tls_setup, rate) = key;
+    std::tie(m.placement, m.tls, m.conn, m.upstream, rtt, m.tls_setup, m.rate) = key;
     m.rtt_us = rtt;
     auto put = [](MarginalFigure& f, const std::optional<Slope>& s) {
       if (s) f = {s->value, s->ci95};

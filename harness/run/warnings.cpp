@@ -71,7 +71,7 @@ std::vector<std::string> report_warnings(const Report& report) {
       w.push_back(fmt::format("{}: {} per-hop shares were below zero and counted as 0: the per-hop figures do not add "
                               "up exactly",
                               v.label(), v.attribution_negative));
-    if (v.requested_rps && *v.requested_rps > 0 && v.throughput_rps < 0.95 * *v.requested_rps)
+    if (v.requested_rps && *v.requested_rps > 0 && v.throughput_rps < kRateShortfall * *v.requested_rps)
       w.push_back(fmt::format("{}: achieved {:.0f} req/s of the {:.0f} offered ({:.0f}%, below 95%): the chain could not "
                               "keep up, and latency from the intended send times shows the backlog",
                               v.label(), v.throughput_rps, *v.requested_rps, 100 * v.throughput_rps / *v.requested_rps));

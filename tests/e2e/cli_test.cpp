@@ -4,6 +4,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "report/result.hpp"
 #include "support/process.hpp"
 
 namespace fs = std::filesystem;
@@ -95,7 +96,7 @@ TEST_CASE("a run writes report.json and report.csv, and flags override the scena
   REQUIRE(r.code == 0);
   CHECK_THAT(r.output, Catch::Contains("terminate-once") && Catch::Contains("×CPU"));
   const auto report = nlohmann::json::parse(read_file(out / "report.json"));
-  CHECK(report["schema_version"] == 2);
+  CHECK(report["schema_version"] == hopcost::kSchemaVersion);
   for (const char* key : {"cpu_model", "cores", "kernel", "tls_library", "build_type", "compiler", "git_revision",
                           "configuration"})
     CHECK(report["context"].contains(key));

@@ -90,6 +90,7 @@ inline Report fixed_report() {
   corrected.record(Histogram::kHighestTrackable + 1);
   VariantResult& open = r.variants[2];
   open.requested_rps = 500;
+  open.rate = 500;
   open.latency_histogram = corrected.buckets();
   open.uncorrected_latency_us = open.latency_us;
   open.uncorrected_latency_histogram = uncorrected.buckets();

@@ -2,6 +2,8 @@
 // new one cannot be forgotten.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -40,7 +42,9 @@ TEST_CASE("every link kind parses back, can form a chain and is documented") {
 }
 
 TEST_CASE("every reporter exists, and every file reporter has a golden file") {
-  for (auto format : reporter_formats()) {
+  for (auto format : reporter_formats())
+    CHECK(std::find(reporter_names().begin(), reporter_names().end(), format) != reporter_names().end());
+  for (auto format : reporter_names()) {
     const auto reporter = make_reporter(format);
     REQUIRE(reporter);
     const std::string golden = std::string(HOPCOST_SOURCE_DIR "/tests/golden/") +

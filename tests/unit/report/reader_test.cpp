@@ -167,7 +167,7 @@ TEST_CASE("reader: the golden report.json read and written again is the same tex
   // And what it read is the golden test's report.
   CHECK(report_to_json_text(r) == report_to_json_text(testing::fixed_report()));
   REQUIRE(r.variants.size() == 5);
-  CHECK(r.schema_version == 2);
+  CHECK(r.schema_version == kSchemaVersion);
   CHECK(r.variants[0].repeat_values.at("latency_us.p50") == std::vector<double>{99, 100, 104});
   CHECK(r.variants[0].latency_histogram.has_value());
   CHECK(r.variants[2].uncorrected_latency_histogram.has_value());
@@ -239,9 +239,9 @@ TEST_CASE("reader: every bad input is one ConfigError naming the file and what i
   CHECK_THAT(error_of(golden.substr(0, golden.size() / 2)), Contains("r.json:") && Contains("not valid JSON"));
   CHECK_THAT(error_of(""), Contains("r.json:1:1: not valid JSON"));
   CHECK(error_of(golden_with([](auto& j) { j["schema_version"] = 7; })) ==
-        "r.json: schema_version 7 is not one this build reads (1, 2): written by a newer hopcost");
+        "r.json: schema_version 7 is not one this build reads (1, 2, 3): written by a newer hopcost");
   CHECK(error_of(golden_with([](auto& j) { j["schema_version"] = 0; })) ==
-        "r.json: schema_version 0 is not one this build reads (1, 2)");
+        "r.json: schema_version 0 is not one this build reads (1, 2, 3)");
   CHECK(error_of(golden_with([](auto& j) { j["schema_version"] = "2"; })) ==
         "r.json: schema_version: expected a whole number, found a string");
   CHECK(error_of(golden_with([](auto& j) { j.erase("schema_version"); })) ==
