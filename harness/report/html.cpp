@@ -267,8 +267,9 @@ J spectrum_plot(const Report& r, const Namer& n) {
 
 std::string link_name(const VariantResult& v, const LinkResult& l) {
   const size_t i = static_cast<size_t>(l.link);
-  if (i + 1 < v.nodes.size()) return fmt::format("link {}: {} → {} ({})", l.link, v.nodes[i].name, v.nodes[i + 1].name, l.kind);
-  return fmt::format("link {} ({})", l.link, l.kind);
+  // Without the link's kind: the variant's name says it, and the legend stays one entry a link.
+  if (i + 1 < v.nodes.size()) return fmt::format("link {}: {} → {}", l.link, v.nodes[i].name, v.nodes[i + 1].name);
+  return fmt::format("link {}", l.link);
 }
 
 J hop_share_plot(const Report& r, const Namer& n) {
