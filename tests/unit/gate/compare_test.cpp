@@ -182,3 +182,85 @@ TEST_CASE("compare rejects what is not a report it reads, naming the file and th
   CHECK_THROWS_WITH(load_report_file((dir / "bad.json").string(), "B"), Contains("bad.json:1:") && Contains("not valid JSON"));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("compare --json: a verdict of three words with its reason apart, changes as ratios, and the keys") {
+  json a = report({variant("t", 1, 100, {99, 100, 101}), variant("u", 1, 100), variant("f", 1, 100), variant("only-a", 1, 10)});
+  json b = report({variant("t", 1, 120, {119, 120, 121}), variant("u", 1, 100), variant("f", 1, 100), variant("only-b", 2, 10)});
+  // A repeat value that is not above 0: no interval.
+  a["variants"][0]["repeat_values"]["cpu_us_per_request"] = {0.0, 50.0, 50.0};
+  b["variants"][0]["repeat_values"]["cpu_us_per_request"] = {50.0, 50.0, 50.0};
+  // No figure in B; and a rise from 0, whose ratio is infinite.
+  b["variants"][1]["handshake_cpu_us"] = nullptr;
+  b["variants"][1]["nodes"] = json::array({{{"name", "origin"}, {"role", "origin"}, {"implementation", "nginx"}}});
+  a["variants"][1]["tls_cpu_share"] = 0.0;
+  b["variants"][2]["failure"] = "relay1 died";
+  const Comparison c = compare_reports(a, b, "a.json", "b.json");
+  const auto j = compare_to_json(c);
+  CHECK(json::parse(j.dump()) == json(j));  // valid JSON: no inf, no NaN
+  CHECK(j["a"] == "a.json");
+  CHECK(j["b"] == "b.json");
+  REQUIRE(j["pairs"].size() == 3);
+  const auto change = [&](size_t pair, const std::string& metric) {
+    for (const auto& f : j["pairs"][pair]["changes"])
+      if (f["metric"] == metric) return f;
+    FAIL("no " << metric);
+    return decltype(j)();
+  };
+  CHECK(j["pairs"][0]["key"]["topology"] == "t");
+  CHECK(j["pairs"][0]["key"]["hops"] == 1);
+  CHECK(j["pairs"][0]["label"] == c.pairs[0].key.label());
+  CHECK(j["pairs"][0]["changes"].size() == c.pairs[0].changes.size());
+
+  const auto worse = change(0, "latency_us.p50");
+  CHECK(worse["a"] == 100.0);
+  CHECK(worse["b"] == 120.0);
+  CHECK(worse["change"].get<double>() == Approx(1.2));
+  CHECK(worse["verdict"] == "worse");
+  CHECK(worse["reason"] == "");
+  CHECK(worse["ci95"]["low"].get<double>() == Approx(1 + c.pairs[0].changes[1].ci->low));
+  CHECK(worse["ci95"]["low"].get<double>() > 1);
+  CHECK(worse["repeats_a"] == 3);
+  CHECK(worse["repeats_b"] == 3);
+
+  const auto no_interval = change(0, "cpu_us_per_request");
+  CHECK(no_interval["verdict"] == "within noise");
+  CHECK(no_interval["reason"] == "no interval: a repeat value is not above 0");
+  CHECK(no_interval["ci95"].is_null());
+
+  const auto few = change(1, "latency_us.p50");
+  CHECK(few["change"] == 1.0);
+  CHECK(few["verdict"] == "within noise");
+  CHECK(few["reason"] == "too few repeats to tell");
+  CHECK(few["ci95"].is_null());
+
+  const auto missing = change(1, "handshake_cpu_us");
+  CHECK(missing["a"] == 400.0);
+  CHECK(missing["b"].is_null());
+  CHECK(missing["change"].is_null());
+  CHECK(missing["verdict"].is_null());
+  CHECK(missing["reason"] == "no figure in B");
+
+  const auto from_zero = change(1, "tls_cpu_share");
+  CHECK(from_zero["a"] == 0.0);
+  CHECK(from_zero["change"].is_null());
+  CHECK(from_zero["verdict"] == "within noise");
+
+  CHECK_THAT(j["pairs"][2]["note"].get<std::string>(), Contains("failed in B: relay1 died"));
+  for (const auto& f : j["pairs"][2]["changes"]) {
+    CHECK(f["verdict"].is_null());
+    CHECK(f["reason"] == "failed in B: relay1 died");
+  }
+
+  REQUIRE(j["unmatched"].size() == 2);
+  CHECK(j["unmatched"][0]["key"]["topology"] == "only-a");
+  CHECK(j["unmatched"][0]["only_in"] == "A");
+  CHECK(j["unmatched"][0]["label"] == c.unmatched[0].key.label());
+  CHECK(j["unmatched"][1]["key"]["topology"] == "only-b");
+  CHECK(j["unmatched"][1]["key"]["hops"] == 2);
+  CHECK(j["unmatched"][1]["only_in"] == "B");
+  CHECK(j["context_differences"].empty());
+  // Every verdict is one of the three words, or null.
+  for (const auto& p : j["pairs"])
+    for (const auto& f : p["changes"])
+      CHECK((f["verdict"].is_null() || f["verdict"] == "better" || f["verdict"] == "worse" || f["verdict"] == "within noise"));
+}
