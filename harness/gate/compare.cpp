@@ -285,12 +285,14 @@ nlohmann::ordered_json compare_to_json(const Comparison& c) {
       } else {
         reason = !p.note.empty() ? p.note : !f.a ? "no figure in A" : "no figure in B";
       }
+      // A failed variant's figures are partial: no change is given for them.
+      const bool failed = !p.note.empty();
       J ci = nullptr;
-      if (f.ci) ci = J{{"low", tidy(1 + f.ci->low)}, {"high", tidy(1 + f.ci->high)}};
+      if (f.ci && !failed) ci = J{{"low", tidy(1 + f.ci->low)}, {"high", tidy(1 + f.ci->high)}};
       changes.push_back(J{{"metric", f.metric},
                           {"a", number(f.a)},
                           {"b", number(f.b)},
-                          {"change", f.change ? number(tidy(1 + *f.change)) : J(nullptr)},
+                          {"change", f.change && !failed ? number(tidy(1 + *f.change)) : J(nullptr)},
                           {"ci95", ci},
                           {"verdict", verdict},
                           {"reason", reason},
