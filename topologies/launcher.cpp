@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "topologies/program_process.hpp"
+#include "util/check.hpp"
 
 namespace hopcost {
 namespace {
@@ -38,13 +39,35 @@ std::string read_all(const std::string& path) {
   return s.str();
 }
 
-void write_all(const std::string& path, const std::string& text, mode_t mode) {
+void write_all(const std::string& path, const std::string& text, mode_t mode, const std::optional<RunAs>& owner = {}) {
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << text;
     if (!out.flush()) throw RunError(fmt::format("cannot write {}", path));
   }
   ::chmod(path.c_str(), mode);
+  if (owner && ::chown(path.c_str(), owner->uid, owner->gid) != 0)
+    throw RunError(fmt::format("cannot give {} to {}: {}", path, owner->user, std::strerror(errno)));
+}
+
+// The owner of a config's private files, when it is not hopcost's user.
+std::optional<RunAs> owner_of(const ProgramConfig& config) {
+  if (config.owner.empty()) return std::nullopt;
+  RunAs r = resolve_user(config.owner);
+  if (r.uid == ::geteuid()) return std::nullopt;
+  return r;
+}
+
+std::optional<RunAs> run_as(const std::string& user) {
+  if (user.empty()) return std::nullopt;
+  return resolve_user(user);
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
 }
 
 // A socket file nobody listens on any more (connect refused) is stale.
@@ -131,7 +154,8 @@ void write_program_files(const ProgramConfig& config) {
     struct stat st {};
     if (::stat(dir.c_str(), &st) == 0) ::chmod(dir.c_str(), (st.st_mode & 07777) | S_IXOTH);
   }
-  for (const auto& f : config.files) write_all(f.path, f.text, 0644);
+  const std::optional<RunAs> owner = owner_of(config);
+  for (const auto& f : config.files) write_all(f.path, f.text, f.secret ? 0600 : 0644, f.secret ? owner : std::nullopt);
   for (const auto& b : config.bundles) {
     std::string text;
     for (const auto& part : b.parts) {
@@ -139,9 +163,36 @@ void write_program_files(const ProgramConfig& config) {
       if (!p.empty() && p.back() != '\n') p += '\n';
       text += p;
     }
-    write_all(b.path, text, 0600);  // it holds a private key
+    write_all(b.path, text, 0600, owner);  // it holds a private key
   }
   for (const auto& s : config.sockets) remove_stale_socket(s);
+}
+
+void make_private_dirs(const ProgramConfig& config) {
+  const std::optional<RunAs> owner = owner_of(config);
+  for (const auto& d : config.private_dirs) {
+    std::error_code ec;
+    std::filesystem::remove_all(d, ec);  // an earlier run's, killed before it could remove it
+    if (::mkdir(d.c_str(), 0700) != 0) throw RunError(fmt::format("cannot create {}: {}", d, std::strerror(errno)));
+    if (owner && ::chown(d.c_str(), owner->uid, owner->gid) != 0)
+      throw RunError(fmt::format("cannot give {} to {}: {}", d, owner->user, std::strerror(errno)));
+  }
+}
+
+bool step_passes(const ProgramStep& step, std::chrono::milliseconds timeout, std::string* output) {
+  const std::string binary = resolve_binary(step.command);
+  const CommandOutput out = run_to_completion(binary, step.command.args, timeout, run_as(step.run_as));
+  if (output) *output = out.timed_out ? out.output + " (timed out)" : out.output;
+  return out.exit_code == 0 && (step.expect.empty() || trimmed(out.output) == step.expect);
+}
+
+std::string run_step(const ProgramStep& step, std::chrono::milliseconds timeout) {
+  std::string output;
+  if (step_passes(step, timeout, &output)) return output;
+  throw RunError(fmt::format("{} failed ({}{}){}: {}", step.what, step.command.text(),
+                             step.run_as.empty() ? "" : ", as " + step.run_as,
+                             step.expect.empty() ? "" : fmt::format(", expected '{}'", step.expect),
+                             trimmed(output).empty() ? "no output" : tail(trimmed(output), 1500)));
 }
 
 void check_program_config(const ProgramConfig& config) {
@@ -259,21 +310,47 @@ std::string worker_user(ProgramKind kind, bool root) {
 
 LaunchedProgram::LaunchedProgram(ProgramConfig config, ProbeTarget probe, LaunchOptions options)
     : config_(std::move(config)), options_(options) {
+  start(&probe);
+}
+
+LaunchedProgram::LaunchedProgram(ProgramConfig config, LaunchOptions options) : config_(std::move(config)), options_(options) {
+  HOPCOST_CHECK(config_.ready_check.has_value());
+  start(nullptr);
+}
+
+void LaunchedProgram::start(const ProbeTarget* probe) {
   std::vector<std::string> binaries;
+  std::vector<ProcessOptions> process_options;
   for (const auto& p : config_.processes) {
     binaries.push_back(resolve_binary(p.command));
     versions_[p.name] = program_version(p.version);
+    process_options.push_back({run_as(p.run_as), p.stop_signal});
   }
-  if (options_.check_config) check_program_config(config_);
-  else write_program_files(config_);
   try {
+    make_private_dirs(config_);
+    if (options_.check_config) check_program_config(config_);
+    else write_program_files(config_);
+    const auto step = [this](const ProgramStep& st) {
+      try {
+        run_step(st);
+      } catch (const RunError& e) {
+        throw RunError(fmt::format("node {} ({}): {}", config_.node, program_name(config_), e.what()));
+      }
+    };
+    for (const auto& st : config_.before_start) step(st);
     for (size_t i = 0; i < config_.processes.size(); ++i) {
       const ProcessPlan& p = config_.processes[i];
-      processes_.push_back(std::make_unique<ProgramProcess>(p.name, binaries[i], p.command.args, p.stdout_path, p.stderr_path));
+      processes_.push_back(
+          std::make_unique<ProgramProcess>(p.name, binaries[i], p.command.args, p.stdout_path, p.stderr_path, process_options[i]));
       helper_.push_back(p.helper);
       if (!p.listens_on.empty()) wait_listening(*processes_.back(), p.listens_on);
     }
-    wait_ready(probe, options_.ready_timeout);
+    if (probe) wait_ready(*probe, options_.ready_timeout);
+    else wait_ready_check(*config_.ready_check, options_.ready_timeout);
+    for (const auto& st : config_.after_ready) {
+      check_running();
+      step(st);
+    }
   } catch (...) {
     stop();
     throw;
@@ -300,6 +377,22 @@ void LaunchedProgram::wait_listening(ProgramProcess& p, const std::string& path)
     if (p.exited()) process_failed(p, "exited before the node was ready");
     if (std::chrono::steady_clock::now() >= deadline) process_failed(p, fmt::format("did not listen on {} in time", path));
     p.wait_exit(kBetweenProbes);  // wakes at once if it exits
+  }
+}
+
+void LaunchedProgram::wait_ready_check(const ProgramStep& check, std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  std::string last;
+  while (true) {
+    for (auto& p : processes_)
+      if (p->exited()) process_failed(*p, "exited before the node was ready");
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (step_passes(check, std::max(left, std::chrono::milliseconds(1)), &last)) return;
+    if (Clock::now() >= deadline)
+      throw RunError(fmt::format("node {} ({}) not ready within {} ms: the last check ({}) said: {}", config_.node,
+                                 program_name(config_), timeout.count(), check.command.text(), tail(trimmed(last), 1500)));
+    processes_.front()->wait_exit(kBetweenProbes);  // not a readiness sleep: the next check decides; wakes if it exits
   }
 }
 
@@ -336,7 +429,7 @@ void LaunchedProgram::wait_ready(const ProbeTarget& probe, std::chrono::millisec
     }
     if (Clock::now() >= deadline)
       throw RunError(fmt::format("node {} ({}) not ready within {} ms: the last probe of {}: {}", config_.node,
-                                 to_string(config_.kind), timeout.count(), probe.endpoint.to_string(), last));
+                                 program_name(config_), timeout.count(), probe.endpoint.to_string(), last));
     processes_.front()->wait_exit(kBetweenProbes);  // not a readiness sleep: the next probe decides; wakes if it exits
   }
 }
@@ -349,15 +442,20 @@ std::vector<ProgramPid> LaunchedProgram::pids() const {
 }
 
 std::chrono::nanoseconds LaunchedProgram::cpu() const {
-  std::chrono::nanoseconds total{0};
-  for (const auto& p : pids())
-    if (const auto c = process_cpu(p.pid)) total += *c;
-  return total;
+  return stable_group_cpu([this] {
+    std::vector<pid_t> out;
+    for (const auto& p : pids()) out.push_back(p.pid);
+    return out;
+  });
 }
 
 void LaunchedProgram::stop() {
   for (auto it = processes_.rbegin(); it != processes_.rend(); ++it) (*it)->stop(options_.stop_grace);
   for (const auto& s : config_.sockets) remove_stale_socket(s);  // HAProxy leaves its Unix socket behind
+  for (const auto& d : config_.private_dirs) {
+    std::error_code ignored;
+    std::filesystem::remove_all(d, ignored);
+  }
 }
 
 std::unique_ptr<LaunchedProgram> launch_program(ProgramKind kind, const ProgramNode& node, LaunchOptions options) {

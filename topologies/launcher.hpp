@@ -51,6 +51,11 @@ class LaunchedProgram {
   // Started and ready; throws MissingProgram, ConfigError (the check failed) or RunError
   // (a process exited, or no answer in time), leaving no process behind.
   LaunchedProgram(ProgramConfig config, ProbeTarget probe, LaunchOptions options = {});
+  // The same for a program that is not an HTTP relay: ready once `config.ready_check`
+  // passes (required). In order: its private directories are made, its files written, its
+  // before_start steps run, its processes started, its readiness checked, its after_ready
+  // steps run; a step that fails is a RunError with its command and output.
+  LaunchedProgram(ProgramConfig config, LaunchOptions options = {});
   ~LaunchedProgram();
   LaunchedProgram(const LaunchedProgram&) = delete;
   LaunchedProgram& operator=(const LaunchedProgram&) = delete;
@@ -58,18 +63,22 @@ class LaunchedProgram {
   const ProgramConfig& config() const { return config_; }
   // Every process of every part of the node, alive now: masters, workers, helpers.
   std::vector<ProgramPid> pids() const;
-  // Their CPU (user + system, threads and reaped children included) now, summed.
+  // Their CPU (user + system, threads and reaped children included) now, summed, each
+  // process once even while children exit (stable_group_cpu).
   std::chrono::nanoseconds cpu() const;
   // Each process's version line, by process name ("haproxy" -> "HAProxy version 2.6.12 …").
   const std::map<std::string, std::string>& versions() const { return versions_; }
   // Throws RunError naming the first process that has exited, how, and its stderr's tail.
   void check_running();
-  // Stops every process, the last started first; idempotent.
+  // Stops every process, the last started first, then removes the private directories;
+  // idempotent.
   void stop();
 
  private:
+  void start(const ProbeTarget* probe);
   [[noreturn]] void process_failed(ProgramProcess& p, std::string_view what);
   void wait_ready(const ProbeTarget& probe, std::chrono::milliseconds timeout);
+  void wait_ready_check(const ProgramStep& check, std::chrono::milliseconds timeout);
   void wait_listening(ProgramProcess& p, const std::string& path);
 
   ProgramConfig config_;
@@ -86,8 +95,16 @@ std::unique_ptr<LaunchedProgram> launch_program(ProgramKind kind, const ProgramN
 
 // The binary's path; throws MissingProgram naming its Debian package.
 std::string resolve_binary(const ProgramCommand& command);
-// Writes the files and bundles; removes stale sockets (nobody listening). Throws RunError.
+// Writes the files and bundles; removes stale sockets (nobody listening). Secret files and
+// bundles are made the owner's (ProgramConfig::owner). Throws RunError.
 void write_program_files(const ProgramConfig& config);
+// Makes the private directories fresh (0700, the owner's). Throws RunError.
+void make_private_dirs(const ProgramConfig& config);
+// Runs `step` (as its user) to completion; its output. Throws RunError naming the step, its
+// command, how it ended and its output's tail when it fails or its output is not `expect`.
+std::string run_step(const ProgramStep& step, std::chrono::milliseconds timeout = std::chrono::seconds(60));
+// Whether `step` passes now (for readiness checks): its output in `output`.
+bool step_passes(const ProgramStep& step, std::chrono::milliseconds timeout, std::string* output = nullptr);
 // Runs each process's own check of its files (written first). Throws ConfigError with the
 // checker's output.
 void check_program_config(const ProgramConfig& config);

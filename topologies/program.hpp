@@ -100,6 +100,9 @@ struct ProgramCommand {
 struct ProgramFile {
   std::string path{};
   std::string text{};
+  // It holds a password or a secret: written 0600 and owned by ProgramConfig::owner, and not
+  // copied into the run's kept configuration (it sits in a private directory, removed at stop).
+  bool secret = false;
 };
 
 // A file concatenated from others when the program starts (HAProxy wants the certificate,
@@ -124,6 +127,23 @@ struct ProcessPlan {
   std::string listens_on{};
   std::string stdout_path{};
   std::string stderr_path{};
+  // The user it runs as: the child takes that user's groups, gid and uid before exec (PostgreSQL
+  // and PgBouncer refuse to run as root). Empty: hopcost's user.
+  std::string run_as{};
+  // The signal that stops it: SIGTERM, or the program's fast shutdown when SIGTERM waits for
+  // its clients (postgres: SIGINT; SIGTERM is its "smart" shutdown).
+  int stop_signal = 15;
+};
+
+// A command a node runs to completion: a step before its processes start (initdb), its
+// readiness check (run until it passes, bounded), or a step once it is ready (creating the
+// table the run reads). Plain data; launcher.hpp runs it.
+struct ProgramStep {
+  std::string what{};  // "initdb", "ready", "setup": names the step in errors
+  ProgramCommand command{};
+  std::string run_as{};  // as ProcessPlan::run_as
+  // It passes when it exits 0 and its output, trimmed, is this; empty: any output.
+  std::string expect{};
 };
 
 // What a node's residence time in its access log covers, and its resolution.
@@ -147,7 +167,28 @@ struct ProgramConfig {
   // A process runs as another user (Hitch's workers as nobody) and must reach a socket in
   // the run directory: the directory gets search permission for others (o+x; not listing).
   bool run_dir_searchable = false;
+  // The program's name in messages, for programs that are not relays (ProgramKind names
+  // relays): "postgresql", "pgbouncer". Empty: to_string(kind).
+  std::string program{};
+  // The user that owns the private directories, the secret files and the bundles (the
+  // processes' run_as, who must read its key: PostgreSQL wants it 0600 and its own). Empty:
+  // hopcost's user.
+  std::string owner{};
+  // Directories created empty (mode 0700, owned by `owner`) before anything is written,
+  // replacing any left by an earlier run, and removed with everything in them at stop: a
+  // database's data directory, sockets, keys and passwords.
+  std::vector<std::string> private_dirs{};
+  // Run in order once the files are written, before the processes start (initdb).
+  std::vector<ProgramStep> before_start{};
+  // Readiness by a command (a real client's query) instead of the HTTP probe: retried until
+  // it passes, bounded by LaunchOptions::ready_timeout.
+  std::optional<ProgramStep> ready_check{};
+  // Run in order once it is ready (the table's creation, a check over the listening link).
+  std::vector<ProgramStep> after_ready{};
 };
+
+// ProgramConfig::program, or the relay kind's name.
+inline std::string program_name(const ProgramConfig& c) { return c.program.empty() ? std::string(to_string(c.kind)) : c.program; }
 
 // A setting a program cannot do: "varnish cannot do TLS on its listening end without Hitch".
 struct UnsupportedSetting : ConfigError {

@@ -1,6 +1,8 @@
 #include "topologies/program_process.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -10,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -53,6 +56,26 @@ std::vector<char*> make_argv(const std::string& binary, const std::vector<std::s
   return argv;
 }
 
+// After fork, in the child: become `who` (groups first, then gid, then uid: each step needs
+// the privilege the next one drops). Only system calls. False if any step fails.
+bool become(const RunAs& who) {
+  if (::setgroups(who.groups.size(), who.groups.data()) != 0) return false;
+  if (::setgid(who.gid) != 0 || ::setuid(who.uid) != 0) return false;
+  return ::chdir("/") == 0;  // hopcost's working directory may be closed to it (/root)
+}
+
+// After fork, in the child: the parent-death signal, set after any change of credentials
+// (which clears it). False if hopcost died before it took effect.
+bool die_with(pid_t parent) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  return ::getppid() == parent;
+}
+
+void child_fail(const char* msg, size_t n, int code) {
+  (void)!::write(STDERR_FILENO, msg, n);
+  ::_exit(code);
+}
+
 std::string describe(int status) {
   if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
@@ -61,9 +84,26 @@ std::string describe(int status) {
 
 }  // namespace
 
+RunAs resolve_user(const std::string& user) {
+  std::vector<char> buf(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  if (::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || !found)
+    throw ConfigError(fmt::format("there is no user {} to run as (scripts/bootstrap creates it)", user));
+  RunAs r{user, pw.pw_uid, pw.pw_gid, {}};
+  int n = 64;
+  r.groups.resize(static_cast<size_t>(n));
+  if (::getgrouplist(user.c_str(), pw.pw_gid, r.groups.data(), &n) < 0) {
+    r.groups.resize(static_cast<size_t>(n));
+    ::getgrouplist(user.c_str(), pw.pw_gid, r.groups.data(), &n);
+  }
+  r.groups.resize(static_cast<size_t>(std::max(n, 0)));
+  return r;
+}
+
 ProgramProcess::ProgramProcess(std::string name, const std::string& binary, const std::vector<std::string>& args,
-                               const std::string& stdout_path, const std::string& stderr_path)
-    : name_(std::move(name)), stderr_path_(stderr_path) {
+                               const std::string& stdout_path, const std::string& stderr_path, ProcessOptions options)
+    : name_(std::move(name)), stderr_path_(stderr_path), stop_signal_(options.stop_signal) {
   // Workers whose master exits before them (Hitch's) are re-parented to the nearest
   // subreaper: hopcost, which reaps them in stop(), rather than an init that may not.
   static const bool subreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
@@ -75,8 +115,8 @@ ProgramProcess::ProgramProcess(std::string name, const std::string& binary, cons
   if (pid_ < 0) throw RunError(fmt::format("{}: fork: {}", name_, std::strerror(errno)));
   if (pid_ == 0) {
     ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);  // hopcost died before prctl took effect
+    if (!die_with(parent)) ::_exit(127);  // hopcost died before prctl took effect
+    // Its outputs are opened as hopcost's user, before it becomes another.
     const int in = ::open("/dev/null", O_RDONLY);
     const int out = open_output(stdout_path.c_str());
     const int err = open_output(stderr_path.c_str());
@@ -86,6 +126,11 @@ ProgramProcess::ProgramProcess(std::string name, const std::string& binary, cons
     ::dup2(err, STDERR_FILENO);
     close_inherited_fds();
     reset_signals();
+    if (options.run_as) {
+      static const char msg[] = "hopcost: cannot change to the user to run as\n";
+      if (!become(*options.run_as)) child_fail(msg, sizeof msg - 1, 125);
+      if (!die_with(parent)) ::_exit(127);
+    }
     ::execv(binary.c_str(), argv.data());
     const char msg[] = "hopcost: exec failed\n";
     (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
@@ -146,7 +191,7 @@ void ProgramProcess::stop(std::chrono::milliseconds grace) {
     // The program itself first: a master stops its workers and reaps them (signalled all
     // at once, workers outlive their master as orphans, and this machine's init does not
     // reap them).
-    ::kill(pid_, SIGTERM);
+    ::kill(pid_, stop_signal_);
     if (!wait_exit(grace)) ::kill(-pid_, SIGKILL);
   }
   if (pid_ > 0) {
@@ -211,6 +256,38 @@ std::vector<pid_t> descendants_of(pid_t pid) {
 }
 
 std::optional<std::chrono::nanoseconds> process_cpu(pid_t pid) {
+  const auto t = process_times(pid);
+  if (!t) return std::nullopt;
+  return t->self + t->reaped;
+}
+
+std::chrono::nanoseconds stable_group_cpu(const std::function<std::vector<pid_t>()>& list) {
+  struct Pass {
+    std::vector<std::pair<pid_t, std::chrono::nanoseconds>> reaped;  // by pid, in list order
+    std::chrono::nanoseconds total{0};
+  };
+  auto read = [&] {
+    Pass p;
+    for (pid_t pid : list()) {
+      const auto t = process_times(pid);
+      if (!t) continue;  // gone meanwhile: the next pass sees the set change
+      p.reaped.emplace_back(pid, t->reaped);
+      p.total += t->self + t->reaped;
+    }
+    return p;
+  };
+  Pass last = read();
+  for (int pass = 0; pass < 20; ++pass) {
+    Pass next = read();
+    // Reaped times only grow: equal in two passes, nothing was reaped from the start of the
+    // first to the end of the second, so the second counted every process once.
+    if (next.reaped == last.reaped) return next.total;
+    last = std::move(next);
+  }
+  return last.total;
+}
+
+std::optional<ProcessTimes> process_times(pid_t pid) {
   std::ifstream in(fmt::format("/proc/{}/stat", pid));
   std::string line;
   if (!std::getline(in, line)) return std::nullopt;
@@ -221,13 +298,13 @@ std::optional<std::chrono::nanoseconds> process_cpu(pid_t pid) {
   for (std::string w; rest >> w && f.size() < 15;) f.push_back(w);
   if (f.size() < 15) return std::nullopt;
   // After the command: state is field 3, so field N is f[N - 3]: utime 14, stime 15, cutime 16, cstime 17.
-  const long long ticks = std::stoll(f[11]) + std::stoll(f[12]) + std::stoll(f[13]) + std::stoll(f[14]);
   static const long hz = ::sysconf(_SC_CLK_TCK);
-  return std::chrono::nanoseconds(ticks * (1'000'000'000LL / hz));
+  const auto ns = [](long long ticks) { return std::chrono::nanoseconds(ticks * (1'000'000'000LL / hz)); };
+  return ProcessTimes{ns(std::stoll(f[11]) + std::stoll(f[12])), ns(std::stoll(f[13]) + std::stoll(f[14]))};
 }
 
 CommandOutput run_to_completion(const std::string& binary, const std::vector<std::string>& args,
-                                std::chrono::milliseconds timeout) {
+                                std::chrono::milliseconds timeout, const std::optional<RunAs>& run_as) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw RunError(fmt::format("pipe: {}", std::strerror(errno)));
   std::vector<char*> argv = make_argv(binary, args);
@@ -240,14 +317,18 @@ CommandOutput run_to_completion(const std::string& binary, const std::vector<std
   }
   if (pid == 0) {
     ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
+    if (!die_with(parent)) ::_exit(127);
     const int in = ::open("/dev/null", O_RDONLY);
     ::dup2(in, STDIN_FILENO);
     ::dup2(fds[1], STDOUT_FILENO);
     ::dup2(fds[1], STDERR_FILENO);
     close_inherited_fds();
     reset_signals();
+    if (run_as) {
+      static const char msg[] = "hopcost: cannot change to the user to run as\n";
+      if (!become(*run_as)) child_fail(msg, sizeof msg - 1, 125);
+      if (!die_with(parent)) ::_exit(127);
+    }
     ::execv(binary.c_str(), argv.data());
     ::_exit(127);
   }
@@ -279,6 +360,7 @@ CommandOutput run_to_completion(const std::string& binary, const std::vector<std
 }
 
 std::optional<std::string> find_binary(const std::string& name) {
+  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? std::optional(name) : std::nullopt;
   std::vector<std::string> dirs;
   if (const char* path = std::getenv("PATH")) {
     std::stringstream s(path);

@@ -13,6 +13,10 @@
 // util/child_process.hpp reads a pipe and shares stderr, which suits hopcost's own nodes;
 // this one is written beside it rather than changing it under process_chain.
 //
+// A program that refuses root (PostgreSQL, PgBouncer) runs as another user: the child takes
+// that user's groups, gid and uid after fork and before exec (resolved before fork), then
+// sets PR_SET_PDEATHSIG, which a change of credentials clears.
+//
 // Every wait is bounded.
 #pragma once
 
@@ -20,17 +24,33 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace hopcost {
 
+// A user to run a child as, resolved before fork (nothing after fork may read /etc/passwd).
+struct RunAs {
+  std::string user{};
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups{};
+};
+// `user`'s uid, gid and groups; throws ConfigError when there is no such user.
+RunAs resolve_user(const std::string& user);
+
+struct ProcessOptions {
+  std::optional<RunAs> run_as{};  // none: hopcost's user
+  int stop_signal = 15;           // SIGTERM
+};
+
 class ProgramProcess {
  public:
   // Starts `binary` (a path) with `args`; throws RunError if it cannot.
   ProgramProcess(std::string name, const std::string& binary, const std::vector<std::string>& args,
-                 const std::string& stdout_path, const std::string& stderr_path);
+                 const std::string& stdout_path, const std::string& stderr_path, ProcessOptions options = {});
   ~ProgramProcess();
   ProgramProcess(const ProgramProcess&) = delete;
   ProgramProcess& operator=(const ProgramProcess&) = delete;
@@ -41,7 +61,8 @@ class ProgramProcess {
   bool exited();
   // Waits up to `timeout` for it to exit (returns early when it does); true if it has.
   bool wait_exit(std::chrono::milliseconds timeout);
-  // SIGTERM to the program (a master stops its own workers); SIGKILL to its process group
+  // Its stop signal (SIGTERM unless ProcessOptions says otherwise) to the program (a master
+  // stops its own workers); SIGKILL to its process group
   // if it has not exited within `grace`, and to whatever of the group is left once it has;
   // reaps it.
   void stop(std::chrono::milliseconds grace);
@@ -59,6 +80,7 @@ class ProgramProcess {
   pid_t guard_ = -1;
   int pidfd_ = -1;
   std::optional<int> wait_status_;
+  int stop_signal_ = 15;
 };
 
 // The descendants of `pid` (children, grandchildren …), alive now.
@@ -67,6 +89,20 @@ std::vector<pid_t> descendants_of(pid_t pid);
 // User + system CPU of process `pid` (all its threads), with that of its children it has
 // reaped (cutime, cstime): /proc/PID/stat. nullopt once it is gone.
 std::optional<std::chrono::nanoseconds> process_cpu(pid_t pid);
+// The same, in its two parts: its own (utime + stime) and its reaped children's (cutime + cstime).
+struct ProcessTimes {
+  std::chrono::nanoseconds self{0};
+  std::chrono::nanoseconds reaped{0};
+};
+std::optional<ProcessTimes> process_times(pid_t pid);
+
+// The CPU of `pids` (each with its reaped children), read so that a process that exits
+// meanwhile is counted once. A program that forks a process per connection (PostgreSQL's
+// backends) has children exit and be reaped all the time: one read after its parent's would
+// be lost, one read before it counted twice (its own times, then in its parent's cutime).
+// `list()` gives the processes alive now; they are read until two passes agree on which
+// processes there are and on what each has reaped (bounded: 20 passes, then the last).
+std::chrono::nanoseconds stable_group_cpu(const std::function<std::vector<pid_t>()>& list);
 
 // Runs a command to completion with stdout and stderr together, bounded by `timeout`
 // (killed then). For version strings and configuration checks.
@@ -76,11 +112,11 @@ struct CommandOutput {
   bool timed_out = false;
 };
 CommandOutput run_to_completion(const std::string& binary, const std::vector<std::string>& args,
-                                std::chrono::milliseconds timeout);
+                                std::chrono::milliseconds timeout, const std::optional<RunAs>& run_as = std::nullopt);
 
 // The path of `name` on PATH, then in /usr/local/sbin, /usr/sbin and /sbin (where Debian
 // puts haproxy, nginx, varnishd and hitch, and which a non-root PATH leaves out); nullopt
-// if it is nowhere.
+// if it is nowhere. A `name` with a '/' is a path: itself if it is executable.
 std::optional<std::string> find_binary(const std::string& name);
 
 }  // namespace hopcost
