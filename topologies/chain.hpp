@@ -8,6 +8,9 @@
 // Teardown (stop() or the destructor) leaves no thread, process, socket or socket file.
 #pragma once
 
+#include "node/app.hpp"
+#include "topologies/db_chain.hpp"
+
 #include <functional>
 #include <map>
 #include <memory>
@@ -44,6 +47,10 @@ class Chain {
   // After stop(): what each node's access log says of its TLS sessions, chain order (a
   // hopcost node's entry is empty: its links are counted by its own counters).
   virtual std::vector<LoggedTls> logged_tls() const { return {}; }
+  // With a database tail (--db): what its programs and the app have counted so far (none
+  // without one).
+  virtual std::optional<DbSnapshot> db_snapshot() const { return std::nullopt; }
+  virtual std::optional<AppCounters> app_counters() const { return std::nullopt; }
 };
 
 // A started chain, as `plan` says, in `placement`. Throws RunError if it cannot be built.

@@ -56,10 +56,22 @@ InprocChain::InprocChain(const ChainPlan& plan, const Pki& pki, const std::strin
         nodes_.push_back(nullptr);
         continue;
       }
-      if (spec.role == Role::relay)
+      if (spec.role == Role::relay) {
         node = std::make_unique<Relay>(spec.name, links_[i + 1], spec.upstream);
-      else
+      } else if (plan.db) {
+        // The app, once its database answers: PostgreSQL (and PgBouncer) first.
+        db_dir_.emplace();
+        // The programs' user must pass through to their files.
+        std::filesystem::permissions(db_dir_->path(), std::filesystem::perms::others_exec,
+                                     std::filesystem::perm_options::add);
+        db_ = std::make_unique<DbChain>(*plan.db, plan.links.back().tls, pki, db_dir_->path(),
+                                        keep_dir.empty() ? std::string() : keep_dir + "/database");
+        auto app = std::make_unique<App>(spec.name, db_->target(), plan.db->policy, kDbQuery, plan.db_timeout);
+        app_ = app.get();
+        node = std::move(app);
+      } else {
         node = std::make_unique<Origin>(spec.name, spec.response_bytes);
+      }
       node->listen(links_[i]);
       nodes_.push_back(std::move(node));
     }
@@ -94,6 +106,8 @@ std::map<std::string, std::string> InprocChain::programs() const {
   for (const auto& r : real_)
     if (r)
       for (const auto& [program, version] : r->versions()) out[program] = version;
+  if (db_)
+    for (const auto& [program, version] : db_->versions()) out[program] = version;
   return out;
 }
 
@@ -102,6 +116,8 @@ void InprocChain::stop() {
     if (n) n->stop();
   for (auto& r : real_)
     if (r) r->stop();
+  app_ = nullptr;
+  if (db_) db_->stop();
   if (residence_.empty())
     for (size_t i = 0; i < nodes_.size(); ++i) {
       residence_.push_back(nodes_[i] ? NodeResidence{nodes_[i]->take_residence(), std::nullopt} : real_[i]->residence());
@@ -109,6 +125,8 @@ void InprocChain::stop() {
     }
   nodes_.clear();
   real_.clear();
+  db_.reset();
+  if (db_dir_) db_dir_->remove();
   if (sockets_) sockets_->remove();
   if (programs_dir_) programs_dir_->remove();
 }

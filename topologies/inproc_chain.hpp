@@ -28,6 +28,12 @@ class InprocChain final : public Chain {
   std::map<std::string, std::string> programs() const override;
   const std::vector<NodeResidence>& residence() const override { return residence_; }
   std::vector<LoggedTls> logged_tls() const override { return logged_; }
+  std::optional<DbSnapshot> db_snapshot() const override {
+    return db_ ? std::optional<DbSnapshot>(db_->snapshot()) : std::nullopt;
+  }
+  std::optional<AppCounters> app_counters() const override {
+    return app_ ? std::optional<AppCounters>(app_->counters()) : std::nullopt;
+  }
 
   // Relays in order, then the origin (empty after stop()); null where a real program is.
   const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }
@@ -42,6 +48,9 @@ class InprocChain final : public Chain {
   std::optional<ScratchDir> programs_dir_;       // their files, logs and sockets
   std::optional<ScratchDir> sockets_;
   std::vector<std::optional<int>> cpus_;
+  std::optional<ScratchDir> db_dir_;  // the database tail's certificates and files
+  std::unique_ptr<DbChain> db_;       // --db: PostgreSQL (and PgBouncer), started before the app
+  App* app_ = nullptr;                // the origin, when it is the app (owned by nodes_)
   std::vector<NodeResidence> residence_;
   std::vector<LoggedTls> logged_;
 };

@@ -54,6 +54,8 @@ ChainPlan make_plan(const Variant& v, const Scenario& s) {
     }
     plan.nodes.push_back(std::move(n));
   }
+  plan.db = v.db;
+  plan.db_timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(s.timeout);
   return plan;
 }
 
@@ -125,6 +127,10 @@ VariantKey variant_key(const Variant& v, const ChainPlan& plan) {
   if (std::all_of(plan.links.begin(), plan.links.end(), [&](const LinkSpec& l) { return l.rtt == rtt; }))
     k.rtt_us = std::chrono::duration<double, std::micro>(rtt).count();
   k.rate = v.rate;
+  if (v.db)
+    k.db = VariantKey::Db{std::string(to_string(v.db->mode)), std::string(to_string(v.db->link)),
+                          v.db->mode == DbMode::pgbouncer ? std::optional<std::string>(to_string(v.db->server_link)) : std::nullopt,
+                          std::string(to_string(v.db->policy))};
   return k;
 }
 

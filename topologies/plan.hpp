@@ -4,6 +4,8 @@
 // variant or the scenario again. The plan knows nothing of placement. Plain data.
 #pragma once
 
+#include "topologies/db_tail.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -63,6 +65,10 @@ struct ChainPlan {
   std::vector<LinkSpec> links;  // client first
   std::vector<NodeSpec> nodes;  // chain order, one per link
   std::optional<int> client_cpu;  // the load driver's CPU
+  // The database tail (--db): the origin is then the app, querying it for each request,
+  // every database operation bounded by db_timeout (--timeout).
+  std::optional<DbTail> db{};
+  std::chrono::nanoseconds db_timeout{std::chrono::seconds(5)};
   int hops() const { return static_cast<int>(links.size()); }
   bool operator==(const ChainPlan&) const = default;
 };

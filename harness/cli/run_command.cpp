@@ -22,6 +22,7 @@
 #include "metrics/instructions.hpp"
 #include "util/child_process.hpp"
 #include "report/html.hpp"
+#include "topologies/db_chain.hpp"
 #include "report/reader.hpp"
 #include "report/reporter.hpp"
 #include "run/limits.hpp"
@@ -266,6 +267,7 @@ int execute_run_command(const RunCommand& command) {
   check_fd_limit(variants, scenario, open_file_limit());
   // Real programs: each can do its links' settings and is installed (exit 2 otherwise).
   for (const auto& v : variants) check_real_nodes(make_plan(v, scenario), v.placement, scenario.count_instructions);
+  check_db_tails(variants);
   // --relay-config names a node that some variant of the run makes HAProxy or Nginx (it
   // applies there; a variant where that node is hopcost's own relay runs without it).
   for (const auto& [node, file] : scenario.relay_config) {

@@ -56,6 +56,7 @@ void Node::start(std::optional<int> cpu) {
 
 void Node::stop() {
   if (!io_) return;
+  if (thread_.joinable()) run_on_thread([this] { release(); });
   io_->stop();
   if (thread_.joinable()) thread_.join();
   cpu_ = ThreadCpuClock{};

@@ -51,6 +51,10 @@ class Node {
   // Serves one accepted connection whose handshake has succeeded, until it ends.
   virtual asio::awaitable<void> serve(std::unique_ptr<Stream> downstream) = 0;
   asio::io_context& io() { return *io_; }
+  // Called on the node's thread by stop(), before its io_context goes: a node that keeps
+  // connections outside its coroutines (the app's idle database connections) closes them
+  // here. Derived destructors call stop() themselves, so that this runs while they exist.
+  virtual void release() {}
   // After reading a request head: true if one was read; false when the connection ended,
   // closed between requests, or with a read that failed or a bad head, counted here as a
   // read error. Not a coroutine: no frame per request on the nodes' hot path.

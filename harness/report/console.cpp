@@ -21,7 +21,7 @@ struct Column {
 // "offered": the open loop's rate; shown only where some variant has one.
 constexpr Column kColumns[] = {
     {"topology", true}, {"hops", false},   {"TLS", true},        {"conn", true},      {"placement", true},
-    {"relay", true},    {"upstream", true}, {"rtt µs", false}, {"certificates", true}, {"offered", false}, {"req/s", false},
+    {"relay", true},    {"upstream", true}, {"rtt µs", false}, {"certificates", true}, {"offered", false}, {"db", true}, {"req/s", false},
     {"p50 µs", false},  {"p99 µs", false}, {"p99.9 µs", false}, {"hs/req", false},   {"hs CPU µs", false},
     {"CPU µs/req", false}, {"TLS CPU", false}, {"×CPU", false}, {"×p50", false},    {"×net", false},
     {"errors", false},
@@ -29,10 +29,18 @@ constexpr Column kColumns[] = {
 constexpr size_t kColumnCount = std::size(kColumns);
 constexpr size_t kOfferedColumn = 9;
 static_assert(kColumns[kOfferedColumn].title == "offered");
+constexpr size_t kDbColumn = kOfferedColumn + 1;
+static_assert(kColumns[kDbColumn].title == "db");
 
 // Display width in terminal cells: UTF-8 continuation bytes take none.
 size_t width(std::string_view s) {
   return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+// The database tail as the db column shows it: "pgbouncer tls/tcp pooled", "-" without one.
+std::string db_text(const VariantKey& v) {
+  if (!v.db) return "-";
+  return fmt::format("{} {}{} {}", v.db->mode, v.db->link, v.db->server_link ? "/" + *v.db->server_link : "", v.db->policy);
 }
 
 std::string pad(std::string_view s, size_t w, bool left) {
@@ -167,8 +175,8 @@ class ConsoleReporter final : public Reporter {
     // The cheapest CPU and p50 among variants of the same placement, TLS version and policy.
     // Comparable variants differ only in topology and hops.
     auto group_of = [](const VariantResult& v) {
-      return fmt::format("{}/{}/{}/{}/{}/{}/{}", v.placement, v.tls, v.conn, v.upstream.value_or("1:1"), v.chain_rtt_us,
-                         v.tls_setup(), v.rate ? fmt::format("{}", *v.rate) : "closed");
+      return fmt::format("{}/{}/{}/{}/{}/{}/{}/{}", v.placement, v.tls, v.conn, v.upstream.value_or("1:1"), v.chain_rtt_us,
+                         v.tls_setup(), v.rate ? fmt::format("{}", *v.rate) : "closed", db_text(v));
     };
     std::map<std::string, std::pair<double, double>> best;
     for (const auto& v : r.variants) {
@@ -192,14 +200,14 @@ class ConsoleReporter final : public Reporter {
       const std::string offered = v.rate ? fmt::format("{:.0f}", *v.rate) : "-";
       if (v.failure) {  // its figures are partial: none is shown
         rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, v.relay.value_or("-"), upstream, rtt, setup,
-                        offered, "-", "-", "-", "-", "-",
+                        offered, db_text(v), "-", "-", "-", "-", "-",
                         "-", "-", "-", "-", "-", "-", "FAILED"});
         continue;
       }
       // A real program's handshakes are not timed: no chain-wide handshake CPU then.
       const bool real = std::any_of(v.nodes.begin(), v.nodes.end(), [](const NodeResult& n) { return n.implementation != "hopcost"; });
       rows.push_back({v.topology, std::to_string(v.hops), tls, v.conn, v.placement, v.relay.value_or("-"), upstream, rtt, setup,
-                      offered, fmt::format("{:.0f}", v.throughput_rps),
+                      offered, db_text(v), fmt::format("{:.0f}", v.throughput_rps),
                       ok ? fmt::format("{:.0f}", v.latency_us.p50) : "-", ok ? fmt::format("{:.0f}", v.latency_us.p99) : "-",
                       ok ? fmt::format("{:.0f}", v.latency_us.p999) : "-", fmt::format("{:.2f}", v.handshakes_per_request),
                       v.handshake_cpu_us > 0 && !real ? fmt::format("{:.0f}", v.handshake_cpu_us) : "-",
@@ -213,6 +221,7 @@ class ConsoleReporter final : public Reporter {
     std::array<bool, kColumnCount> shown;
     shown.fill(true);
     shown[kOfferedColumn] = open_loop;
+    shown[kDbColumn] = std::any_of(r.variants.begin(), r.variants.end(), [](const VariantResult& v) { return v.db.has_value(); });
     std::array<size_t, kColumnCount> widths{};
     for (size_t i = 0; i < kColumnCount; ++i) {
       widths[i] = width(kColumns[i].title);

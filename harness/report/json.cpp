@@ -179,6 +179,18 @@ Json variant_json(const VariantResult& v) {
   j["latency_histogram"] = v.latency_histogram ? histogram_to_json(*v.latency_histogram) : Json(nullptr);
   j["uncorrected_latency_histogram"] =
       v.uncorrected_latency_histogram ? histogram_to_json(*v.uncorrected_latency_histogram) : Json(nullptr);
+  j["db_connections_per_request"] = optional_number(v.db_connections_per_request);
+  if (const auto& d = v.db_figures)
+    j["db_figures"] = Json{{"rows", d->rows},
+                           {"row_bytes", d->row_bytes},
+                           {"queries_per_request", r3(d->queries_per_request)},
+                           {"app_connections_per_request", r3(d->app_connections_per_request)},
+                           {"server_connections_per_request", r3(d->server_connections_per_request)},
+                           {"connect_us", optional_number(d->connect_us)},
+                           {"authentication_us", optional_number(d->authentication_us)},
+                           {"query_us", r3(d->query_us)}};
+  else
+    j["db_figures"] = nullptr;
   j["handshakes_per_request"] = r3(v.handshakes_per_request);
   // With a real program at a TLS link's end, its handshake CPU is inside its node's CPU,
   // not timed: the chain's figure would cover hopcost's ends only. Unknown.

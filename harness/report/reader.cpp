@@ -363,6 +363,19 @@ VariantResult read_variant(const Object& o) {
   v.latency_out_of_range = o.count("latency_out_of_range");
   v.latency_histogram = read_histogram(o, "latency_histogram");
   v.uncorrected_latency_histogram = read_histogram(o, "uncorrected_latency_histogram");
+  v.db_connections_per_request = o.optional_number("db_connections_per_request");
+  if (const auto d = o.object("db_figures")) {
+    VariantResult::DbFigures f;
+    f.rows = d->integer("rows");
+    f.row_bytes = d->integer("row_bytes");
+    f.queries_per_request = d->number("queries_per_request");
+    f.app_connections_per_request = d->number("app_connections_per_request");
+    f.server_connections_per_request = d->number("server_connections_per_request");
+    f.connect_us = d->optional_number("connect_us");
+    f.authentication_us = d->optional_number("authentication_us");
+    f.query_us = d->number("query_us");
+    v.db_figures = f;
+  }
   v.handshakes_per_request = o.number("handshakes_per_request");
   // null: a real program at a link's end (its handshake CPU is inside its node's).
   v.handshake_cpu_us = o.number("handshake_cpu_us", 0, Null::as_default);

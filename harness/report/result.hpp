@@ -239,6 +239,22 @@ struct VariantResult : VariantKey {
   // With repeats: the merge of every repeat's. None in reports older than schema 2.
   std::optional<HistogramBuckets> latency_histogram{}, uncorrected_latency_histogram{};
 
+  // The database tail (--db; docs/database.md): connections accepted per request at its
+  // first server end (PgBouncer's logins, or PostgreSQL's sessions with --db direct), and
+  // what the app and the programs counted. None without a database.
+  std::optional<double> db_connections_per_request{};
+  struct DbFigures {
+    int rows = 0, row_bytes = 0;           // the table the query reads
+    double queries_per_request = 0;        // queries the app answered, per request
+    double app_connections_per_request = 0;  // connections the app opened
+    // PostgreSQL's sessions per request (with PgBouncer: its server connections, reused).
+    double server_connections_per_request = 0;
+    std::optional<double> connect_us{};         // per connection the app opened: transport, TLS, authentication
+    std::optional<double> authentication_us{};  // ... of which StartupMessage to AuthenticationOk (SCRAM)
+    double query_us = 0;                        // per query: Query written to ReadyForQuery, at the app
+  };
+  std::optional<DbFigures> db_figures{};
+
   bool has_tls_links() const {
     for (const auto& l : links)
       if (l == "tls" || l == "tls+uds") return true;

@@ -25,6 +25,8 @@ std::vector<VariantKey::Part> VariantKey::parts() const {
     if (link_rtt_us[i] != chain_rtt_us) own += fmt::format("{}link {}: {:g} µs", own.empty() ? "" : ", ", i, link_rtt_us[i]);
   if (!own.empty()) out.push_back({"link_rtt", "(" + own + ")"});
   if (rate) out.push_back({"rate", fmt::format("rate {}/s", *rate)});
+  // "db pgbouncer tls/tcp pooled": the app's link, then PgBouncer's.
+  if (db) out.push_back({"db", fmt::format("db {} {}{} {}", db->mode, db->link, db->server_link ? "/" + *db->server_link : "", db->policy)});
   return out;
 }
 
@@ -74,6 +76,13 @@ void write_key(nlohmann::ordered_json& j, const VariantKey& k) {
   j["upstream_resume"] = text(k.upstream_resume);
   j["relay"] = text(k.relay);
   j["rate"] = k.rate ? nlohmann::ordered_json(*k.rate) : nlohmann::ordered_json(nullptr);
+  if (k.db)
+    j["db"] = {{"mode", k.db->mode},
+               {"link", k.db->link},
+               {"server_link", k.db->server_link ? nlohmann::ordered_json(*k.db->server_link) : nlohmann::ordered_json(nullptr)},
+               {"policy", k.db->policy}};
+  else
+    j["db"] = nullptr;
 }
 
 VariantKey read_key(const nlohmann::json& j) {
@@ -124,6 +133,13 @@ VariantKey read_key(const nlohmann::json& j) {
   // Reports older than `rate` had one rate per run, the variants' requested_rps.
   const char* rate = j.contains("rate") ? "rate" : "requested_rps";
   if (j.contains(rate) && !j[rate].is_null()) k.rate = j[rate].get<double>();
+  // Reports older than `db` had no database tail.
+  if (j.contains("db") && !j["db"].is_null()) {
+    const auto& d = j["db"];
+    k.db = VariantKey::Db{d.at("mode").get<std::string>(), d.at("link").get<std::string>(),
+                          d.at("server_link").is_null() ? std::nullopt : std::optional<std::string>(d["server_link"].get<std::string>()),
+                          d.at("policy").get<std::string>()};
+  }
   return k;
 }
 

@@ -39,6 +39,16 @@ struct VariantKey {
   // The open loop's offered rate, requests per second over all connections (--rate);
   // none: a closed loop. Variants of different rates are different variants.
   std::optional<double> rate{};
+  // The database tail (--db; docs/database.md): none without one. Its mode ("pgbouncer",
+  // "direct"), the app's link ("tls", "tcp", "uds"), PgBouncer's link to PostgreSQL (none
+  // with "direct") and the app's connection policy ("per-request", "pooled").
+  struct Db {
+    std::string mode, link;
+    std::optional<std::string> server_link;
+    std::string policy;
+    bool operator==(const Db&) const = default;
+  };
+  std::optional<Db> db{};
 
   bool operator==(const VariantKey&) const = default;
 
@@ -70,7 +80,7 @@ struct VariantKey {
 // Writes the key's fields into a variant's JSON object: topology, hops, tls, conn,
 // placement, upstream (null without relays), rtt_us (null when links differ), link_rtt_us,
 // chain_rtt_us, key, group, mtls, chain_depth, resume, upstream_resume, relay, rate (null
-// in a closed loop).
+// in a closed loop), db ({mode, link, server_link, policy}; null without a database).
 void write_key(nlohmann::ordered_json& variant, const VariantKey& key);
 // Reads them back. Reports older than `upstream` and `rtt_us` had neither: their relays
 // were 1:1 and their links had no delay; reports older than `upstream_resume` had relays

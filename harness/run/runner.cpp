@@ -7,6 +7,7 @@
 #include <map>
 
 #include "metrics/cpu_clock.hpp"
+#include "run/db_figures.hpp"
 #include "topologies/chain.hpp"
 #include "topologies/cpu_policy.hpp"
 #include "topologies/real_node.hpp"
@@ -20,7 +21,7 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
   const ScopedCpuPin client_pin(plan.client_cpu);  // the driver runs on this thread
   // Real programs keep their configuration in the run's directory, per variant.
   std::string keep_dir;
-  if (has_real_nodes(plan) && !scenario.out.empty()) {
+  if ((has_real_nodes(plan) || plan.db) && !scenario.out.empty()) {
     keep_dir = scenario.out + "/programs/";
     for (char c : variant.label()) keep_dir += std::isalnum(static_cast<unsigned char>(c)) || c == '.' ? c : '-';
   }
@@ -28,6 +29,13 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
   const auto programs = chain->programs();
   NodeStats client;
   const auto client_cpu = ThreadCpuClock::of_this_thread();
+  // With a database tail, what its programs and the app counted, at the same moments.
+  std::optional<DbCounts> db_before, db_after;
+  auto db_counts = [&](const std::vector<NodeSnapshot>& nodes) -> std::optional<DbCounts> {
+    const auto programs_now = chain->db_snapshot();
+    if (!programs_now) return std::nullopt;
+    return DbCounts{*programs_now, chain->app_counters().value_or(AppCounters{}), nodes.back().counters.client};
+  };
   auto snapshot = [&] {
     std::vector<NodeSnapshot> s{snapshot_of(client, "client", Role::client, client_cpu.now_ns())};
     for (auto& n : chain->snapshot()) s.push_back(std::move(n));
@@ -60,6 +68,7 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
       zero_thread_instructions();
     }
     before = snapshot();
+    db_before = db_counts(before);
   };
   edges.closed = [&] {
     if (counting) {
@@ -67,6 +76,7 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
       chain->on_each_node_thread([&](const std::string& node) { dump_thread_instructions(label + node); });
     }
     after = snapshot();
+    db_after = db_counts(after);
   };
   try {
     load = run_closed_loop(chain->entry(), settings, client, edges);
@@ -95,6 +105,7 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
   auto v = summarize(variant, scenario, load, before, after, attribute(load.samples, chain->residence()), floors,
                      chain->logged_tls());
   add_instructions(v, instructions);
+  if (plan.db && db_before && db_after) add_db_tail(v, *plan.db, *db_before, *db_after, programs);
   v.programs = programs;
   return v;
 }

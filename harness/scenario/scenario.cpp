@@ -111,6 +111,21 @@ constexpr std::array kKeys{
     ScenarioKey{"response_bytes", ValueType::integer, "BYTES", "Response body bytes from the origin (0 to 67108864)"},
     ScenarioKey{"name", ValueType::text, "NAME", "Scenario name, used in the results directory name ([A-Za-z0-9._-])"},
     ScenarioKey{"out", ValueType::text, "DIR", "Directory for report.json and report.csv (default results/<UTC time>-<name>)"},
+    ScenarioKey{"db", ValueType::list, "LIST",
+                "The database tail: none (the origin answers alone), pgbouncer (the origin is an app that runs one "
+                "query per request through PgBouncer to PostgreSQL) or direct (app to PostgreSQL); a comma list "
+                "compares (docs/database.md)"},
+    ScenarioKey{"db_link", ValueType::list, "LIST",
+                "The app's link to PgBouncer (or to PostgreSQL with --db direct): tls (verify-full against the "
+                "run's CA), tcp or uds; a comma list sweeps"},
+    ScenarioKey{"db_server_link", ValueType::list, "LIST",
+                "PgBouncer's link to PostgreSQL (--db pgbouncer): tls (server_tls_sslmode = verify-full), tcp or "
+                "uds; a comma list sweeps"},
+    ScenarioKey{"db_policy", ValueType::list, "LIST",
+                "How the app holds its database connections: per-request (connect, authenticate with SCRAM-SHA-256 "
+                "and query for every request) or pooled (connections kept open); a comma list compares"},
+    ScenarioKey{"db_rows", ValueType::integer, "N", "Rows of the table the app's query reads (1 to 100000)"},
+    ScenarioKey{"db_row_bytes", ValueType::integer, "BYTES", "Payload bytes of each row (1 to 65536)"},
     ScenarioKey{"format", ValueType::list, "LIST",
                 "What to write: table (the console table on stdout), json, csv, html (report.<format> under --out); "
                 "a comma list. report.json is written whatever the list says [default: all]"},
@@ -246,6 +261,24 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
     }
   } else if (key == "relay_workers") {
     s.relay_workers = static_cast<int>(parse_integer(single(values), 1, 64));
+  } else if (key == "db") {
+    s.db = parse_list(values, kDbModes, "database tail");
+  } else if (key == "db_link" || key == "db_server_link") {
+    auto& into = key == "db_link" ? s.db_link : s.db_server_link;
+    into.clear();
+    for (const auto& v : split_commas(values)) {
+      const auto kind = parse_link_kind(v);
+      if (!kind || !db_link_kind(*kind))
+        throw ConfigError(fmt::format("'{}' is not a database link kind; accepted: tls, tcp, uds{}", v,
+                                      kind == LinkKind::tls_uds ? " (PostgreSQL and PgBouncer speak TLS over TCP only)" : ""));
+      push_unique(into, *kind);
+    }
+  } else if (key == "db_policy") {
+    s.db_policy = parse_list(values, kDbPolicies, "database connection policy");
+  } else if (key == "db_rows") {
+    s.db_rows = static_cast<int>(parse_integer(single(values), 1, 100'000));
+  } else if (key == "db_row_bytes") {
+    s.db_row_bytes = static_cast<int>(parse_integer(single(values), 1, 65'536));
   } else if (key == "varnish_cache") {
     const auto on = kOnOff.parse(single(values));
     if (!on) throw ConfigError(fmt::format("unknown value '{}'; accepted: {}", single(values), kOnOff.accepted()));
@@ -424,6 +457,12 @@ std::string scenario_value_text(const Scenario& s, std::string_view key) {
   if (key == "expired_cert") return s.expired_cert ? std::to_string(*s.expired_cert) : "";
   if (key == "tickets") return std::string(tickets_text(s.tickets));
   if (key == "relay_workers") return std::to_string(s.relay_workers);
+  if (key == "db") return join(s.db, [](DbMode m) { return to_string(m); });
+  if (key == "db_link") return join(s.db_link, [](LinkKind k) { return to_string(k); });
+  if (key == "db_server_link") return join(s.db_server_link, [](LinkKind k) { return to_string(k); });
+  if (key == "db_policy") return join(s.db_policy, [](DbPolicy p) { return to_string(p); });
+  if (key == "db_rows") return std::to_string(s.db_rows);
+  if (key == "db_row_bytes") return std::to_string(s.db_row_bytes);
   if (key == "varnish_cache") return std::string(kOnOff.text(s.varnish_cache));
   if (key == "relay_config") {
     std::string out;
@@ -479,6 +518,12 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   j["tickets"] = std::string(tickets_text(s.tickets));
   j["relay"] = s.relay;
   j["relay_workers"] = s.relay_workers;
+  j["db"] = names(s.db);
+  j["db_link"] = names(s.db_link);
+  j["db_server_link"] = names(s.db_server_link);
+  j["db_policy"] = names(s.db_policy);
+  j["db_rows"] = s.db_rows;
+  j["db_row_bytes"] = s.db_row_bytes;
   j["varnish_cache"] = std::string(kOnOff.text(s.varnish_cache));
   j["relay_config"] = nlohmann::ordered_json::object();
   for (const auto& [node, file] : s.relay_config) j["relay_config"][node] = file;
@@ -522,11 +567,15 @@ std::vector<Variant> expand(const Scenario& s) {
   // No --rate: one value, the closed loop.
   std::vector<std::optional<double>> rates(s.rate.begin(), s.rate.end());
   if (rates.empty()) rates.emplace_back();
-  enum Axis { kPlacement, kTls, kConn, kUpstream, kRtt, kRate, kKey, kGroup, kResume, kUpstreamResume, kRelay, kHops, kTopology, kAxes };
+  enum Axis {
+    kPlacement, kTls, kConn, kUpstream, kRtt, kRate, kKey, kGroup, kResume, kUpstreamResume, kRelay,
+    kDb, kDbLink, kDbServerLink, kDbPolicy, kHops, kTopology, kAxes
+  };
   const std::array<size_t, kAxes> sizes{s.placement.size(), s.tls.size(),     s.conn.size(),   s.upstream.size(),
                                         s.rtt.size(),       rates.size(),     s.key.size(),    groups.size(),
-                                        s.resume.size(),    s.upstream_resume.size(), s.relay.size(), s.hops.size(),
-                                        s.topologies.size()};
+                                        s.resume.size(),    s.upstream_resume.size(), s.relay.size(),
+                                        s.db.size(),        s.db_link.size(), s.db_server_link.size(), s.db_policy.size(),
+                                        s.hops.size(),      s.topologies.size()};
   if (std::find(sizes.begin(), sizes.end(), size_t{0}) != sizes.end()) return out;
   // One point of the matrix: its variant, or none when the point would repeat another
   // (a setting that changes nothing for this chain) or does not exist (TLS 1.3's only).
@@ -554,6 +603,11 @@ std::vector<Variant> expand(const Scenario& s) {
     // The TLS 1.2 resumption mechanism changes nothing where no link resumes.
     const bool any_resumes = resumes(conn) || (relay_tls && s.upstream_resume[at[kUpstreamResume]]);
     if (!any_resumes && at[kResume] > 0) return std::nullopt;
+    // The database's links and policy change nothing without one; PgBouncer's server link
+    // nothing with --db direct.
+    const DbMode db = s.db[at[kDb]];
+    if (db == DbMode::none && (at[kDbLink] > 0 || at[kDbServerLink] > 0 || at[kDbPolicy] > 0)) return std::nullopt;
+    if (db == DbMode::direct && at[kDbServerLink] > 0) return std::nullopt;
     const std::string& relay = s.relay[at[kRelay]];
     if (relays && relay == kArticleRelays && links.size() != article_relays().size() + 1)
       throw ConfigError(fmt::format("--relay article is the article's 5-hop stack (HAProxy, Varnish, Nginx, then hopcost "
@@ -577,6 +631,9 @@ std::vector<Variant> expand(const Scenario& s) {
     v.upstream_resume = s.upstream_resume[at[kUpstreamResume]];
     v.relay = relays ? relay : "hopcost";
     v.rate = rates[at[kRate]];
+    if (db != DbMode::none)
+      v.db = DbTail{db, s.db_link[at[kDbLink]], db == DbMode::pgbouncer ? s.db_server_link[at[kDbServerLink]] : LinkKind::tcp,
+                    s.db_policy[at[kDbPolicy]], s.db_rows, s.db_row_bytes};
     return v;
   };
   for (std::array<size_t, kAxes> at{};;) {

@@ -20,6 +20,7 @@
 #include "tls/resumption.hpp"
 #include "tls/version.hpp"
 #include "topologies/cpu_policy.hpp"
+#include "topologies/db_tail.hpp"
 #include "topologies/placement.hpp"
 #include "topologies/topology.hpp"
 
@@ -69,6 +70,15 @@ struct Scenario {
   // What `hopcost run` writes (--format): reporter formats, "table" for the console
   // table on stdout; empty: all. report.json is written whatever this says.
   std::vector<std::string> format{};
+  // The database tail (docs/database.md): none, or the origin as an app querying PostgreSQL
+  // through PgBouncer or directly, for every request; its links and the app's connection
+  // policy, each a comma list that sweeps; the table it reads.
+  std::vector<DbMode> db{DbMode::none};
+  std::vector<LinkKind> db_link{LinkKind::tls};
+  std::vector<LinkKind> db_server_link{LinkKind::tls};
+  std::vector<DbPolicy> db_policy{DbPolicy::pooled};
+  int db_rows = 100;
+  int db_row_bytes = 100;
 
   bool operator==(const Scenario&) const = default;
 };
@@ -88,6 +98,7 @@ struct Variant {
   bool upstream_resume = true;             // relays resume their upstream sessions, where a link sets nothing
   std::string relay = "hopcost";           // the relays' implementation, or a preset ("article"), where a link sets none
   std::optional<double> rate{};            // open loop: requests per second over all connections; none: closed loop
+  std::optional<DbTail> db{};              // the origin is an app that queries a database (none: it answers alone)
 
   int hops() const { return static_cast<int>(links.size()); }
   std::string label() const;  // "tls-everywhere 5 hops TLS 1.3 new inproc", as VariantKey::label()
@@ -121,7 +132,7 @@ std::string scenario_value_text(const Scenario& scenario, std::string_view key);
 
 // The matrix, in report order: placement, then TLS version, then connection policy, then
 // upstream policy, then round-trip time, then the open loop's rate, then key, group, (TLS 1.2) resumption and the
-// relays' upstream resumption, then the relays' implementation, then hops, then topology. 0rtt is TLS 1.3's: TLS 1.2 variants leave it out (an error when
+// relays' upstream resumption, then the relays' implementation, then the database tail (--db, its links, its policy), then hops, then topology. 0rtt is TLS 1.3's: TLS 1.2 variants leave it out (an error when
 // the run has no TLS 1.3), and TLS 1.3 variants resume by tickets whatever --resume says. An explicit chain has
 // its own length, so it appears once per TLS version and connection policy, whatever the
 // hops list says; a chain without relays appears once, whatever the upstream list says.

@@ -1,0 +1,68 @@
+// A chain's database tail as one object (issue #13, docs/database.md): the run's
+// certificates for PostgreSQL and PgBouncer written where they read them, the programs
+// started (topologies/database.hpp), and the app's end of its database link, with the
+// run's CA and the variant's TLS version, for the App node (node/app.hpp). What a run
+// counts of it comes from db_snapshot(): each program's CPU, the connections each
+// accepted, read at the programs themselves.
+#pragma once
+
+#include <openssl/base.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pg/client.hpp"
+#include "tls/pki.hpp"
+#include "tls/version.hpp"
+#include "topologies/database.hpp"
+#include "topologies/db_tail.hpp"
+
+namespace hopcost {
+
+struct Variant;
+
+// What the database programs had counted at one moment.
+struct DbSnapshot {
+  uint64_t postgres_cpu_ns = 0;
+  std::optional<uint64_t> pgbouncer_cpu_ns{};  // none without PgBouncer
+  // Connections accepted: PgBouncer's logins (its log's "login attempt" lines), and the
+  // sessions PostgreSQL counted for the app's database (pg_stat_database.sessions).
+  std::optional<uint64_t> pgbouncer_logins{};
+  uint64_t postgres_sessions = 0;
+};
+
+// The settings for `tail` at `tls`, with the certificate paths and login filled in later;
+// for checks up front (check_db_tails) and for DbChain.
+DbSettings db_settings(const DbTail& tail, TlsVersion tls);
+
+// Up front, for every variant with a database: what PostgreSQL or PgBouncer cannot do,
+// a missing program or user (exit 2, naming it).
+void check_db_tails(const std::vector<Variant>& variants);
+
+// The query the app runs for every request (`rows` rows of `row_bytes` bytes).
+inline constexpr const char* kDbQuery = "SELECT id, payload FROM items ORDER BY id";
+
+class DbChain {
+ public:
+  // Writes the certificates under `dir` (which must be searchable by the programs' user),
+  // starts the programs and keeps their configurations in `keep_dir` (empty: nowhere).
+  DbChain(const DbTail& tail, TlsVersion tls, const Pki& pki, const std::string& dir, const std::string& keep_dir);
+  ~DbChain();
+
+  // The app's end of its link (verify-full against the run's CA for tls) and its login.
+  const pg::PgTarget& target() const { return target_; }
+  const DbTail& tail() const { return tail_; }
+  DbSnapshot snapshot() const;
+  std::map<std::string, std::string> versions() const { return programs_->versions(); }
+  void stop();
+
+ private:
+  DbTail tail_;
+  bssl::UniquePtr<SSL_CTX> client_ctx_;
+  std::unique_ptr<DatabaseTail> programs_;
+  pg::PgTarget target_;
+};
+
+}  // namespace hopcost
