@@ -58,10 +58,7 @@ std::string headline(const Report& r) {
   if (r.marginal_tls_hop.empty()) return "";
   std::string out = "Cost of one TLS link (least-squares slope over the variants' number of TLS links; 95% interval):\n";
   for (const auto& m : r.marginal_tls_hop) {
-    std::string group = fmt::format("{} TLS {} {}", m.placement, m.tls, m.conn);
-    if (m.upstream && *m.upstream != "1:1") group += " " + *m.upstream;
-    if (m.rtt_us && *m.rtt_us > 0) group += fmt::format(" rtt {:g} µs", *m.rtt_us);
-    if (!m.tls_setup.empty()) group += " " + m.tls_setup;
+    const std::string group = marginal_group(m);
     out += fmt::format("  {}: p50 {}, p99 {}, CPU {}, handshake CPU {}{}\n", group,
                        with_interval(m.latency_us_p50, "µs"), with_interval(m.latency_us_p99, "µs"),
                        with_interval(m.cpu_us_per_request, "µs/req"), with_interval(m.handshake_cpu_us, "µs/req"),

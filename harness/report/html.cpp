@@ -163,13 +163,6 @@ std::optional<Interval> ci_of(const VariantResult& v, const std::string& figure)
   return it == v.ci95.end() ? std::nullopt : std::optional<Interval>(it->second);
 }
 
-std::string marginal_group(const Marginal& m) {
-  std::string group = fmt::format("{} TLS {} {}", m.placement, m.tls, m.conn);
-  if (m.upstream && *m.upstream != "1:1") group += " " + *m.upstream;
-  if (m.rtt_us && *m.rtt_us > 0) group += fmt::format(" rtt {:g} µs", *m.rtt_us);
-  if (!m.tls_setup.empty()) group += " " + m.tls_setup;
-  return group;
-}
 
 J headline_plot(const Report& r) {
   J rows = J::array();

@@ -38,10 +38,7 @@ std::string render_markdown(const Report& r) {
     out += "\n## What one more TLS link costs\n\nLeast-squares slope over the number of TLS links, 95% interval.\n\n";
     out += "| group | p50 latency | p99 latency | CPU per request | handshake CPU per request |\n| --- | ---: | ---: | ---: | ---: |\n";
     for (const auto& m : r.marginal_tls_hop) {
-      std::string group = fmt::format("{} TLS {} {}", m.placement, m.tls, m.conn);
-      if (m.upstream && *m.upstream != "1:1") group += " " + *m.upstream;
-      if (m.rtt_us && *m.rtt_us > 0) group += fmt::format(" rtt {:g} µs", *m.rtt_us);
-      if (!m.tls_setup.empty()) group += " " + m.tls_setup;
+      std::string group = marginal_group(m);
       if (m.confounded) group += " (TLS links grew only with hops)";
       out += fmt::format("| {} | {} | {} | {} | {} |\n", cell(group), with_ci(m.latency_us_p50, "µs"), with_ci(m.latency_us_p99, "µs"),
                          with_ci(m.cpu_us_per_request, "µs"), with_ci(m.handshake_cpu_us, "µs"));

@@ -35,6 +35,15 @@ std::unique_ptr<Reporter> make_reporter(std::string_view format) {
   return nullptr;
 }
 
+std::string marginal_group(const Marginal& m) {
+  std::string group = fmt::format("{} TLS {} {}", m.placement, m.tls, m.conn);
+  if (m.upstream && *m.upstream != "1:1") group += " " + *m.upstream;
+  if (m.rtt_us && *m.rtt_us > 0) group += fmt::format(" rtt {:g} µs", *m.rtt_us);
+  if (!m.tls_setup.empty()) group += " " + m.tls_setup;
+  if (m.rate) group += fmt::format(" rate {}/s", *m.rate);
+  return group;
+}
+
 void write_file_atomically(const std::string& path, std::string_view content) {
   const std::string tmp = path + ".tmp";
   FILE* f = std::fopen(tmp.c_str(), "wb");

@@ -30,6 +30,9 @@ std::span<const std::string_view> reporter_formats();
 // Every reporter make_reporter() makes: the formats above, and markdown.
 std::span<const std::string_view> reporter_names();
 
+// A headline group as every reporter names it: "inproc TLS 1.3 new pool rtt 200 µs rsa-2048".
+std::string marginal_group(const Marginal& m);
+
 // The machine and build, as report.json and floor.json carry them.
 nlohmann::ordered_json context_to_json(const Context& context);
 
