@@ -56,6 +56,8 @@ class DbChain {
   const DbTail& tail() const { return tail_; }
   DbSnapshot snapshot() const;
   std::map<std::string, std::string> versions() const { return programs_->versions(); }
+  // Throws RunError naming the program (postgresql, pgbouncer) that has exited.
+  void check_running() { programs_->check_running(); }
   void stop();
 
  private:

@@ -96,6 +96,8 @@ void InprocChain::start() {
 }
 
 std::vector<NodeSnapshot> InprocChain::snapshot() {
+  // A database program that died fails the variant, by name (RunError: exit 3).
+  if (db_) db_->check_running();
   std::vector<NodeSnapshot> out;
   for (size_t i = 0; i < nodes_.size(); ++i) out.push_back(nodes_[i] ? nodes_[i]->snapshot() : real_[i]->snapshot());
   return out;

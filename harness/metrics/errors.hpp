@@ -15,10 +15,11 @@ enum class ErrorKind : int {
   write,      // writing failed
   timeout,    // no whole response within --timeout
   status,     // a whole response arrived, but not with status 200 (e.g. a relay's 502)
+  query,      // the app's database answered its query (or its login) with an error (--db)
 };
-inline constexpr int kErrorKinds = 6;
+inline constexpr int kErrorKinds = 7;
 inline constexpr std::array<std::string_view, kErrorKinds> kErrorKindNames{
-    "connect", "handshake", "read", "write", "timeout", "status"};
+    "connect", "handshake", "read", "write", "timeout", "status", "query"};
 
 struct ErrorCounts {
   std::array<uint64_t, kErrorKinds> by_kind{};

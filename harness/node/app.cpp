@@ -78,7 +78,9 @@ asio::awaitable<void> App::serve(std::unique_ptr<Stream> stream) {
     const auto failed = co_await run_query(body);  // named: GCC 12
     std::string_view status = "200 OK";
     if (failed) {
-      stats().add_error(failed->kind, fmt::format("database {}: {}{}", to_string(failed->phase), failed->detail,
+      // The database's own error (an ErrorResponse, with its SQLSTATE) is a query error;
+      // a connection that broke is counted by how it broke.
+      stats().add_error(failed->sqlstate.empty() ? failed->kind : ErrorKind::query, fmt::format("database {}: {}{}", to_string(failed->phase), failed->detail,
                                                   failed->sqlstate.empty() ? "" : " (SQLSTATE " + failed->sqlstate + ")"));
       status = "502 Bad Gateway";
       body.clear();
