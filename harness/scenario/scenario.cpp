@@ -645,6 +645,18 @@ std::vector<Variant> expand(const Scenario& s) {
   if (!any_relay && std::any_of(s.relay.begin(), s.relay.end(), [](const std::string& r) { return r != "hopcost"; }))
     throw ConfigError("--relay: no chain of this run has a relay (every chain has 1 hop): the relays' program changes "
                       "nothing");
+  // The database tail's settings change nothing without one: a run that gives them expects one.
+  if (std::all_of(s.db.begin(), s.db.end(), [](DbMode m) { return m == DbMode::none; })) {
+    const Scenario defaults;
+    for (const auto& [changed, flag] : {std::pair{s.db_link != defaults.db_link, "--db-link"},
+                                        std::pair{s.db_server_link != defaults.db_server_link, "--db-server-link"},
+                                        std::pair{s.db_policy != defaults.db_policy, "--db-policy"},
+                                        std::pair{s.db_rows != defaults.db_rows, "--db-rows"},
+                                        std::pair{s.db_row_bytes != defaults.db_row_bytes, "--db-row-bytes"}})
+      if (changed)
+        throw ConfigError(fmt::format("{} goes with --db pgbouncer or --db direct: every variant of this run has --db none",
+                                      flag));
+  }
   if (!any_relay && std::find(s.upstream.begin(), s.upstream.end(), UpstreamPolicy::pool) != s.upstream.end())
     throw ConfigError("--upstream pool: no chain of this run has a relay (every chain has 1 hop); pooling is a relay's");
   return out;

@@ -282,3 +282,28 @@ TEST_CASE("format: reporter formats, each once, and any other name is refused na
   CHECK(file_error("format = [\"csv\"]\n") == "no error");
   CHECK_THAT(file_error("format = \"pdf\"\n"), Catch::StartsWith("FILE:1: key 'format': 'pdf' is not one of table, json"));
 }
+
+TEST_CASE("db: the database tail's axes, what each mode leaves out, and its settings refused without one") {
+  Scenario s;
+  s.topologies = parse_topologies("tls-everywhere");
+  s.hops = {1};
+  s.tls = {TlsVersion::v1_3};
+  s.conn = {ConnPolicy::keepalive};
+  set_scenario_value(s, "db", {"none,pgbouncer,direct"});
+  set_scenario_value(s, "db_link", {"tls,tcp"});
+  set_scenario_value(s, "db_server_link", {"tls,uds"});
+  set_scenario_value(s, "db_policy", {"per-request,pooled"});
+  const auto variants = expand(s);
+  // none: 1; pgbouncer: 2 links x 2 server links x 2 policies; direct: 2 links x 2 policies.
+  REQUIRE(variants.size() == 1 + 8 + 4);
+  CHECK_FALSE(variants[0].db.has_value());
+  CHECK(variants[1].db->mode == DbMode::pgbouncer);
+  CHECK(variants.back().db->mode == DbMode::direct);
+  CHECK(variants.back().label().find("db direct tcp pooled") != std::string::npos);
+  CHECK_THROWS_WITH(set_scenario_value(s, "db_link", {"tls+uds"}), Catch::Contains("TLS over TCP only"));
+  CHECK_THROWS_WITH(set_scenario_value(s, "db", {"mysql"}), Catch::Contains("unknown database tail 'mysql'"));
+  CHECK_THROWS(set_scenario_value(s, "db_rows", {"0"}));
+  Scenario plain;
+  set_scenario_value(plain, "db_policy", {"per-request"});
+  CHECK_THROWS_WITH(expand(plain), Catch::Contains("--db-policy goes with --db pgbouncer or --db direct"));
+}
