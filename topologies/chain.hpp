@@ -49,7 +49,7 @@ class Chain {
   virtual std::vector<LoggedTls> logged_tls() const { return {}; }
   // With a database tail (--db): what its programs and the app have counted so far (none
   // without one).
-  virtual std::optional<DbSnapshot> db_snapshot() const { return std::nullopt; }
+  virtual std::optional<DbSnapshot> db_snapshot(DbChain::WindowEdge) const { return std::nullopt; }
   virtual std::optional<AppCounters> app_counters() const { return std::nullopt; }
 };
 

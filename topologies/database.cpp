@@ -218,8 +218,9 @@ std::vector<ProgramFile> DatabaseTail::kept_files() const {
   return out;
 }
 
-std::string DatabaseTail::superuser_query(const std::string& sql) const {
-  std::string out = run_step(psql_step("query", postgres_superuser_conninfo(settings_, database_endpoint_, settings_.dbname), sql),
+std::string DatabaseTail::superuser_query(const std::string& sql, const std::string& dbname) const {
+  const std::string& db = dbname.empty() ? settings_.dbname : dbname;
+  std::string out = run_step(psql_step("query", postgres_superuser_conninfo(settings_, database_endpoint_, db), sql),
                              std::chrono::seconds(30));
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
   return out;

@@ -149,7 +149,9 @@ class DatabaseTail {
   std::vector<ProgramFile> kept_files() const;
   // One query as PostgreSQL's superuser over its private Unix socket, in the app's database;
   // its output (psql -At). For counts the run reads (pg_stat_database.sessions …). Throws RunError.
-  std::string superuser_query(const std::string& sql) const;
+  // `dbname`: another database than the app's (the counts a run reads go through
+  // "postgres", so that their own session is not one of the app database's).
+  std::string superuser_query(const std::string& sql, const std::string& dbname = {}) const;
   // The paths of their logs (PostgreSQL: statement durations with log_statements; PgBouncer:
   // its connection log).
   std::string postgres_log() const;

@@ -111,20 +111,27 @@ void DbChain::stop() {
   if (programs_) programs_->stop();
 }
 
-DbSnapshot DbChain::snapshot() const {
+DbSnapshot DbChain::snapshot(WindowEdge edge) const {
   DbSnapshot d;
+  // The count is read with psql, through the "postgres" database (its own session is not
+  // the app database's); the CPU its backend costs PostgreSQL falls outside the window:
+  // read after it when the window opens, before it when it closes.
+  auto read_sessions = [&] {
+    const std::string sessions = programs_->superuser_query(
+        fmt::format("SELECT sessions FROM pg_stat_database WHERE datname = '{}'", programs_->settings().dbname), "postgres");
+    try {
+      d.postgres_sessions = std::stoull(sessions);
+    } catch (const std::exception&) {
+      throw RunError(fmt::format("postgresql: pg_stat_database.sessions read '{}', not a number", sessions));
+    }
+  };
+  if (edge == WindowEdge::opening) read_sessions();
   d.postgres_cpu_ns = static_cast<uint64_t>(programs_->postgres().cpu().count());
   if (const auto* b = programs_->pgbouncer()) {
     d.pgbouncer_cpu_ns = static_cast<uint64_t>(b->cpu().count());
     d.pgbouncer_logins = count_lines_with(programs_->pgbouncer_log(), "login attempt");
   }
-  const std::string sessions =
-      programs_->superuser_query(fmt::format("SELECT sessions FROM pg_stat_database WHERE datname = '{}'", programs_->settings().dbname));
-  try {
-    d.postgres_sessions = std::stoull(sessions);
-  } catch (const std::exception&) {
-    throw RunError(fmt::format("postgresql: pg_stat_database.sessions read '{}', not a number", sessions));
-  }
+  if (edge == WindowEdge::closing) read_sessions();
   return d;
 }
 

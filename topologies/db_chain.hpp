@@ -54,7 +54,10 @@ class DbChain {
   // The app's end of its link (verify-full against the run's CA for tls) and its login.
   const pg::PgTarget& target() const { return target_; }
   const DbTail& tail() const { return tail_; }
-  DbSnapshot snapshot() const;
+  // At the measured window's opening or closing edge (which decides when the counting
+  // query runs: its own cost stays outside the window).
+  enum class WindowEdge { opening, closing };
+  DbSnapshot snapshot(WindowEdge edge) const;
   std::map<std::string, std::string> versions() const { return programs_->versions(); }
   // Throws RunError naming the program (postgresql, pgbouncer) that has exited.
   void check_running() { programs_->check_running(); }

@@ -28,8 +28,8 @@ class InprocChain final : public Chain {
   std::map<std::string, std::string> programs() const override;
   const std::vector<NodeResidence>& residence() const override { return residence_; }
   std::vector<LoggedTls> logged_tls() const override { return logged_; }
-  std::optional<DbSnapshot> db_snapshot() const override {
-    return db_ ? std::optional<DbSnapshot>(db_->snapshot()) : std::nullopt;
+  std::optional<DbSnapshot> db_snapshot(DbChain::WindowEdge edge) const override {
+    return db_ ? std::optional<DbSnapshot>(db_->snapshot(edge)) : std::nullopt;
   }
   std::optional<AppCounters> app_counters() const override {
     return app_ ? std::optional<AppCounters>(app_->counters()) : std::nullopt;

@@ -131,8 +131,11 @@ class ClosedLoop {
         window_->opened(Clock::now());
         gate_->cancel();  // wakes every connection waiting at the barrier
       } else {
+        // The interval ends when the last request of it did, not after the snapshot: a slow
+        // snapshot (a node process's, the database's counts) must not count as time measured.
+        const auto ended = Clock::now();
         if (edges_->closed) edges_->closed();
-        window_->closed(Clock::now());
+        window_->closed(ended);
       }
     } catch (...) {
       edge_error_ = std::current_exception();

@@ -86,10 +86,7 @@ asio::awaitable<void> App::serve(std::unique_ptr<Stream> stream) {
       body.clear();
       close = true;
     }
-    const auto n = fmt::format_to_n(head, sizeof head, "HTTP/1.1 {}\r\nContent-Length: {}\r\n{}: {}\r\n{}\r\n", status,
-                                    body.size(), kRequestIdHeader, id_text, close ? "Connection: close\r\n" : "")
-                       .size;
-    const std::string_view response[] = {std::string_view(head, n), body};
+    const std::string_view response[] = {response_head(head, status, body.size(), id_text, close), body};
     const auto last_out = std::chrono::steady_clock::now();  // see Node::record_residence
     if (auto ec = co_await stream->write(response)) {
       stats().add_error(ErrorKind::write, ec.message());

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <charconv>
 #include <future>
 #include <cstdio>
@@ -72,6 +73,14 @@ void Node::run_on_thread(const std::function<void()>& f) {
     done.set_value();
   });
   done.get_future().wait();
+}
+
+std::string_view Node::response_head(std::span<char> buf, std::string_view status, size_t body_bytes,
+                                    std::string_view request_id, bool close) {
+  const auto n = fmt::format_to_n(buf.data(), buf.size(), "HTTP/1.1 {}\r\nContent-Length: {}\r\n{}: {}\r\n{}\r\n", status,
+                                  body_bytes, kRequestIdHeader, request_id, close ? "Connection: close\r\n" : "")
+                     .size;
+  return {buf.data(), std::min(n, buf.size())};
 }
 
 void Node::record_residence(std::string_view request_id, std::chrono::steady_clock::time_point head_in,

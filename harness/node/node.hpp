@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -66,6 +67,10 @@ class Node {
   // byte would make the hop's share negative. Requests without a numeric id are not recorded.
   void record_residence(std::string_view request_id, std::chrono::steady_clock::time_point head_in,
                         std::chrono::steady_clock::time_point last_out);
+  // A response head, written into `buf` (256 bytes hold any): the status line ("200 OK"),
+  // Content-Length, the request's id echoed, and Connection: close when `close`.
+  static std::string_view response_head(std::span<char> buf, std::string_view status, size_t body_bytes,
+                                        std::string_view request_id, bool close);
 
  private:
   asio::awaitable<void> accept_loop();

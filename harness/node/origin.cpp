@@ -1,7 +1,5 @@
 #include "node/origin.hpp"
 
-#include <fmt/format.h>
-
 #include "http/message_buffer.hpp"
 
 namespace hopcost {
@@ -22,14 +20,12 @@ asio::awaitable<void> Origin::serve(std::unique_ptr<Stream> stream) {
     const bool close = request.close;
     char id[32];  // kept: the view into the buffer does not outlive the body's read
     const std::string_view id_text(id, request.request_id.copy(id, sizeof id));
-    const auto n = fmt::format_to_n(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n{}: {}\r\n{}\r\n",
-                                    body_.size(), kRequestIdHeader, id_text, close ? "Connection: close\r\n" : "")
-                       .size;
+    const std::string_view response_head_text = response_head(head, "200 OK", body_.size(), id_text, close);
     if (auto ec = co_await in.discard_body(*stream, request)) {
       stats().add_error(ErrorKind::read, ec.message());
       break;
     }
-    const std::string_view response[] = {std::string_view(head, n), body_};
+    const std::string_view response[] = {response_head_text, body_};
     const auto last_out = std::chrono::steady_clock::now();  // see Node::record_residence
     if (auto ec = co_await stream->write(response)) {
       stats().add_error(ErrorKind::write, ec.message());

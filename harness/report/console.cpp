@@ -48,11 +48,6 @@ std::string pad(std::string_view s, size_t w, bool left) {
   return left ? std::string(s) + fill : fill + std::string(s);
 }
 
-std::string with_interval(const MarginalFigure& f, std::string_view unit) {
-  if (!f.ci95) return fmt::format("{:+.0f} {}", f.value, unit);
-  return fmt::format("{:+.0f} {} [{:+.0f}, {:+.0f}]", f.value, unit, f.ci95->low, f.ci95->high);
-}
-
 // The headline: what one more TLS link costs, per group of comparable variants.
 std::string headline(const Report& r) {
   if (r.marginal_tls_hop.empty()) return "";
@@ -60,8 +55,8 @@ std::string headline(const Report& r) {
   for (const auto& m : r.marginal_tls_hop) {
     const std::string group = marginal_group(m);
     out += fmt::format("  {}: p50 {}, p99 {}, CPU {}, handshake CPU {}{}\n", group,
-                       with_interval(m.latency_us_p50, "µs"), with_interval(m.latency_us_p99, "µs"),
-                       with_interval(m.cpu_us_per_request, "µs/req"), with_interval(m.handshake_cpu_us, "µs/req"),
+                       marginal_figure_text(m.latency_us_p50, "µs"), marginal_figure_text(m.latency_us_p99, "µs"),
+                       marginal_figure_text(m.cpu_us_per_request, "µs/req"), marginal_figure_text(m.handshake_cpu_us, "µs/req"),
                        m.confounded ? " (TLS links grew only with hops: includes a plain hop's cost)" : "");
   }
   return out + "\n";

@@ -91,19 +91,13 @@ std::string context_section(const Report& r) {
   std::string out = "<section id=\"context\"><h2>Context</h2><table class=\"kv\">\n";
   for (const auto& [k, v] : rows) out += "<tr><th>" + escape(k) + "</th><td>" + escape(v) + "</td></tr>\n";
   out += "</table>\n";
-  std::vector<std::string> warnings = r.warnings;
+  const auto& warnings = r.warnings;
   if (!warnings.empty()) {
     out += "<h3>Warnings</h3><ul class=\"warnings\">\n";
     for (const auto& w : warnings) out += "<li>" + escape(w) + "</li>\n";
     out += "</ul>\n";
   }
   return out + "</section>\n";
-}
-
-std::string with_ci(double value, const std::optional<Interval>& ci, std::string_view unit, int decimals = 0) {
-  std::string out = fmt::format("{:+.{}f} {}", value, decimals, unit);
-  if (ci) out += fmt::format(" [{:+.{}f}, {:+.{}f}]", ci->low, decimals, ci->high, decimals);
-  return out;
 }
 
 std::string headline_section(const Report& r) {
@@ -114,10 +108,10 @@ std::string headline_section(const Report& r) {
       "latency</th><th>p99 latency</th><th>CPU per request</th><th>handshake CPU per request</th><th>points</th></tr>\n";
   for (const auto& m : r.marginal_tls_hop) {
     out += "<tr><td>" + escape(marginal_group(m)) + (m.confounded ? " (TLS links grew only with hops: includes a plain hop's cost)" : "") +
-           "</td><td>" + escape(with_ci(m.latency_us_p50.value, m.latency_us_p50.ci95, "µs")) + "</td><td>" +
-           escape(with_ci(m.latency_us_p99.value, m.latency_us_p99.ci95, "µs")) + "</td><td>" +
-           escape(with_ci(m.cpu_us_per_request.value, m.cpu_us_per_request.ci95, "µs")) + "</td><td>" +
-           escape(with_ci(m.handshake_cpu_us.value, m.handshake_cpu_us.ci95, "µs")) + "</td><td>" + std::to_string(m.points) +
+           "</td><td>" + escape(marginal_figure_text(m.latency_us_p50, "µs")) + "</td><td>" +
+           escape(marginal_figure_text(m.latency_us_p99, "µs")) + "</td><td>" +
+           escape(marginal_figure_text(m.cpu_us_per_request, "µs")) + "</td><td>" +
+           escape(marginal_figure_text(m.handshake_cpu_us, "µs")) + "</td><td>" + std::to_string(m.points) +
            "</td></tr>\n";
   }
   return out + "</table></section>\n";

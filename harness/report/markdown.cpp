@@ -18,12 +18,6 @@ std::string cell(std::string_view s) {
   return out;
 }
 
-std::string with_ci(const MarginalFigure& f, std::string_view unit) {
-  std::string out = fmt::format("{:+.0f} {}", f.value, unit);
-  if (f.ci95) out += fmt::format(" [{:+.0f}, {:+.0f}]", f.ci95->low, f.ci95->high);
-  return out;
-}
-
 std::string render_markdown(const Report& r) {
   const auto& c = r.context;
   std::string out = fmt::format("# hopcost report: {}\n\n", r.scenario.name);
@@ -40,8 +34,8 @@ std::string render_markdown(const Report& r) {
     for (const auto& m : r.marginal_tls_hop) {
       std::string group = marginal_group(m);
       if (m.confounded) group += " (TLS links grew only with hops)";
-      out += fmt::format("| {} | {} | {} | {} | {} |\n", cell(group), with_ci(m.latency_us_p50, "µs"), with_ci(m.latency_us_p99, "µs"),
-                         with_ci(m.cpu_us_per_request, "µs"), with_ci(m.handshake_cpu_us, "µs"));
+      out += fmt::format("| {} | {} | {} | {} | {} |\n", cell(group), marginal_figure_text(m.latency_us_p50, "µs"), marginal_figure_text(m.latency_us_p99, "µs"),
+                         marginal_figure_text(m.cpu_us_per_request, "µs"), marginal_figure_text(m.handshake_cpu_us, "µs"));
     }
   }
   out += "\n## Variants\n\n| variant | req/s | p50 µs | p99 µs | p99.9 µs | hs/req | CPU µs/req | TLS CPU | errors |\n"

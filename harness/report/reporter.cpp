@@ -44,6 +44,11 @@ std::string marginal_group(const Marginal& m) {
   return group;
 }
 
+std::string marginal_figure_text(const MarginalFigure& f, std::string_view unit) {
+  if (!f.ci95) return fmt::format("{:+.0f} {}", f.value, unit);
+  return fmt::format("{:+.0f} {} [{:+.0f}, {:+.0f}]", f.value, unit, f.ci95->low, f.ci95->high);
+}
+
 void write_file_atomically(const std::string& path, std::string_view content) {
   const std::string tmp = path + ".tmp";
   FILE* f = std::fopen(tmp.c_str(), "wb");

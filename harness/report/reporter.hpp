@@ -32,6 +32,8 @@ std::span<const std::string_view> reporter_names();
 
 // A headline group as every reporter names it: "inproc TLS 1.3 new pool rtt 200 µs rsa-2048".
 std::string marginal_group(const Marginal& m);
+// A headline figure with its interval: "+150 µs [+120, +180]", or "+300 µs" without one.
+std::string marginal_figure_text(const MarginalFigure& f, std::string_view unit);
 
 // The machine and build, as report.json and floor.json carry them.
 nlohmann::ordered_json context_to_json(const Context& context);

@@ -1,5 +1,5 @@
 // A variant's identity (DESIGN.md, "The flow"): one type, made from the chain plan, with
-// one label and one JSON form that the console, report.json, report.csv, the gate and
+// one label and one JSON form that the console, report.json, report.csv, report.html, the gate and
 // compare all share. Plain data.
 #pragma once
 

@@ -16,6 +16,9 @@ void add_db_tail(VariantResult& v, const DbTail& tail, const DbCounts& before, c
                  const std::map<std::string, std::string>& versions) {
   const double requests = static_cast<double>(v.requests);
   const bool proxy = tail.mode == DbMode::pgbouncer;
+  // tls_cpu_share is of all CPU: the programs' CPU joins the whole, their TLS work (inside
+  // it, not timed) does not join the TLS part, as for every real program.
+  const double tls_cpu_us_per_request = v.tls_cpu_share * v.cpu_us_per_request;
   const std::string first = proxy ? "pgbouncer" : "postgresql";
 
   // The programs as nodes: their CPU is every process's, from /proc.
@@ -60,6 +63,7 @@ void add_db_tail(VariantResult& v, const DbTail& tail, const DbCounts& before, c
   }
   f.query_us = per(static_cast<double>(a.query_ns - b.query_ns) / 1e3, queries);
   v.db_figures = f;
+  v.tls_cpu_share = v.cpu_us_per_request > 0 ? tls_cpu_us_per_request / v.cpu_us_per_request : 0.0;
 
   // The app's link: counted at its client end, the app's (its server end is a real program).
   const SideCounters c = after.app_link - before.app_link;
@@ -82,6 +86,7 @@ void add_db_tail(VariantResult& v, const DbTail& tail, const DbCounts& before, c
     app_link.handshake_bytes = per(static_cast<double>(c.handshake_bytes), static_cast<double>(c.handshakes));
     app_link.handshake_errors_client = c.handshake_errors;
     v.handshakes_per_request += per(static_cast<double>(c.handshakes), requests);
+    v.handshakes_per_second += per(static_cast<double>(c.handshakes), v.measured_s);
   }
   v.per_hop.push_back(std::move(app_link));
 

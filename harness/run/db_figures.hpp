@@ -20,8 +20,10 @@ struct DbCounts {
 };
 
 // `before` and `after` bracket the measured interval; `versions` by program
-// ("postgres", "pgbouncer"). Adds to v.nodes, v.per_hop, v.cpu_us_per_request and
-// v.handshakes_per_request, and sets v.db_connections_per_request and v.db_figures.
+// ("postgres", "pgbouncer"). Adds to v.nodes, v.per_hop, v.cpu_us_per_request (and
+// rescales v.tls_cpu_share to the new whole: the programs' TLS work is not timed),
+// v.handshakes_per_request and v.handshakes_per_second, and sets
+// v.db_connections_per_request and v.db_figures.
 void add_db_tail(VariantResult& v, const DbTail& tail, const DbCounts& before, const DbCounts& after,
                  const std::map<std::string, std::string>& versions);
 

@@ -31,8 +31,8 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
   const auto client_cpu = ThreadCpuClock::of_this_thread();
   // With a database tail, what its programs and the app counted, at the same moments.
   std::optional<DbCounts> db_before, db_after;
-  auto db_counts = [&](const std::vector<NodeSnapshot>& nodes) -> std::optional<DbCounts> {
-    const auto programs_now = chain->db_snapshot();
+  auto db_counts = [&](const std::vector<NodeSnapshot>& nodes, DbChain::WindowEdge edge) -> std::optional<DbCounts> {
+    const auto programs_now = chain->db_snapshot(edge);
     if (!programs_now) return std::nullopt;
     return DbCounts{*programs_now, chain->app_counters().value_or(AppCounters{}), nodes.back().counters.client};
   };
@@ -68,7 +68,7 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
       zero_thread_instructions();
     }
     before = snapshot();
-    db_before = db_counts(before);
+    db_before = db_counts(before, DbChain::WindowEdge::opening);
   };
   edges.closed = [&] {
     if (counting) {
@@ -76,7 +76,7 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
       chain->on_each_node_thread([&](const std::string& node) { dump_thread_instructions(label + node); });
     }
     after = snapshot();
-    db_after = db_counts(after);
+    db_after = db_counts(after, DbChain::WindowEdge::closing);
   };
   try {
     load = run_closed_loop(chain->entry(), settings, client, edges);

@@ -110,7 +110,7 @@ constexpr std::array kKeys{
     ScenarioKey{"request_bytes", ValueType::integer, "BYTES", "Request body bytes; 0 sends GET (0 to 67108864)"},
     ScenarioKey{"response_bytes", ValueType::integer, "BYTES", "Response body bytes from the origin (0 to 67108864)"},
     ScenarioKey{"name", ValueType::text, "NAME", "Scenario name, used in the results directory name ([A-Za-z0-9._-])"},
-    ScenarioKey{"out", ValueType::text, "DIR", "Directory for report.json and report.csv (default results/<UTC time>-<name>)"},
+    ScenarioKey{"out", ValueType::text, "DIR", "Directory for the reports: report.json, report.csv, report.html (default results/<UTC time>-<name>)"},
     ScenarioKey{"db", ValueType::list, "LIST",
                 "The database tail: none (the origin answers alone), pgbouncer (the origin is an app that runs one "
                 "query per request through PgBouncer to PostgreSQL) or direct (app to PostgreSQL); a comma list "

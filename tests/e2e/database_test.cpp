@@ -39,44 +39,13 @@ bool contains(const std::string& haystack, const std::string& needle) {
 
 // --- processes and directories --------------------------------------------------------
 
-std::string proc_cmdline(pid_t pid) {
-  std::string s = read_file("/proc/" + std::to_string(pid) + "/cmdline");
-  std::replace(s.begin(), s.end(), '\0', ' ');
-  return s;
-}
-
-// Live PostgreSQL and PgBouncer processes (zombies left out) whose command line, working
-// directory or open files mention `dir`. PostgreSQL's backends rename themselves
-// ("postgres: app hopcost 127.0.0.1(…) idle"), but their working directory is the data
-// directory, under the run's.
+// Live PostgreSQL and PgBouncer processes under `dir`. PostgreSQL's backends rename
+// themselves ("postgres: app hopcost 127.0.0.1(…) idle"), but their working directory is
+// the data directory, under the run's.
 std::vector<pid_t> db_processes_under(const std::string& dir) {
-  std::vector<pid_t> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    const std::string d = e.path().filename().string();
-    if (d.empty() || !std::all_of(d.begin(), d.end(), ::isdigit)) continue;
-    const pid_t pid = std::stoi(d);
-    if (pid == ::getpid() || !alive(pid)) continue;
-    std::error_code ec2;
-    const std::string exe = fs::read_symlink(e.path() / "exe", ec2).filename().string();
-    if (exe != "postgres" && exe != "pgbouncer") continue;
-    bool mentions = contains(proc_cmdline(pid), dir) ||
-                    contains(fs::read_symlink(e.path() / "cwd", ec2).string(), dir);
-    if (!mentions)
-      for (const auto& fd : fs::directory_iterator(e.path() / "fd", ec2))
-        if (std::error_code ec3; contains(fs::read_symlink(fd.path(), ec3).string(), dir)) {
-          mentions = true;
-          break;
-        }
-    if (mentions && alive(pid)) out.push_back(pid);
-  }
+  std::vector<pid_t> out = processes_under(dir, "bin/postgres");
+  for (pid_t p : processes_under(dir, "bin/pgbouncer")) out.push_back(p);
   return out;
-}
-
-std::string describe(const std::vector<pid_t>& pids) {
-  std::string s;
-  for (pid_t p : pids) s += std::to_string(p) + " " + proc_cmdline(p) + "; ";
-  return s;
 }
 
 size_t count_exe(const std::vector<pid_t>& pids, const std::string& name) {

@@ -111,47 +111,6 @@ std::string kept_config(const TempDir& tmp, const std::string& variant_part,
   return all;
 }
 
-// --- processes ------------------------------------------------------------------------
-
-std::string proc_cmdline(pid_t pid) {
-  std::string s = read_file("/proc/" + std::to_string(pid) + "/cmdline");
-  std::replace(s.begin(), s.end(), '\0', ' ');
-  return s;
-}
-
-// Live processes (zombies left out) whose executable's path contains `exe` (any, if
-// empty) and whose command line, working directory or open files mention `dir`. Nginx's
-// worker names only "nginx: worker process", but its log and stderr are files under `dir`;
-// hopcost's guard processes are hopcost with the run's --out under `dir`.
-std::vector<pid_t> processes_under(const std::string& dir, const std::string& exe = "") {
-  std::vector<pid_t> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    const std::string d = e.path().filename().string();
-    if (d.empty() || !std::all_of(d.begin(), d.end(), ::isdigit)) continue;
-    const pid_t pid = std::stoi(d);
-    if (pid == ::getpid() || !alive(pid)) continue;
-    std::error_code ec2;
-    if (!exe.empty() && !contains(fs::read_symlink(e.path() / "exe", ec2).string(), exe)) continue;
-    bool mentions = contains(proc_cmdline(pid), dir) ||
-                    contains(fs::read_symlink(e.path() / "cwd", ec2).string(), dir);
-    if (!mentions)
-      for (const auto& fd : fs::directory_iterator(e.path() / "fd", ec2))
-        if (std::error_code ec3; contains(fs::read_symlink(fd.path(), ec3).string(), dir)) {
-          mentions = true;
-          break;
-        }
-    if (mentions && alive(pid)) out.push_back(pid);
-  }
-  return out;
-}
-
-std::string describe(const std::vector<pid_t>& pids) {
-  std::string s;
-  for (pid_t p : pids) s += std::to_string(p) + " " + proc_cmdline(p) + "; ";
-  return s;
-}
-
 // `hopcost run ARGS` as a child, its scratch directories (TMPDIR) under `tmpdir`.
 std::unique_ptr<ChildProcess> start_run(const std::string& tmpdir, const std::string& args) {
   std::vector<std::string> argv{"TMPDIR=" + tmpdir, HOPCOST_BINARY};

@@ -61,14 +61,6 @@ struct Pkis {
   }
 };
 
-bool alive(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(in, line)) return false;
-  const size_t close = line.rfind(')');
-  return close != std::string::npos && line.size() > close + 2 && line[close + 2] != 'Z';
-}
-
 // Every process of the tail now (postgres: the postmaster, its auxiliaries and backends).
 std::vector<pid_t> tail_pids(const DatabaseTail& t) {
   std::vector<pid_t> out;

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -104,6 +105,48 @@ inline bool alive(pid_t pid) {
   if (!std::getline(in, line)) return false;
   const auto close = line.rfind(')');
   return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
+// A process's command line, its NULs as spaces.
+inline std::string proc_cmdline(pid_t pid) {
+  std::string s = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+  std::replace(s.begin(), s.end(), '\0', ' ');
+  return s;
+}
+
+// Live processes (zombies left out), other than this one, whose executable's path contains
+// `exe` (any, if empty) and whose command line, working directory or open files mention
+// `dir`. A program's workers may rename themselves (Nginx's "nginx: worker process",
+// PostgreSQL's backends), but their working directory or their logs stay under `dir`.
+inline std::vector<pid_t> processes_under(const std::string& dir, const std::string& exe = "") {
+  namespace fs = std::filesystem;
+  auto mentions_dir = [&](const std::string& s) { return s.find(dir) != std::string::npos; };
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    const std::string d = e.path().filename().string();
+    if (d.empty() || !std::all_of(d.begin(), d.end(), ::isdigit)) continue;
+    const pid_t pid = std::stoi(d);
+    if (pid == ::getpid() || !alive(pid)) continue;
+    std::error_code ec2;
+    if (!exe.empty() && fs::read_symlink(e.path() / "exe", ec2).string().find(exe) == std::string::npos) continue;
+    bool mentions = mentions_dir(proc_cmdline(pid)) || mentions_dir(fs::read_symlink(e.path() / "cwd", ec2).string());
+    if (!mentions)
+      for (const auto& fd : fs::directory_iterator(e.path() / "fd", ec2))
+        if (std::error_code ec3; mentions_dir(fs::read_symlink(fd.path(), ec3).string())) {
+          mentions = true;
+          break;
+        }
+    if (mentions && alive(pid)) out.push_back(pid);
+  }
+  return out;
+}
+
+// "PID COMMAND LINE; " for each, for a failure's message.
+inline std::string describe(const std::vector<pid_t>& pids) {
+  std::string s;
+  for (pid_t p : pids) s += std::to_string(p) + " " + proc_cmdline(p) + "; ";
+  return s;
 }
 
 // Waits, bounded, until `done()` holds; polls every 10 ms.
