@@ -23,6 +23,18 @@ struct Failure {
   std::string detail;
 };
 
+std::string_view phase_text(MeasuredWindow::Phase p) {
+  switch (p) {
+    case MeasuredWindow::Phase::warmup:
+    case MeasuredWindow::Phase::opening:
+      return "warmup";
+    case MeasuredWindow::Phase::measuring:
+      return "measured";
+    default:
+      return "ended";
+  }
+}
+
 class ClosedLoop {
  public:
   ClosedLoop(const LinkEnds& entry, const LoadSettings& s, NodeStats& client)
@@ -46,10 +58,16 @@ class ClosedLoop {
                                              settings_.requests},
                     Clock::now());
     gate_.emplace(io, Clock::time_point::max());
+    live_ = settings_.connections;
     for (int i = 0; i < settings_.connections; ++i) spawn_logged(io, connection(i), "client connection");
+    if (settings_.interval.count() > 0 && settings_.on_interval) {
+      ticker_.emplace(io);
+      spawn_logged(io, tick(window_->start()), "interval figures");
+    }
     io_ = &io;
     io.run();
     gate_.reset();  // before the io_context it runs on
+    ticker_.reset();
     if (edge_error_) std::rethrow_exception(edge_error_);
     if (window_->phase() == MeasuredWindow::Phase::failed) throw RunError(window_->failure());
     HOPCOST_CHECK(window_->phase() == MeasuredWindow::Phase::closed);
@@ -143,6 +161,32 @@ class ClosedLoop {
     }
   }
 
+  // Interval figures (driver.hpp): one period after another from `start`, until the last
+  // connection has ended, which cuts the last period short.
+  asio::awaitable<void> tick(Clock::time_point start) {
+    auto begun = start;
+    for (int index = 1;; ++index) {
+      ticker_->expires_at(start + index * settings_.interval);
+      if (live_ > 0) co_await ticker_->async_wait(nothrow);
+      const auto now = Clock::now();
+      IntervalFigures f;
+      f.index = index;
+      f.end = now - start;
+      f.length = now - begun;
+      f.phase = phase_text(window_->phase());
+      f.established = window_->established();
+      f.requests = interval_requests_;
+      f.latency_ns = &interval_latency_;
+      f.errors = interval_errors_;
+      settings_.on_interval(f);
+      interval_latency_.reset();
+      interval_requests_ = 0;
+      interval_errors_ = {};
+      begun = now;
+      if (live_ == 0) co_return;
+    }
+  }
+
   // Keep-alive setup: where the connection stands after a request (load/window.hpp).
   void settle(Connection& c, bool established, bool failing) {
     if (c.established != established) window_->established(established ? 1 : -1);
@@ -224,13 +268,21 @@ class ClosedLoop {
       }
       if (timed_out)
         failure = Failure{ErrorKind::timeout, fmt::format("no response within {} ms", settings_.timeout.count() / 1'000'000)};
+      if (ticker_) {
+        if (!failure) {
+          interval_latency_.record(static_cast<uint64_t>((t1 - intended).count()));
+          ++interval_requests_;
+        } else {
+          ++interval_errors_[failure->kind];
+        }
+      }
       if (!failure) {
         if (measured) {
           last_success_ = std::max(last_success_, t1);
           const auto latency = static_cast<uint64_t>((t1 - intended).count());
           result_.latency_ns.record(latency);
           if (pacer) result_.uncorrected_ns.record(static_cast<uint64_t>((t1 - t0).count()));
-          result_.samples.push_back({id, static_cast<uint64_t>((t1 - t0).count())});
+          if (settings_.keep_samples) result_.samples.push_back({id, static_cast<uint64_t>((t1 - t0).count())});
           ++result_.requests;
         }
       } else {
@@ -251,6 +303,8 @@ class ClosedLoop {
     }
     watchdog->stop();
     if (c.stream) co_await c.stream->shutdown();
+    // The last connection to end stops the interval figures, which report the rest.
+    if (--live_ == 0 && ticker_) ticker_->cancel();
   }
 
   // Keep-alive, once: warm-up is over but not every connection is established yet.
@@ -324,6 +378,12 @@ class ClosedLoop {
   // The opening barrier: connections wait on it until the window opens (never expires).
   std::optional<asio::steady_timer> gate_;
   bool notice_pending_ = true;
+  int live_ = 0;  // connections not yet ended
+  // Interval figures: the period's timer, and what ended in the period so far.
+  std::optional<asio::steady_timer> ticker_;
+  Histogram interval_latency_;
+  uint64_t interval_requests_ = 0;
+  ErrorCounts interval_errors_;
   uint64_t next_id_ = 0;
   Clock::time_point last_success_{};
   LoadResult result_;

@@ -21,6 +21,12 @@
 // if it started inside the interval; no request starts after it closes, and those in
 // flight are awaited (each bounded by the timeout). Failed requests are counted by
 // kind, never as latency.
+//
+// Interval figures (`interval`, for a soak): every period of wall time from the start,
+// warm-up included, the driver hands `on_interval` the latency of the requests that
+// ended in it and its errors by kind, then starts afresh: one more histogram, reset each
+// period, so a run of any length costs the same memory. The last period is cut short
+// when the run ends.
 #pragma once
 
 #include <chrono>
@@ -28,6 +34,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "load/conn_policy.hpp"
@@ -38,6 +45,20 @@
 #include "node/stats.hpp"
 
 namespace hopcost {
+
+// One period of `LoadSettings::interval`: requests that ended in it, whatever phase.
+struct IntervalFigures {
+  int index = 0;                         // 1, 2, …
+  std::chrono::nanoseconds end{0};       // since the driver started
+  std::chrono::nanoseconds length{0};    // the period's (the last may be shorter)
+  // Where the window stood when the period ended: "warmup" (opening included), "measured",
+  // or "ended" (closing, closed, or failed to open).
+  std::string_view phase;
+  int established = 0;                   // keep-alive: connections open and carrying requests
+  uint64_t requests = 0;                 // successful ones
+  const Histogram* latency_ns = nullptr; // their latency (open loop: from the intended send)
+  ErrorCounts errors;                    // failed ones, by kind
+};
 
 struct LoadSettings {
   ConnPolicy conn = ConnPolicy::keepalive;
@@ -52,6 +73,11 @@ struct LoadSettings {
   // past it the run fails (RunError), saying how long setup took.
   std::chrono::nanoseconds setup_limit{std::chrono::seconds(60)};
   std::function<void(const std::string&)> notice;  // progress worth telling the user (warm-up extended)
+  std::chrono::nanoseconds interval{0};            // period of on_interval (0: none)
+  std::function<void(const IntervalFigures&)> on_interval{};
+  // Each measured request's (id, latency), for hopcost run's attribution. A long run that
+  // has no use for them (hopcost load) leaves them out: 16 bytes a request otherwise.
+  bool keep_samples = true;
 };
 
 // Run on the driver's thread at the window's edges, when nothing is in flight: where
