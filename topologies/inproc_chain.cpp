@@ -72,6 +72,7 @@ InprocChain::InprocChain(const ChainPlan& plan, const Pki& pki, const std::strin
       } else {
         node = std::make_unique<Origin>(spec.name, spec.response_bytes);
       }
+      node->set_limits(plan.limits);
       node->listen(links_[i]);
       nodes_.push_back(std::move(node));
     }

@@ -56,6 +56,8 @@ ChainPlan make_plan(const Variant& v, const Scenario& s) {
   }
   plan.db = v.db;
   plan.db_timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(s.timeout);
+  plan.limits.head_timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(s.head_timeout);
+  plan.limits.idle_timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(s.idle_timeout);
   return plan;
 }
 

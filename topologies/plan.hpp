@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "net/link_kind.hpp"
+#include "node/guard.hpp"
 #include "node/snapshot.hpp"
 #include "node/upstream_policy.hpp"
 #include "report/variant_key.hpp"
@@ -69,6 +70,9 @@ struct ChainPlan {
   // every database operation bounded by db_timeout (--timeout).
   std::optional<DbTail> db{};
   std::chrono::nanoseconds db_timeout{std::chrono::seconds(5)};
+  // Every hopcost node's timeouts (--head-timeout, --idle-timeout; the rest defaults); no
+  // cap on connections inside a run.
+  NodeLimits limits{};
   int hops() const { return static_cast<int>(links.size()); }
   bool operator==(const ChainPlan&) const = default;
 };

@@ -15,6 +15,10 @@
 
 namespace hopcost {
 namespace {
+
+// Seconds as the nodes' flags take them, exactly: "10", "0.25".
+std::string seconds_text(std::chrono::nanoseconds d) { return fmt::format("{:g}", std::chrono::duration<double>(d).count()); }
+
 constexpr std::chrono::seconds kStartTimeout{10};
 constexpr std::chrono::seconds kStatsTimeout{5};
 constexpr std::string_view kReadyPrefix = "listening on ";
@@ -36,7 +40,9 @@ ProcessChain::ProcessChain(const ChainPlan& plan, const Pki& pki, const std::str
     listen.path = fmt::format("{}/link{}.sock", dir, i);
     std::vector<std::string> args{origin ? "origin" : "hop", "--name", node.name, "--listen", to_url(link.kind, listen),
                                   "--tls", std::string(to_string(link.tls)), "--tickets", std::string(tickets_text(link.tickets)),
-                                  "--rtt", format_rtt(link.rtt), "--residence-file", dir + "/" + node.name + ".residence"};
+                                  "--rtt", format_rtt(link.rtt), "--residence-file", dir + "/" + node.name + ".residence",
+                                  "--head-timeout", seconds_text(plan.limits.head_timeout),
+                                  "--idle-timeout", seconds_text(plan.limits.idle_timeout)};
     if (node.cpu) args.insert(args.end(), {"--cpu", std::to_string(*node.cpu)});
     if (link.group) args.insert(args.end(), {"--group", std::string(to_string(*link.group))});
     if (traits(link.kind).tls) {

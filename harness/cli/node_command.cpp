@@ -117,15 +117,16 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
     app->add_option("--residence-file", c.residence_file,
                     "On exit, write each request's residence time here, by request id (binary; for hopcost run)")
         ->type_name("FILE");
+    add_guard_flags(*app, c.guard, c.role == Role::relay);
     app->footer(common_footer);
   };
   origin.role = Role::origin;
+  hop.role = Role::relay;
   origin.name = "origin";
   origin.app = parent.add_subcommand("origin", "Run one origin node: answers every request with 200 and a body");
   add_common(origin.app, origin);
   origin.app->add_option("--response-bytes", origin.response_bytes, "Response body bytes [default: 1024]")->type_name("BYTES");
 
-  hop.role = Role::relay;
   hop.name = "hop";
   hop.app = parent.add_subcommand("hop", "Run one relay node: forwards each request to --upstream and the response back");
   add_common(hop.app, hop);
@@ -223,6 +224,7 @@ int execute_node_command(const NodeCommand& c) {
     if (const auto ec = probe(up.endpoint))
       throw ConfigError(fmt::format("--upstream: cannot connect to {}: {}", c.upstream, ec.message()));
   }
+  const NodeLimits limits = parse_guard_flags(c.guard, c.role == Role::relay ? 2 : 1);
   if (listen.endpoint.transport == Transport::uds) check_unix_path(listen.endpoint.path);
 
   // Signals are taken by sigwait below, in this thread only: block them before the
@@ -243,6 +245,7 @@ int execute_node_command(const NodeCommand& c) {
     node = std::make_unique<Origin>(c.name, c.response_bytes);
   else
     node = std::make_unique<Relay>(c.name, up, *upstream_policy);
+  node->set_limits(limits);
   try {
     node->listen(down);
   } catch (const RunError& e) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/guard_flags.hpp"
 #include "node/snapshot.hpp"
 
 namespace CLI {
@@ -27,6 +28,7 @@ struct NodeCommand {
   std::string early_data = "off";       // TLS 1.3 --listen: accept 0-RTT early data
   uint64_t response_bytes = 1024;
   std::optional<int> cpu;
+  GuardFlags guard{};  // timeouts and caps (cli/guard_flags.hpp)
 };
 
 void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& hop);

@@ -34,9 +34,9 @@ bool has_token(std::string_view list, std::string_view token) {
   return false;
 }
 
-ParseResult fail(std::string* why, std::string_view text) {
+ParseResult fail(std::string* why, std::string_view text, ParseResult result = ParseResult::bad) {
   if (why) *why = std::string(text);
-  return ParseResult::bad;
+  return result;
 }
 
 }  // namespace
@@ -44,8 +44,9 @@ ParseResult fail(std::string* why, std::string_view text) {
 ParseResult parse_head(std::string_view data, MessageType type, HttpHead& head, std::string* why) {
   const size_t end = data.find("\r\n\r\n");
   if (end == std::string_view::npos)
-    return data.size() >= kMaxHeadBytes ? fail(why, "head larger than 16 KiB") : ParseResult::incomplete;
-  if (end + 4 > kMaxHeadBytes) return fail(why, "head larger than 16 KiB");
+    return data.size() >= kMaxHeadBytes ? fail(why, "head larger than 16 KiB", ParseResult::too_large)
+                                        : ParseResult::incomplete;
+  if (end + 4 > kMaxHeadBytes) return fail(why, "head larger than 16 KiB", ParseResult::too_large);
   head = HttpHead{};
   head.head_bytes = end + 4;
   std::string_view lines = data.substr(0, end + 2);  // every line ends with CRLF
@@ -72,7 +73,7 @@ ParseResult parse_head(std::string_view data, MessageType type, HttpHead& head, 
     http10 = version[7] == '0';
   }
 
-  bool keep_alive = false, saw_length = false;
+  bool keep_alive = false, saw_length = false, saw_transfer_encoding = false;
   while (!lines.empty()) {
     const size_t line_end = lines.find("\r\n");
     const std::string_view line = lines.substr(0, line_end);
@@ -90,7 +91,7 @@ ParseResult parse_head(std::string_view data, MessageType type, HttpHead& head, 
       head.content_length = n;
       saw_length = true;
     } else if (iequals(name, "transfer-encoding")) {
-      return fail(why, "Transfer-Encoding is not supported; frame bodies with Content-Length");
+      saw_transfer_encoding = true;
     } else if (iequals(name, "connection")) {
       head.close = head.close || has_token(value, "close");
       keep_alive = keep_alive || has_token(value, "keep-alive");
@@ -98,6 +99,9 @@ ParseResult parse_head(std::string_view data, MessageType type, HttpHead& head, 
       head.request_id = value;
     }
   }
+  if (saw_transfer_encoding && saw_length) return fail(why, "both Content-Length and Transfer-Encoding");
+  if (saw_transfer_encoding)
+    return fail(why, "Transfer-Encoding is not supported; frame bodies with Content-Length", ParseResult::unsupported);
   if (http10 && !keep_alive) head.close = true;
   return ParseResult::ok;
 }

@@ -90,14 +90,12 @@ asio::awaitable<std::tuple<error_code, size_t>> MessageBuffer::read_more(Stream&
 asio::awaitable<ReadResult> MessageBuffer::read_head(Stream& from, MessageType type, HttpHead& head) {
   ReadResult result;
   while (true) {
-    switch (parse_head(buffered(), type, head, &result.detail)) {
-      case ParseResult::ok:
-        co_return result;
-      case ParseResult::bad:
-        result.outcome = ReadOutcome::bad;
-        co_return result;
-      case ParseResult::incomplete:
-        break;
+    const ParseResult parsed = parse_head(buffered(), type, head, &result.detail);
+    if (parsed == ParseResult::ok) co_return result;
+    if (parsed != ParseResult::incomplete) {
+      result.outcome = ReadOutcome::bad;
+      result.parsed = parsed;
+      co_return result;
     }
     const bool nothing_yet = begin_ == end_;
     auto [ec, n] = co_await read_more(from);

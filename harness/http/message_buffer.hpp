@@ -24,6 +24,7 @@ struct ReadResult {
   ReadOutcome outcome = ReadOutcome::ok;
   error_code ec;
   std::string detail;
+  ParseResult parsed = ParseResult::ok;  // bad: which of parse_head's refusals
 };
 
 struct ForwardResult {

@@ -29,7 +29,15 @@ void spawn_logged(asio::io_context& io, asio::awaitable<void> task, std::string 
 }
 
 Node::Node(std::string name, Role role)
-    : name_(std::move(name)), role_(role), io_(std::make_unique<asio::io_context>(1)) {}
+    : name_(std::move(name)), role_(role), io_(std::make_unique<asio::io_context>(1)) {
+  watchdog_.set_limits(limits_);
+}
+
+void Node::set_limits(const NodeLimits& limits) {
+  HOPCOST_CHECK(!thread_.joinable());
+  limits_ = limits;
+  watchdog_.set_limits(limits_);
+}
 
 Node::~Node() { stop(); }
 
@@ -42,6 +50,7 @@ void Node::listen(LinkEnds& downstream) {
 void Node::start(std::optional<int> cpu) {
   HOPCOST_CHECK(acceptor_ && !thread_.joinable());
   spawn_logged(*io_, accept_loop(), name_ + " accept");
+  watchdog_.start(*io_);
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
     io_->run();
@@ -98,6 +107,34 @@ bool Node::request_read(const ReadResult& r) {
   return false;
 }
 
+bool Node::admit(const ReadResult& r, const HttpHead& request, const Watch& watch, Refused& refused) {
+  if (r.outcome == ReadOutcome::ok) {
+    if (request.content_length <= limits_.max_body_bytes) return true;
+    refused.kind = Refusal::payload_too_large;
+    refused.reason = fmt::format("Content-Length {} is beyond --max-body {}", request.content_length, limits_.max_body_bytes);
+  } else if (r.outcome == ReadOutcome::bad) {
+    refused.kind = r.parsed == ParseResult::too_large     ? Refusal::headers_too_large
+                   : r.parsed == ParseResult::unsupported ? Refusal::not_implemented
+                                                          : Refusal::bad_request;
+    refused.reason = r.detail;
+  } else {
+    if (r.outcome == ReadOutcome::failed && !watch.fired()) stats_.add_error(ErrorKind::read, r.ec.message());
+    return false;
+  }
+  stats_.add_error(ErrorKind::read, "bad request: " + refused.reason);
+  return false;
+}
+
+asio::awaitable<void> Node::refuse(Stream& stream, Refusal kind, const std::string& reason) {
+  stats_.add_refusal(kind);
+  const std::string body = fmt::format("{}: {}\n", name_, reason);
+  const std::string head = fmt::format("HTTP/1.1 {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                                       kRefusalLines[static_cast<int>(kind)], body.size());
+  const std::string_view pieces[] = {head, body};
+  const auto ec = co_await stream.write(pieces);  // named: GCC 12
+  (void)ec;  // the peer may be gone: the refusal is counted either way
+}
+
 asio::awaitable<void> Node::accept_loop() {
   while (true) {
     auto [ec, socket] = co_await acceptor_->async_accept(nothrow);
@@ -115,9 +152,32 @@ asio::awaitable<void> Node::accept_loop() {
 }
 
 asio::awaitable<void> Node::handle(Socket socket) {
+  // Counted from the accept to the close, whatever the way out.
+  ++open_connections_;
+  struct Open {
+    uint64_t& n;
+    ~Open() { --n; }
+  } open{open_connections_};
+  const bool over = limits_.max_connections > 0 && open_connections_ > limits_.max_connections;
   auto stream = accepted_end(std::move(socket), *downstream_, stats_);
-  if (auto ec = co_await stream->handshake()) {
-    if (ec != Stream::kClosedBeforeHandshake) stats_.add_handshake_failure(TlsSide::server, ec.message());
+  {
+    Watch watch(watchdog_);
+    watch.arm(Timeout::handshake, *stream);
+    const auto ec = co_await stream->handshake();  // named: GCC 12
+    watch.disarm();
+    if (ec) {
+      if (watch.fired()) co_return;  // counted by the watchdog
+      if (ec != Stream::kClosedBeforeHandshake) stats_.add_handshake_failure(TlsSide::server, ec.message());
+      co_return;
+    }
+  }
+  if (over) {
+    // Refused politely: before the process runs out of descriptors and its accepts fail.
+    const std::string reason = fmt::format("{} connections are open, the most --max-connections allows",
+                                           limits_.max_connections);
+    stats_.add_error(ErrorKind::connect, "refused: " + reason);
+    co_await refuse(*stream, Refusal::over_capacity, reason);
+    co_await stream->shutdown();
     co_return;
   }
   co_await serve(std::move(stream));

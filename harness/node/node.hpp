@@ -14,7 +14,9 @@
 #include "metrics/attribution.hpp"
 #include "metrics/cpu_clock.hpp"
 #include "net/link.hpp"
+#include "node/guard.hpp"
 #include "node/snapshot.hpp"
+#include "node/watch.hpp"
 
 namespace hopcost {
 
@@ -24,6 +26,10 @@ class Node {
   virtual ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
+
+  // Its timeouts and caps (node/guard.hpp); before start(). Without: the defaults, no cap.
+  void set_limits(const NodeLimits& limits);
+  const NodeLimits& limits() const { return limits_; }
 
   // Listens on `downstream` now, so that its address is known before any thread starts.
   // The link must outlive the node.
@@ -56,10 +62,29 @@ class Node {
   // connections outside its coroutines (the app's idle database connections) closes them
   // here. Derived destructors call stop() themselves, so that this runs while they exist.
   virtual void release() {}
-  // After reading a request head: true if one was read; false when the connection ended,
-  // closed between requests, or with a read that failed or a bad head, counted here as a
-  // read error. Not a coroutine: no frame per request on the nodes' hot path.
+  // A refusal to answer before closing (node/guard.hpp), and why, for the response's body.
+  struct Refused {
+    std::optional<Refusal> kind;
+    std::string reason;
+  };
+  // The wait for the next request on a connection, as every serving loop starts it: the
+  // head timeout for a connection's first request, the idle one between requests (turned
+  // into the head timeout by the request's first byte).
+  void await_request(Watch& watch, Stream& stream, const MessageBuffer& buffer, bool first) {
+    watch.arm(first ? Timeout::head : Timeout::idle, stream, first ? nullptr : &buffer);
+  }
+  // After reading a request head: true to serve it. False when the connection ended,
+  // closed between requests, timed out (counted by the watchdog), or failed (counted here
+  // as a read error); and false with `refused` set for a head to answer with 400, 431,
+  // 501 or 413, counted here as a read error too. Not a coroutine: no frame per request
+  // on the nodes' hot path.
+  bool admit(const ReadResult& r, const HttpHead& request, const Watch& watch, Refused& refused);
+  // The same for a node that has no watch (the app, until it has one).
   bool request_read(const ReadResult& r);
+  // Answers `refused` on `stream` with Connection: close, and counts it; the caller then
+  // closes. The body is one line: the node's name and the reason.
+  asio::awaitable<void> refuse(Stream& stream, Refusal kind, const std::string& reason);
+  Watchdog& watchdog() { return watchdog_; }
   // Records a request's residence here: from `head_in`, when its request head was read,
   // to `last_out`, just before the write of its response's last byte. The end is taken
   // before that write, not after: the write wakes the node downstream, which on a busy
@@ -79,6 +104,9 @@ class Node {
   std::string name_;
   Role role_;
   NodeStats stats_;
+  NodeLimits limits_;
+  Watchdog watchdog_{stats_};  // outlives io_: connections' watches unregister as io_ goes
+  uint64_t open_connections_ = 0;  // accepted and not yet closed (the node's thread only)
   const LinkEnds* downstream_ = nullptr;
   std::vector<ResidenceSample> residence_;
   std::thread thread_;

@@ -1,5 +1,6 @@
 #include "node/relay.hpp"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <fmt/format.h>
 
 #include "http/head.hpp"
@@ -8,6 +9,8 @@
 
 namespace hopcost {
 namespace {
+
+using namespace asio::experimental::awaitable_operators;
 
 // Appends to `pieces` the message `head` (start line through the blank line, and then
 // whatever follows it, unread) without its `Connection` header lines, as views into
@@ -55,16 +58,13 @@ Relay::Relay(std::string name, const LinkEnds& upstream, UpstreamPolicy policy)
 }
 
 asio::awaitable<void> Relay::upstream_failed(Stream& downstream, ErrorKind kind, const std::string& reason) {
-  // A relay's upstream failures happen on its client side.
+  // A relay's upstream failures happen on its client side. Timeouts were counted where
+  // they fired (the watchdog, or open_upstream's connect).
   if (kind == ErrorKind::handshake)
     stats().add_handshake_failure(TlsSide::client, reason);
-  else
+  else if (kind != ErrorKind::timeout)
     stats().add_error(kind, reason);
-  const std::string body = fmt::format("{}: {}\n", name(), reason);
-  const std::string head =
-      fmt::format("HTTP/1.1 502 Bad Gateway\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.size());
-  const std::string_view pieces[] = {head, body};
-  co_await downstream.write(pieces);
+  co_await refuse(downstream, kind == ErrorKind::timeout ? Refusal::gateway_timeout : Refusal::bad_gateway, reason);
 }
 
 asio::awaitable<void> Relay::serve(std::unique_ptr<Stream> down) {
@@ -74,30 +74,58 @@ asio::awaitable<void> Relay::serve(std::unique_ptr<Stream> down) {
     co_await serve_one_to_one(std::move(down));
 }
 
-asio::awaitable<std::unique_ptr<Stream>> Relay::open_upstream(ErrorKind& kind, std::string& reason) {
+asio::awaitable<std::unique_ptr<Stream>> Relay::open_upstream(Watch& watch, ErrorKind& kind, std::string& reason) {
   std::unique_ptr<Stream> none;
-  auto [ec, stream] = co_await connect_end(upstream_, stats());
+  // The connect races a timer: it has no stream yet for the watchdog to abort. Only new
+  // upstream connections pay for the race, never a request on an open one.
+  asio::steady_timer timer(io(), limits().connect_timeout);
+  auto connected = connect_end(upstream_, stats());
+  auto expired = timer.async_wait(nothrow);
+  auto outcome = co_await (std::move(connected) || std::move(expired));
+  if (outcome.index() == 1) {
+    const double seconds = std::chrono::duration<double>(limits().connect_timeout).count();
+    stats().add_timeout(Timeout::upstream_connect, seconds);
+    kind = ErrorKind::timeout;
+    reason = fmt::format("upstream connect: no connection within {:g} s", seconds);
+    co_return std::move(none);
+  }
+  auto [ec, stream] = std::move(std::get<0>(outcome));
   if (ec) {
     kind = ErrorKind::connect;
     reason = "upstream connect: " + ec.message();
     co_return std::move(none);
   }
-  if ((ec = co_await stream->handshake())) {
-    kind = ErrorKind::handshake;
-    reason = "upstream handshake: " + ec.message();
+  watch.arm(Timeout::upstream_handshake, *stream);
+  ec = co_await stream->handshake();
+  watch.disarm();
+  if (ec) {
+    kind = watch.fired() ? ErrorKind::timeout : ErrorKind::handshake;
+    reason = watch.fired() ? fmt::format("upstream handshake: not done within {:g} s",
+                                         std::chrono::duration<double>(limits().handshake_timeout).count())
+                           : "upstream handshake: " + ec.message();
     co_return std::move(none);
   }
   stats().add_upstream_opened();
   co_return std::move(stream);
 }
 
+std::string Relay::response_timeout_reason() const {
+  return fmt::format("upstream response: not whole within {:g} s",
+                     std::chrono::duration<double>(limits().response_timeout).count());
+}
+
 asio::awaitable<void> Relay::serve_one_to_one(std::unique_ptr<Stream> down) {
   std::unique_ptr<Stream> up;
   MessageBuffer from_down, from_up;
-  while (true) {
+  Watch down_watch(watchdog()), up_watch(watchdog());
+  for (bool first = true;; first = false) {
     HttpHead request;
+    await_request(down_watch, *down, from_down, first);
     const auto read = co_await from_down.read_head(*down, MessageType::request, request);  // named: GCC 12
-    if (!request_read(read)) break;
+    if (Refused refused; !admit(read, request, down_watch, refused)) {
+      if (refused.kind) co_await refuse(*down, *refused.kind, refused.reason);
+      break;
+    }
     const bool close_after = request.close;
     const auto head_in = std::chrono::steady_clock::now();
     char id[32];  // the request id, kept: the view into the buffer does not outlive forward()
@@ -106,38 +134,38 @@ asio::awaitable<void> Relay::serve_one_to_one(std::unique_ptr<Stream> down) {
     // temporary made inside a co_await expression twice (see docs/architecture.md).
     std::string reason;
     if (!up) {
-      auto [ec, stream] = co_await connect_end(upstream_, stats());
-      if (ec) {
-        reason = "upstream connect: " + ec.message();
-        co_await upstream_failed(*down, ErrorKind::connect, reason);
+      ErrorKind kind = ErrorKind::connect;
+      up = co_await open_upstream(up_watch, kind, reason);
+      if (!up) {
+        co_await upstream_failed(*down, kind, reason);
         break;
       }
-      if ((ec = co_await stream->handshake())) {
-        reason = "upstream handshake: " + ec.message();
-        co_await upstream_failed(*down, ErrorKind::handshake, reason);
-        break;
-      }
-      stats().add_upstream_opened();
-      up = std::move(stream);
     }
+    // The request's body comes from downstream inside its head timeout (still armed).
     if (auto f = co_await from_down.forward(*down, *up, request); f.ec) {
       reason = (f.write_failed ? "upstream write: " : "request body: ") + f.ec.message();
       if (f.write_failed)
         co_await upstream_failed(*down, ErrorKind::write, reason);
-      else
+      else if (!down_watch.fired())
         stats().add_error(ErrorKind::read, reason);
       break;
     }
+    down_watch.disarm();
     HttpHead response;
+    up_watch.arm(Timeout::upstream_response, *up);  // until the response's last byte
     const auto r = co_await from_up.read_head(*up, MessageType::response, response);
     if (r.outcome != ReadOutcome::ok) {
-      reason = "upstream response: " + (r.outcome == ReadOutcome::bad ? r.detail : r.ec.message());
-      co_await upstream_failed(*down, ErrorKind::read, reason);
+      up_watch.disarm();
+      reason = up_watch.fired() ? response_timeout_reason()
+                                : "upstream response: " + (r.outcome == ReadOutcome::bad ? r.detail : r.ec.message());
+      co_await upstream_failed(*down, up_watch.fired() ? ErrorKind::timeout : ErrorKind::read, reason);
       break;
     }
     std::chrono::steady_clock::time_point last_out;
-    if (auto f = co_await from_up.forward(*up, *down, response, &last_out); f.ec) {
-      stats().add_error(f.write_failed ? ErrorKind::write : ErrorKind::read, "response: " + f.ec.message());
+    const auto f = co_await from_up.forward(*up, *down, response, &last_out);
+    up_watch.disarm();
+    if (f.ec) {
+      if (!up_watch.fired()) stats().add_error(f.write_failed ? ErrorKind::write : ErrorKind::read, "response: " + f.ec.message());
       break;
     }
     stats().add_message();
@@ -152,10 +180,15 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
   MessageBuffer from_down;
   std::vector<std::string_view> request_pieces, response_pieces;  // kept for their capacity
   std::string reason;  // built before the co_await that takes it (GCC 12, docs/architecture.md)
-  while (true) {
+  Watch down_watch(watchdog()), up_watch(watchdog());
+  for (bool first = true;; first = false) {
     HttpHead request;
+    await_request(down_watch, *down, from_down, first);
     const auto read = co_await from_down.read_head(*down, MessageType::request, request);  // named: GCC 12
-    if (!request_read(read)) break;
+    if (Refused refused; !admit(read, request, down_watch, refused)) {
+      if (refused.kind) co_await refuse(*down, *refused.kind, refused.reason);
+      break;
+    }
     const bool close_after = request.close;
     const auto head_in = std::chrono::steady_clock::now();
     char id[32];  // the request id, kept: the view into the buffer does not outlive the request
@@ -177,7 +210,7 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
       reused = up.c != nullptr;
       if (!up.c) {
         ErrorKind kind = ErrorKind::connect;
-        auto stream = co_await open_upstream(kind, reason);
+        auto stream = co_await open_upstream(up_watch, kind, reason);
         if (!stream) {
           co_await upstream_failed(*down, kind, reason);
           failed = true;
@@ -197,7 +230,7 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
         const auto f = co_await from_down.forward(*down, *up.c->stream, request, nullptr, head_pieces);
         if (f.ec && !f.write_failed) {
           reason = "request body: " + f.ec.message();
-          stats().add_error(ErrorKind::read, reason);
+          if (!down_watch.fired()) stats().add_error(ErrorKind::read, reason);
           failed = true;
           break;
         }
@@ -214,8 +247,17 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
         failed = true;
         break;
       }
+      down_watch.disarm();  // the request is out: its body came inside the head timeout
+      up_watch.arm(Timeout::upstream_response, *up.c->stream);  // until the response's last byte
       const auto r = co_await up.c->buffer.read_head(*up.c->stream, MessageType::response, response);
       if (r.outcome == ReadOutcome::ok) break;
+      up_watch.disarm();
+      if (up_watch.fired()) {
+        reason = response_timeout_reason();
+        co_await upstream_failed(*down, ErrorKind::timeout, reason);
+        failed = true;
+        break;
+      }
       if (reused && whole && r.outcome != ReadOutcome::bad && up.c->buffer.empty()) {
         // Not a byte of the response came back: the upstream had closed it while idle.
         pool_->discard(std::move(up.c));
@@ -241,8 +283,11 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
         without_connection(up.c->buffer.buffered_message(response).substr(0, response.head_bytes), response_pieces))
       response_head = response_pieces;
     std::chrono::steady_clock::time_point last_out;
-    if (auto f = co_await up.c->buffer.forward(*up.c->stream, *down, response, &last_out, response_head); f.ec) {
-      stats().add_error(f.write_failed ? ErrorKind::write : ErrorKind::read, "response: " + f.ec.message());
+    const auto f = co_await up.c->buffer.forward(*up.c->stream, *down, response, &last_out, response_head);
+    up_watch.disarm();
+    if (f.ec) {
+      // Borrowed discards the upstream connection: it stands inside a response.
+      if (!up_watch.fired()) stats().add_error(f.write_failed ? ErrorKind::write : ErrorKind::read, "response: " + f.ec.message());
       break;
     }
     stats().add_message();

@@ -22,7 +22,11 @@
 // When the upstream cannot be reached (connect, handshake, or a failure before any byte
 // of the response came back, on a new connection), the relay answers 502 and closes the
 // downstream connection: the error is counted here, at the hop where it happened, and
-// the client counts a `status` error.
+// the client counts a `status` error. When it does not answer in time (the connect,
+// handshake and response timeouts of node/guard.hpp), the relay answers 504 likewise. A
+// failure once the response's head has gone downstream closes the downstream connection
+// (the client sees a response cut short, never a hang), and the upstream connection is
+// closed, never given back to the pool.
 //
 // Counters (NodeCounters): upstream connections opened, and with `pool` reuses, retries
 // and the pool's peak size.
@@ -49,11 +53,14 @@ class Relay final : public Node {
   asio::awaitable<void> serve(std::unique_ptr<Stream> downstream) override;
   asio::awaitable<void> serve_one_to_one(std::unique_ptr<Stream> downstream);
   asio::awaitable<void> serve_pooled(std::unique_ptr<Stream> downstream);
-  // A new upstream connection, connected and handshaken; on failure, null with the error
-  // kind and reason set.
-  asio::awaitable<std::unique_ptr<Stream>> open_upstream(ErrorKind& kind, std::string& reason);
-  // Counts a failure on the upstream side here and tells the client with a 502.
+  // A new upstream connection, connected within the connect timeout and handshaken
+  // within the handshake timeout (`watch` watches it); on failure, null with the error
+  // kind (timeout for either timeout) and reason set.
+  asio::awaitable<std::unique_ptr<Stream>> open_upstream(Watch& watch, ErrorKind& kind, std::string& reason);
+  // Counts a failure on the upstream side here (a timeout was counted where it fired) and
+  // tells the client: 504 for a timeout, else 502.
   asio::awaitable<void> upstream_failed(Stream& downstream, ErrorKind kind, const std::string& reason);
+  std::string response_timeout_reason() const;
   const LinkEnds& upstream_;
   const UpstreamPolicy policy_;
   std::unique_ptr<UpstreamPool> pool_;  // with `pool` only

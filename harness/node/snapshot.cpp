@@ -64,6 +64,11 @@ nlohmann::ordered_json to_json(const NodeSnapshot& s) {
   j["upstream_reuses"] = s.counters.upstream_reuses;
   j["upstream_retries"] = s.counters.upstream_retries;
   j["upstream_pool_peak"] = s.counters.upstream_pool_peak;
+  nlohmann::ordered_json refused, timeouts;
+  for (int i = 0; i < kRefusals; ++i) refused[std::to_string(kRefusalStatus[i])] = s.counters.guard.refused[i];
+  for (int i = 0; i < kTimeouts; ++i) timeouts[std::string(kTimeoutNames[i])] = s.counters.guard.timeouts[i];
+  j["http_errors"] = refused;
+  j["timeouts"] = timeouts;
   auto negotiated = [](const std::optional<Negotiated>& n) {
     return n ? nlohmann::ordered_json{{"version", n->version}, {"cipher", n->cipher}, {"group", n->group}}
              : nlohmann::ordered_json(nullptr);
@@ -95,6 +100,13 @@ NodeSnapshot snapshot_from_json(const nlohmann::json& j) {
   s.counters.upstream_reuses = j.value("upstream_reuses", uint64_t{0});
   s.counters.upstream_retries = j.value("upstream_retries", uint64_t{0});
   s.counters.upstream_pool_peak = j.value("upstream_pool_peak", uint64_t{0});
+  // Absent in lines from before the guard (node/guard.hpp): 0.
+  if (j.contains("http_errors"))
+    for (int i = 0; i < kRefusals; ++i)
+      s.counters.guard.refused[i] = j["http_errors"].value(std::to_string(kRefusalStatus[i]), uint64_t{0});
+  if (j.contains("timeouts"))
+    for (int i = 0; i < kTimeouts; ++i)
+      s.counters.guard.timeouts[i] = j["timeouts"].value(std::string(kTimeoutNames[i]), uint64_t{0});
   if (const auto& n = j.at("negotiated"); !n.is_null())
     s.negotiated = Negotiated{n.at("version"), n.at("cipher"), n.at("group")};
   if (j.contains("negotiated_upstream") && !j["negotiated_upstream"].is_null()) {

@@ -1,5 +1,7 @@
 #include "node/stats.hpp"
 
+#include <fmt/format.h>
+
 namespace hopcost {
 
 SideCounters SideCounters::operator-(const SideCounters& e) const {
@@ -31,6 +33,7 @@ NodeCounters NodeCounters::operator-(const NodeCounters& e) const {
   d.upstream_reuses = upstream_reuses - e.upstream_reuses;
   d.upstream_retries = upstream_retries - e.upstream_retries;
   d.upstream_pool_peak = upstream_pool_peak;  // a level: the later one
+  d.guard = guard - e.guard;
   return d;
 }
 
@@ -80,6 +83,12 @@ void NodeStats::note_negotiated(TlsSide side, const Negotiated& n) {
   has_negotiated_[i].store(true, kRelaxed);
 }
 
+void NodeStats::add_timeout(Timeout t, double seconds) {
+  timeouts_[static_cast<int>(t)].fetch_add(1, kRelaxed);
+  if (t != Timeout::idle)
+    add_error(ErrorKind::timeout, fmt::format("{} timeout ({:g} s)", kTimeoutNames[static_cast<int>(t)], seconds));
+}
+
 NodeCounters NodeStats::snapshot() const {
   NodeCounters c;
   c.server = server_.load();
@@ -91,6 +100,8 @@ NodeCounters NodeStats::snapshot() const {
   c.upstream_reuses = upstream_reuses_.load(kRelaxed);
   c.upstream_retries = upstream_retries_.load(kRelaxed);
   c.upstream_pool_peak = upstream_pool_peak_.load(kRelaxed);
+  for (int i = 0; i < kRefusals; ++i) c.guard.refused[i] = refused_[i].load(kRelaxed);
+  for (int i = 0; i < kTimeouts; ++i) c.guard.timeouts[i] = timeouts_[i].load(kRelaxed);
   return c;
 }
 

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "metrics/errors.hpp"
+#include "node/guard.hpp"
 #include "net/stats_sink.hpp"  // TlsSide, Negotiated, and the interface streams count through
 
 namespace hopcost {
@@ -56,6 +57,9 @@ struct NodeCounters {
   uint64_t upstream_reuses = 0;
   uint64_t upstream_retries = 0;
   uint64_t upstream_pool_peak = 0;
+  // What the node answered itself instead of a 200, and the timeouts that fired
+  // (node/guard.hpp); each refusal and each timeout but `idle` is also among the errors.
+  GuardCounts guard{};
 
   NodeCounters operator-(const NodeCounters& earlier) const;
   const SideCounters& side(TlsSide s) const { return s == TlsSide::server ? server : client; }
@@ -103,6 +107,12 @@ class NodeStats final : public StatsSink {
     add_error(ErrorKind::handshake, detail);
   }
 
+  // A response the node gave instead of serving or passing on the request.
+  void add_refusal(Refusal r) { refused_[static_cast<int>(r)].fetch_add(1, kRelaxed); }
+  // A timeout that fired after `seconds`: counted, and but for `idle` an error of kind
+  // timeout (an idle keep-alive connection closed is no failure).
+  void add_timeout(Timeout t, double seconds);
+
   // Keeps the first negotiation seen on each side (every handshake of a node's link is
   // configured alike, so the first speaks for all).
   void note_negotiated(TlsSide side, const Negotiated& n) override;
@@ -127,6 +137,8 @@ class NodeStats final : public StatsSink {
   std::array<std::atomic<uint64_t>, kErrorKinds> errors_{};
   std::atomic<uint64_t> exhausted_{0};
   std::atomic<uint64_t> upstream_opened_{0}, upstream_reuses_{0}, upstream_retries_{0}, upstream_pool_peak_{0};
+  std::array<std::atomic<uint64_t>, kRefusals> refused_{};
+  std::array<std::atomic<uint64_t>, kTimeouts> timeouts_{};
 
   std::array<std::atomic<bool>, 2> has_negotiated_{};
   mutable std::mutex mutex_;  // guards the strings below; taken once per kind, not per request

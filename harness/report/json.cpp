@@ -52,6 +52,16 @@ Json node_json(const NodeResult& n) {
   j["upstream_reuses"] = count(n.upstream_reuses);
   j["upstream_retries"] = count(n.upstream_retries);
   j["upstream_pool_peak"] = count(n.upstream_pool_peak);
+  if (n.guard) {
+    Json refused, timeouts;
+    for (int i = 0; i < kRefusals; ++i) refused[std::to_string(kRefusalStatus[i])] = n.guard->refused[i];
+    for (int i = 0; i < kTimeouts; ++i) timeouts[std::string(kTimeoutNames[i])] = n.guard->timeouts[i];
+    j["http_errors"] = refused;
+    j["timeouts"] = timeouts;
+  } else {
+    j["http_errors"] = nullptr;
+    j["timeouts"] = nullptr;
+  }
   if (n.helpers) {
     Json helpers = Json::array();
     for (const auto& h : *n.helpers) helpers.push_back(Json{{"process", h.process}, {"cpu_us_per_request", r3(h.cpu_us_per_request)}});

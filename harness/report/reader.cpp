@@ -248,6 +248,14 @@ NodeResult read_node(const Object& o) {
   n.upstream_reuses = o.optional_count("upstream_reuses");
   n.upstream_retries = o.optional_count("upstream_retries");
   n.upstream_pool_peak = o.optional_count("upstream_pool_peak");
+  // Absent before schema 3's guard: none, as for a node that keeps no such counts.
+  const auto refused = o.object("http_errors");
+  const auto timeouts = o.object("timeouts");
+  if (refused || timeouts) {
+    n.guard.emplace();
+    for (int i = 0; refused && i < kRefusals; ++i) n.guard->refused[i] = refused->count(std::to_string(kRefusalStatus[i]));
+    for (int i = 0; timeouts && i < kTimeouts; ++i) n.guard->timeouts[i] = timeouts->count(kTimeoutNames[i]);
+  }
   if (o.array("helpers")) {
     n.helpers.emplace();
     o.each_object("helpers", [&](const Object& h) {

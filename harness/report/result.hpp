@@ -11,6 +11,7 @@
 #include "metrics/attribution.hpp"
 #include "metrics/errors.hpp"
 #include "metrics/histogram.hpp"
+#include "node/guard.hpp"
 #include "metrics/statistics.hpp"
 #include "report/variant_key.hpp"
 #include "scenario/scenario.hpp"
@@ -65,6 +66,9 @@ struct NodeResult {
     double cpu_us_per_request = 0;
   };
   std::optional<std::vector<Helper>> helpers{};
+  // hopcost's relays and origin: the responses they gave instead of a 200 (by status) and
+  // the timeouts that fired (by wait), node/guard.hpp. None for the client and real programs.
+  std::optional<GuardCounts> guard{};
 };
 
 // One link of the chain, client side first (DESIGN.md, "What is measured, exactly").

@@ -146,6 +146,7 @@ VariantResult summarize(const Variant& variant, const Scenario& scenario, const 
     r.errors = d[i].errors;
     for (int k = 0; k < kErrorKinds; ++k)
       if (d[i].errors.by_kind[k] > 0) r.first_errors[std::string(kErrorKindNames[k])] = after[i].first_errors[k];
+    if (!real(i) && after[i].role != Role::client) r.guard = d[i].guard;
     if (after[i].role == Role::relay) {
       r.upstream_connections_opened = d[i].upstream_opened;
       r.upstream_reuses = d[i].upstream_reuses;

@@ -50,6 +50,22 @@ std::vector<std::string> report_warnings(const Report& report) {
       w.push_back(fmt::format("{}: {} errors during warm-up ({}), not counted in the figures", v.label(),
                               v.warmup_errors.total(), kinds));
     }
+    // What hopcost's nodes answered themselves, and the waits they cut short (node/guard.hpp).
+    std::string guarded;
+    for (const auto& n : v.nodes) {
+      if (!n.guard) continue;
+      std::string parts;
+      for (int i = 0; i < kRefusals; ++i)
+        if (n.guard->refused[i]) parts += fmt::format("{}{} x{}", parts.empty() ? "" : ", ", kRefusalStatus[i], n.guard->refused[i]);
+      for (int i = 0; i < kTimeouts; ++i)
+        if (n.guard->timeouts[i] && i != static_cast<int>(Timeout::idle))
+          parts += fmt::format("{}{} timeout x{}", parts.empty() ? "" : ", ", kTimeoutNames[i], n.guard->timeouts[i]);
+      if (!parts.empty()) guarded += fmt::format("{}{}: {}", guarded.empty() ? "" : "; ", n.name, parts);
+    }
+    if (!guarded.empty())
+      w.push_back(fmt::format("{}: nodes answered requests themselves or cut waits short (nodes[].http_errors, "
+                              "nodes[].timeouts): {}",
+                              v.label(), guarded));
     if (v.connections_established && *v.connections_established < v.connections)
       w.push_back(fmt::format("{}: only {} of {} keep-alive connections were open when the window opened (the others "
                               "had failed): the window includes reconnections and their handshakes",

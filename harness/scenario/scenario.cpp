@@ -92,6 +92,12 @@ constexpr std::array kKeys{
     ScenarioKey{"duration", ValueType::number, "SECONDS", "Seconds measured per variant, after warm-up (0 < s <= 3600)"},
     ScenarioKey{"warmup", ValueType::number, "SECONDS", "Seconds of warm-up per variant, excluded from every figure (0 to 3600)"},
     ScenarioKey{"timeout", ValueType::number, "SECONDS", "Seconds before a request counts as a timeout error (0 < s <= 600)"},
+    ScenarioKey{"head_timeout", ValueType::number, "SECONDS",
+                "Every hopcost node's request-head timeout: seconds a client has for a whole request from when its "
+                "connection is ready or its first byte came (0 < s <= 3600) [default: 10]"},
+    ScenarioKey{"idle_timeout", ValueType::number, "SECONDS",
+                "Every hopcost node's keep-alive timeout: seconds a connection may wait for its next request before "
+                "the node closes it (0 < s <= 3600) [default: 75]"},
     ScenarioKey{"connections", ValueType::integer, "N", "Concurrent client connections (1 to 4096)"},
     ScenarioKey{"rate", ValueType::list, "LIST",
                 "Open loop: requests per second over all connections, sent on schedule; latency from the intended "
@@ -307,6 +313,10 @@ void set_scenario_value(Scenario& s, std::string_view key, const std::vector<std
     s.warmup = Seconds(parse_number(values, 0, true, 3600));
   } else if (key == "timeout") {
     s.timeout = Seconds(parse_number(values, 0, false, 600));
+  } else if (key == "head_timeout") {
+    s.head_timeout = Seconds(parse_number(values, 0, false, 3600));
+  } else if (key == "idle_timeout") {
+    s.idle_timeout = Seconds(parse_number(values, 0, false, 3600));
   } else if (key == "connections") {
     s.connections = static_cast<int>(parse_integer(single(values), 1, 4096));
   } else if (key == "rate") {
@@ -478,6 +488,8 @@ std::string scenario_value_text(const Scenario& s, std::string_view key) {
   if (key == "duration") return format_seconds(s.duration);
   if (key == "warmup") return format_seconds(s.warmup);
   if (key == "timeout") return format_seconds(s.timeout);
+  if (key == "head_timeout") return format_seconds(s.head_timeout);
+  if (key == "idle_timeout") return format_seconds(s.idle_timeout);
   if (key == "connections") return std::to_string(s.connections);
   if (key == "rate") return join(s.rate, [](double r) { return fmt::format("{}", r); });
   if (key == "repeat") return std::to_string(s.repeat);
@@ -533,6 +545,8 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s) {
   j["duration"] = s.duration.count();
   j["warmup"] = s.warmup.count();
   j["timeout"] = s.timeout.count();
+  j["head_timeout"] = s.head_timeout.count();
+  j["idle_timeout"] = s.idle_timeout.count();
   j["connections"] = s.connections;
   j["rate"] = s.rate;  // empty: a closed loop
   j["repeat"] = s.repeat;

@@ -79,6 +79,10 @@ struct Scenario {
   std::vector<DbPolicy> db_policy{DbPolicy::pooled};
   int db_rows = 100;
   int db_row_bytes = 100;
+  // Every hopcost node's request-head and keep-alive idle timeouts (node/guard.hpp): far
+  // above any wait of a healthy run; a run's client never idles that long.
+  Seconds head_timeout{10.0};
+  Seconds idle_timeout{75.0};
 
   bool operator==(const Scenario&) const = default;
 };

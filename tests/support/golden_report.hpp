@@ -54,6 +54,11 @@ inline Report fixed_report() {
       origin.errors[ErrorKind::handshake] = 2;
       origin.first_errors["handshake"] = "SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED";
     }
+    origin.guard.emplace();
+    if (scale > 2) {
+      (*origin.guard)[Refusal::bad_request] = 3;
+      (*origin.guard)[Timeout::head] = 1;
+    }
     v.nodes = {client, origin};
     return v;
   };

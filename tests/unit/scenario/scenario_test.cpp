@@ -118,7 +118,7 @@ TEST_CASE("scenarios/article.toml is the article's 5-hop stack") {
 TEST_CASE("scenario files: unknown keys and wrong types name the file and line") {
   CHECK(file_error("hops = 3\nbogus = 1\n") ==
         "FILE:2: unknown key 'bogus'; accepted keys: topology, hops, tls, conn, placement, upstream, rtt, key, group, mtls, chain_depth, expired_cert, resume, upstream_resume, relay, relay_workers, varnish_cache, relay_config, tickets, duration, warmup, timeout, "
-        "connections, rate, repeat, requests, count_instructions, cpu_policy, request_bytes, response_bytes, name, out, db, db_link, db_server_link, db_policy, db_rows, db_row_bytes, format");
+        "head_timeout, idle_timeout, connections, rate, repeat, requests, count_instructions, cpu_policy, request_bytes, response_bytes, name, out, db, db_link, db_server_link, db_policy, db_rows, db_row_bytes, format");
   CHECK(file_error("\nduration = \"fast\"\n") == "FILE:2: key 'duration': wrong type; expected a number");
   CHECK(file_error("connections = 1.5\n") == "FILE:1: key 'connections': wrong type; expected a whole number");
   CHECK(file_error("tls = [true]\n") == "FILE:1: key 'tls': wrong type; expected a string, number, or array of them");
