@@ -51,20 +51,32 @@ std::string conninfo_value(const std::string& v) {
 
 std::string link_name(LinkKind k) { return std::string(to_string(k)); }
 
-// Each directory above `dir` must let the run-as user through (others' search permission):
-// it reads its configuration in the run directory.
+// The run directory and each directory above it must let the run-as user through (others'
+// search permission): it reads its configuration there.
 void check_reachable(const std::string& dir, const std::string& user) {
-  for (fs::path p = fs::path(dir).parent_path(); !p.empty(); p = p.parent_path()) {
+  if (const auto closed = closed_to_others(dir)) {
     struct stat st {};
-    if (::stat(p.c_str(), &st) == 0 && !(st.st_mode & S_IXOTH))
-      throw RunError(fmt::format("the database programs run as {} and cannot reach the run directory {}: {} is closed to "
-                                 "other users (mode {:o}); put the run under a directory they can search (/tmp)",
-                                 user, dir, p.string(), st.st_mode & 07777));
-    if (p == p.root_path()) break;
+    ::stat(closed->c_str(), &st);
+    throw RunError(fmt::format("the database programs run as {} and cannot reach the run directory {}: {} is closed to "
+                               "other users (mode {:o}); put the run under a directory they can search (/tmp)",
+                               user, dir, *closed, st.st_mode & 07777));
   }
 }
 
 }  // namespace
+
+std::optional<std::string> closed_to_others(const std::string& dir) {
+  for (fs::path p = fs::path(dir); !p.empty(); p = p.parent_path()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0 && !(st.st_mode & S_IXOTH)) return p.string();
+    if (p == p.root_path()) break;
+  }
+  return std::nullopt;
+}
+
+size_t db_socket_path_length(const DbSettings& s) {
+  return std::max(postgres_socket_dir(s).size(), pgbouncer_socket_dir(s).size()) + std::string("/.s.PGSQL.65535").size();
+}
 
 std::string db_user() { return ::geteuid() == 0 ? std::string(kDbSystemUser) : std::string(); }
 
@@ -145,11 +157,12 @@ void check_db_settings(const DbSettings& s) {
     throw UnsupportedSetting("postgresql", "TLS without a certificate and key");
   if (proxy && traits(s.link).tls && (s.proxy_cert.empty() || s.proxy_key.empty()))
     throw UnsupportedSetting("pgbouncer", "TLS on its listening end without a certificate and key");
-  // Unix sockets in the private directories: .s.PGSQL.NNNNN must fit a socket address.
-  const size_t longest = std::max(postgres_private_dir(s).size(), pgbouncer_private_dir(s).size()) + std::string("/.s.PGSQL.65535").size();
+  // Unix sockets in their directories: .s.PGSQL.NNNNN must fit a socket address.
+  const size_t longest = db_socket_path_length(s);
   if (longest > kMaxSocketPath)
-    throw ConfigError(fmt::format("the run directory's path is too long for the database's Unix sockets ({} bytes, at most {}): {}",
-                                  longest, kMaxSocketPath, s.run_dir));
+    throw ConfigError(fmt::format("the {} directory's path is too long for the database's Unix sockets ({} bytes, at most {}): {}",
+                                  s.socket_root.empty() ? "run" : "sockets'", longest, kMaxSocketPath,
+                                  s.socket_root.empty() ? s.run_dir : s.socket_root));
   // Installed?
   for (const char* b : {"initdb", "postgres", "psql"}) resolve_binary(pg_command(b, {}));
   if (proxy) resolve_binary({"pgbouncer", "pgbouncer", {}});
@@ -161,7 +174,10 @@ DatabaseTail::DatabaseTail(DbSettings settings, LaunchOptions options) : setting
   const DbSettings& s = settings_;
   check_db_settings(s);
   const std::string user = s.run_as.empty() ? db_user() : s.run_as;
-  if (!user.empty()) check_reachable(s.run_dir + "/x", user);
+  if (!user.empty()) {
+    check_reachable(s.run_dir, user);
+    if (!s.socket_root.empty()) check_reachable(s.socket_root, user);
+  }
   const bool proxy = s.pgbouncer;
   options_.check_config = false;  // neither has a check of its configuration alone
   // (initdb and the table's load are steps with their own bound, not in ready_timeout.)
@@ -182,7 +198,7 @@ DatabaseTail::DatabaseTail(DbSettings settings, LaunchOptions options) : setting
     if (secret.rfind("SCRAM-SHA-256$", 0) != 0)
       throw RunError(fmt::format("the app's password in PostgreSQL is not a SCRAM secret: '{}'", secret.substr(0, 20)));
     proxy_endpoint_.kind = s.link;
-    proxy_endpoint_.socket_dir = pgbouncer_private_dir(s);
+    proxy_endpoint_.socket_dir = pgbouncer_socket_dir(s);
     proxy_endpoint_.tls_name = s.proxy_name;
     proxy_endpoint_.port = traits(s.link).transport == Transport::tcp ? free_loopback_port() : 6432;
     t0 = Clock::now();

@@ -73,7 +73,20 @@ struct DbSettings {
   bool log_statements = true;
   // The user PostgreSQL and PgBouncer run as; empty: db_user().
   std::string run_as{};
+  // Where their Unix sockets go when the run directory's path is too long for a socket's
+  // (at most kMaxSocketPath bytes): a short directory (under TMPDIR) that must exist; each
+  // program's socket directory is a private directory in it (db_socket_dir()). Empty: the
+  // sockets are in the programs' private directories under the run directory.
+  std::string socket_root{};
 };
+
+// The longest Unix socket path `s` gives its programs (PostgreSQL's, PgBouncer's), with their
+// socket directories where s.socket_root puts them; at most kMaxSocketPath.
+size_t db_socket_path_length(const DbSettings& s);
+
+// The first of `dir` and the directories above it that other users cannot search (no o+x),
+// which the programs' user (not hopcost's) then cannot pass through; none: it can reach `dir`.
+std::optional<std::string> closed_to_others(const std::string& dir);
 
 // The system user the database programs run as: "hopcost-db" when hopcost runs as root
 // (PostgreSQL and PgBouncer refuse root), else empty (hopcost's own user).

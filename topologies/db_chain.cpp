@@ -61,23 +61,51 @@ uint64_t count_lines_with(const std::string& path, std::string_view needle) {
 
 DbChain::DbChain(const DbTail& tail, TlsVersion tls, const Pki& pki, const std::string& dir, const std::string& keep_dir)
     : tail_(tail) {
-  DbSettings s = db_settings(tail, tls);
-  write_certificate(dir + "/ca.pem", pki.ca_cert());
-  write_credential(dir, s.database_name, pki.issue(s.database_name));
-  write_credential(dir, s.proxy_name, pki.issue(s.proxy_name));
-  s.ca = dir + "/ca.pem";
-  s.database_cert = dir + "/" + s.database_name + ".pem";
-  s.database_key = dir + "/" + s.database_name + ".key";
-  s.proxy_cert = dir + "/" + s.proxy_name + ".pem";
-  s.proxy_key = dir + "/" + s.proxy_name + ".key";
   namespace fs = std::filesystem;
-  s.password = random_password();
-  s.run_dir = dir + "/run";
-  fs::create_directories(s.run_dir);
-  fs::permissions(s.run_dir, fs::perms::others_exec | fs::perms::others_read, fs::perm_options::add);
-  check_db_settings(s);
-  programs_ = std::make_unique<DatabaseTail>(s);
+  DbSettings s = db_settings(tail, tls);
+  const std::string user = db_user();
+  // Under the run (keep_dir) when the programs' user can reach it; else under `dir`.
   if (!keep_dir.empty()) {
+    run_dir_ = fs::absolute(keep_dir).lexically_normal().string();
+    fs::create_directories(run_dir_);
+    fs::permissions(run_dir_, fs::perms::others_exec | fs::perms::others_read, fs::perm_options::add);
+    if (!user.empty() && closed_to_others(run_dir_)) run_dir_.clear();
+  }
+  const bool under_run = !run_dir_.empty();
+  if (!under_run) {
+    run_dir_ = dir + "/run";
+    fs::create_directories(run_dir_);
+    fs::permissions(run_dir_, fs::perms::others_exec | fs::perms::others_read, fs::perm_options::add);
+  }
+  s.run_dir = run_dir_;
+  // The sockets in `dir` when their path under the run directory would not fit.
+  if (db_socket_path_length(s) > kMaxSocketPath) s.socket_root = dir;
+
+  // The run's certificates, read by hopcost's user only (the launcher copies them into the
+  // programs' private directories): 0700, replacing an earlier run's.
+  credentials_dir_ = run_dir_ + "/credentials";
+  fs::remove_all(credentials_dir_);
+  fs::create_directory(credentials_dir_);
+  fs::permissions(credentials_dir_, fs::perms::owner_all, fs::perm_options::replace);
+  try {
+    const std::string& c = credentials_dir_;
+    write_certificate(c + "/ca.pem", pki.ca_cert());
+    write_credential(c, s.database_name, pki.issue(s.database_name));
+    write_credential(c, s.proxy_name, pki.issue(s.proxy_name));
+    s.ca = c + "/ca.pem";
+    s.database_cert = c + "/" + s.database_name + ".pem";
+    s.database_key = c + "/" + s.database_name + ".key";
+    s.proxy_cert = c + "/" + s.proxy_name + ".pem";
+    s.proxy_key = c + "/" + s.proxy_name + ".key";
+    s.password = random_password();
+    check_db_settings(s);
+    programs_ = std::make_unique<DatabaseTail>(s);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(credentials_dir_, ignored);
+    throw;
+  }
+  if (!under_run && !keep_dir.empty()) {
     fs::create_directories(keep_dir);
     for (const auto& f : programs_->kept_files())
       std::ofstream(keep_dir + "/" + fs::path(f.path).filename().string()) << f.text;
@@ -108,7 +136,15 @@ DbChain::DbChain(const DbTail& tail, TlsVersion tls, const Pki& pki, const std::
 DbChain::~DbChain() { stop(); }
 
 void DbChain::stop() {
-  if (programs_) programs_->stop();
+  std::error_code ignored;
+  if (programs_) {
+    programs_->stop();  // their private directories with them
+    // Their logs too, as every real program's: only the configurations are kept (PgBouncer's
+    // log holds a line per login, megabytes in a long per-request run).
+    for (const std::string& log : {programs_->postgres_log(), programs_->pgbouncer_log()})
+      if (!log.empty()) std::filesystem::remove(log, ignored);
+  }
+  if (!credentials_dir_.empty()) std::filesystem::remove_all(credentials_dir_, ignored);
 }
 
 DbSnapshot DbChain::snapshot(WindowEdge edge) const {

@@ -46,8 +46,18 @@ inline constexpr const char* kDbQuery = "SELECT id, payload FROM items ORDER BY 
 
 class DbChain {
  public:
-  // Writes the certificates under `dir` (which must be searchable by the programs' user),
-  // starts the programs and keeps their configurations in `keep_dir` (empty: nowhere).
+  // Starts the programs in a directory under the run: `keep_dir`, the variant's
+  // (OUT/programs/<variant>/database/). There go their generated configurations, which
+  // stay, and their logs and private directories (PostgreSQL's data directory, the
+  // secrets, the run's certificates and keys), which stop() removes; a SIGKILLed run
+  // leaves those there, under its own directory, and the next run into it replaces them.
+  //
+  // `dir` is a short directory under TMPDIR, searchable by the programs' user, that the
+  // caller removes: their Unix sockets go there when the path under `keep_dir` would be too
+  // long for a socket's (107 bytes: OUT/programs/<variant>/database/… usually is), each in a
+  // private directory of its program's. Everything goes there instead (its configurations
+  // copied into `keep_dir`) when `keep_dir` is empty, or when the programs' user cannot
+  // reach it (hopcost runs as root and a directory above the run is closed to others: /root).
   DbChain(const DbTail& tail, TlsVersion tls, const Pki& pki, const std::string& dir, const std::string& keep_dir);
   ~DbChain();
 
@@ -61,10 +71,14 @@ class DbChain {
   std::map<std::string, std::string> versions() const { return programs_->versions(); }
   // Throws RunError naming the program (postgresql, pgbouncer) that has exited.
   void check_running() { programs_->check_running(); }
+  // Where the programs' files are (keep_dir, or under `dir`: see the constructor).
+  const std::string& run_dir() const { return run_dir_; }
   void stop();
 
  private:
   DbTail tail_;
+  std::string run_dir_;
+  std::string credentials_dir_;  // the run's CA, and the programs' certificates and keys (removed at stop)
   bssl::UniquePtr<SSL_CTX> client_ctx_;
   std::unique_ptr<DatabaseTail> programs_;
   pg::PgTarget target_;

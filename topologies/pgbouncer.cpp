@@ -25,6 +25,9 @@ std::string auth_field(const std::string& text) {
 }  // namespace
 
 std::string pgbouncer_private_dir(const DbSettings& s) { return file(s, "pgbouncer.private"); }
+std::string pgbouncer_socket_dir(const DbSettings& s) {
+  return s.socket_root.empty() ? pgbouncer_private_dir(s) : fmt::format("{}/{}-pgbouncer.sockets", s.socket_root, s.proxy_name);
+}
 std::string pgbouncer_log(const DbSettings& s) { return file(s, "pgbouncer.log"); }
 
 ProgramConfig pgbouncer_config(const DbSettings& s, const DbEndpoint& listen, const DbEndpoint& server,
@@ -39,6 +42,7 @@ ProgramConfig pgbouncer_config(const DbSettings& s, const DbEndpoint& listen, co
   c.owner = user;
   c.run_dir_searchable = !user.empty();
   c.private_dirs = {pgbouncer_private_dir(s)};
+  if (!tcp_in && listen.socket_dir != pgbouncer_private_dir(s)) c.private_dirs.push_back(listen.socket_dir);
   const std::string ini = file(s, "pgbouncer.ini");
   c.files.push_back({private_file(s, "userlist.txt"), auth_field(s.user) + " " + auth_field(scram_secret) + "\n", true});
   if (tls_in || tls_out) c.bundles.push_back({private_file(s, "ca.crt"), {s.ca}});

@@ -9,7 +9,9 @@
 // - TLS to the app: client_tls_sslmode = require, client_tls_{cert,key,ca}_file,
 //   client_tls_protocols pinned. TLS to PostgreSQL: server_tls_sslmode = verify-full against
 //   the run's CA (the host it connects to, 127.0.0.1, is what it verifies), server_tls_protocols.
-// - Listens on 127.0.0.1:PORT, or only on a Unix socket in its private directory (uds).
+// - Listens on 127.0.0.1:PORT, or only on a Unix socket in its private directory (uds; in
+//   SOCKETS/NAME-pgbouncer.sockets, another private directory, when DbSettings::socket_root
+//   is set: the run directory's path is too long for a socket's).
 // - Kept in the run directory: NAME-pgbouncer.ini and NAME-pgbouncer.log; the auth file,
 //   certificate copies and socket in its private directory, removed at stop.
 #pragma once
@@ -27,6 +29,9 @@ ProgramConfig pgbouncer_config(const DbSettings& s, const DbEndpoint& listen, co
                                const std::string& scram_secret);
 
 std::string pgbouncer_private_dir(const DbSettings& s);
+// Its listening Unix socket's directory (uds): its private directory, or a private directory
+// of its own under s.socket_root when that is set.
+std::string pgbouncer_socket_dir(const DbSettings& s);
 std::string pgbouncer_log(const DbSettings& s);
 
 }  // namespace hopcost

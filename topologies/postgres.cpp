@@ -123,6 +123,9 @@ timezone = 'UTC'
 }  // namespace
 
 std::string postgres_private_dir(const DbSettings& s) { return file(s, "postgres.private"); }
+std::string postgres_socket_dir(const DbSettings& s) {
+  return s.socket_root.empty() ? postgres_private_dir(s) : fmt::format("{}/{}-postgres.sockets", s.socket_root, s.database_name);
+}
 std::string postgres_passfile(const DbSettings& s) { return private_file(s, "client.pgpass"); }
 std::string postgres_log(const DbSettings& s) { return file(s, "postgres.log"); }
 
@@ -166,6 +169,7 @@ ProgramConfig postgres_config(const DbSettings& s, const DbEndpoint& listen) {
   c.owner = user;
   c.run_dir_searchable = !user.empty();  // it reads its configuration there
   c.private_dirs = {postgres_private_dir(s)};
+  if (postgres_socket_dir(s) != postgres_private_dir(s)) c.private_dirs.push_back(postgres_socket_dir(s));
   c.files.push_back({file(s, "postgresql.conf"), conf(s, listen)});
   c.files.push_back({file(s, "pg_hba.conf"), hba(s, listen)});
   c.files.push_back({private_file(s, "superuser.pw"), superuser_password(s) + "\n", true});

@@ -78,10 +78,19 @@ asio::awaitable<void> App::serve(std::unique_ptr<Stream> stream) {
     const auto failed = co_await run_query(body);  // named: GCC 12
     std::string_view status = "200 OK";
     if (failed) {
-      // The database's own error (an ErrorResponse, with its SQLSTATE) is a query error;
-      // a connection that broke is counted by how it broke.
-      stats().add_error(failed->sqlstate.empty() ? failed->kind : ErrorKind::query, fmt::format("database {}: {}{}", to_string(failed->phase), failed->detail,
-                                                  failed->sqlstate.empty() ? "" : " (SQLSTATE " + failed->sqlstate + ")"));
+      // The database's own error (an ErrorResponse, with its SQLSTATE: a query's, or a
+      // login's) is a query error. A TLS handshake that failed (the server's certificate
+      // refused, or TLS refused) is a handshake failure on the app's client side: the
+      // database link's, in the report's per_hop. Any other broken connection is counted by
+      // how it broke.
+      const std::string detail = fmt::format("database {}: {}{}", to_string(failed->phase), failed->detail,
+                                             failed->sqlstate.empty() ? "" : " (SQLSTATE " + failed->sqlstate + ")");
+      if (!failed->sqlstate.empty())
+        stats().add_error(ErrorKind::query, detail);
+      else if (failed->kind == ErrorKind::handshake)
+        stats().add_handshake_failure(TlsSide::client, detail);
+      else
+        stats().add_error(failed->kind, detail);
       status = "502 Bad Gateway";
       body.clear();
       close = true;

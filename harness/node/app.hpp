@@ -9,9 +9,11 @@
 // and queries for each request, then closes; `pooled` keeps the connections it opened and
 // reuses one per request (at most one per request in flight; never more than it needed).
 //
-// A database failure (connect, TLS, authentication, query) is counted here by kind, and
-// the request is answered 502 with its connection closed; the client counts a status
-// error. Counters: database connections opened, and the time spent connecting and querying.
+// A database failure (connect, TLS, authentication, query) is counted here by kind (an
+// ErrorResponse, a query's or a login's: query; a failed TLS handshake: a handshake failure
+// on the app's client side, the database link's), and the request is answered 502 with its
+// connection closed; the client counts a status error. Counters: database connections
+// opened, and the time spent connecting and querying.
 #pragma once
 
 #include <atomic>

@@ -3,10 +3,15 @@
 // started for each variant. Asserted here with the real binary: connections per request
 // follow the app's policy (counted at PgBouncer or PostgreSQL), PgBouncer reuses its server
 // connections, every database link kind carries queries, the response body is the query's
-// result, TLS is pinned to the version asked for, the generated configurations are kept,
-// bad input is refused up front, and no PostgreSQL or PgBouncer process, nor their private
-// directories, outlives a run. Counts and ratios, never absolute times. Tagged [real]
-// (ctest label e2e-real, run serially: each run starts initdb, PostgreSQL and PgBouncer).
+// result, TLS is pinned to the version asked for, the generated configurations are kept
+// under the run and nothing else of the database is (no data directory, no key), bad input
+// is refused up front, no PostgreSQL or PgBouncer process outlives a run (nor a SIGKILLed
+// one, whose leftovers the next run into the same directory replaces). The last test drives
+// the app on a hand-built chain (the real load driver, the real DbChain): TLS on its
+// database link negotiates the version asked for, and a CA that did not issue the server's
+// certificate fails every handshake, counted on the app's client side and at the client.
+// Counts and ratios, never absolute times. Tagged [real] (ctest label e2e-real, run
+// serially: each run starts initdb, PostgreSQL and PgBouncer).
 #include <signal.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -20,7 +25,12 @@
 #include <string>
 #include <vector>
 
+#include "load/driver.hpp"
+#include "node/app.hpp"
+#include "run/db_figures.hpp"
 #include "support/process.hpp"
+#include "tls/context.hpp"
+#include "topologies/db_chain.hpp"
 
 using namespace hopcost;
 using namespace hopcost::test;
@@ -55,17 +65,65 @@ size_t count_exe(const std::vector<pid_t>& pids, const std::string& name) {
   }));
 }
 
-// The programs' private directories (PostgreSQL's data, PgBouncer's secrets): "*.private".
-std::vector<fs::path> private_dirs_under(const fs::path& dir) {
+// The programs' private directories (PostgreSQL's data, PgBouncer's secrets): "*.private";
+// or, with ".sockets", their sockets' directories when these are not in the private ones.
+std::vector<fs::path> private_dirs_under(const fs::path& dir, const std::string& suffix = ".private") {
   std::vector<fs::path> out;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec))
-    if (it->is_directory() && contains(it->path().filename().string(), ".private")) {
+    if (it->is_directory() && contains(it->path().filename().string(), suffix)) {
       out.push_back(it->path());
       it.disable_recursion_pending();
     }
   return out;
+}
+
+// The PostgreSQL data directories under `dir`: those with a PG_VERSION file (each
+// database's directory inside one has its own, and is not counted).
+std::vector<fs::path> data_dirs_under(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (std::error_code e2; it->is_directory(e2) && fs::exists(it->path() / "PG_VERSION", e2)) {
+      out.push_back(it->path());
+      it.disable_recursion_pending();
+    }
+  return out;
+}
+
+// The variants' database directories under the run (OUT/programs/<variant>/database/).
+std::vector<fs::path> database_dirs(const TempDir& tmp) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& d : fs::directory_iterator(fs::path(tmp / "out") / "programs", ec))
+    if (fs::is_directory(d.path() / "database")) out.push_back(d.path() / "database");
+  return out;
+}
+
+// After a normal run: each variant's database directory under the run holds its generated
+// configurations and nothing else: no data directory, no private directory, no
+// certificate or key, no log.
+void check_run_dir_clean(const TempDir& tmp) {
+  const auto dirs = database_dirs(tmp);
+  CHECK_FALSE(dirs.empty());
+  for (const auto& d : dirs) {
+    INFO(d);
+    std::vector<std::string> names;
+    for (const auto& f : fs::directory_iterator(d)) {
+      INFO(f.path());
+      CHECK(f.is_regular_file());  // no subdirectory: data, private, credentials
+      names.push_back(f.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    const bool proxy = std::find(names.begin(), names.end(), "db-proxy-pgbouncer.ini") != names.end();
+    std::vector<std::string> expected{"database-pg_hba.conf", "database-postgresql.conf"};
+    if (proxy) expected.push_back("db-proxy-pgbouncer.ini");
+    std::sort(expected.begin(), expected.end());
+    CHECK(names == expected);
+  }
+  CHECK(data_dirs_under(tmp.path).empty());
 }
 
 // After a run: no PostgreSQL or PgBouncer process of it, and nothing left in its scratch
@@ -119,6 +177,7 @@ Run run_ok(const TempDir& tmp, const std::string& args) {
   REQUIRE(r.code == 0);
   REQUIRE(r.report.is_object());
   check_nothing_left(tmp);
+  check_run_dir_clean(tmp);
   return r;
 }
 
@@ -205,8 +264,8 @@ std::unique_ptr<ChildProcess> start_run(const std::string& scratch, const std::s
   return std::make_unique<ChildProcess>("/usr/bin/env", argv);
 }
 
-// The PgBouncer log lines under `dir` that record a client's login.
-std::vector<std::string> pgbouncer_logins_under(const fs::path& dir) {
+// The lines of the PgBouncer logs under `dir` that contain `what`.
+std::vector<std::string> pgbouncer_lines_under(const fs::path& dir, const std::string& what) {
   std::vector<std::string> out;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
@@ -215,10 +274,13 @@ std::vector<std::string> pgbouncer_logins_under(const fs::path& dir) {
     if (!contains(name, "pgbouncer.log")) continue;
     std::istringstream in(read_file(it->path()));
     for (std::string line; std::getline(in, line);)
-      if (contains(line, "login attempt")) out.push_back(line);
+      if (contains(line, what)) out.push_back(line);
   }
   return out;
 }
+
+// The PgBouncer log lines under `dir` that record a client's login.
+std::vector<std::string> pgbouncer_logins_under(const fs::path& dir) { return pgbouncer_lines_under(dir, "login attempt"); }
 
 }  // namespace
 
@@ -458,18 +520,26 @@ TEST_CASE("database tail: TLS 1.2 on the database links is negotiated as asked, 
   auto hopcost = start_run(scratch, kBase + "--format json --out " + out +
                                         " --db pgbouncer --db-link tls --db-server-link tls --db-policy per-request "
                                         "--tls 1.2 --conn keepalive");
-  // While it runs: PostgreSQL (postmaster and its workers) and PgBouncer, from the run's
-  // scratch directory, with their private directories, and logins at PgBouncer.
+  // While it runs: PostgreSQL (postmaster and its workers) and PgBouncer, with their
+  // private directories under the run's directory (OUT/programs/<variant>/database/) and
+  // PostgreSQL's data directory among them, not in TMPDIR (where only their sockets go, the
+  // path under the run being too long for a socket's), and logins at PgBouncer.
   std::vector<pid_t> running;
-  std::vector<fs::path> privates;
-  std::vector<std::string> logins;
+  std::vector<fs::path> privates, sockets;
+  std::vector<std::string> logins, server_tls;
+  std::vector<fs::path> data_in_run, data_in_scratch;
   const bool seen = eventually(
       [&] {
-        running = db_processes_under(scratch);
-        privates = private_dirs_under(scratch);
-        logins = pgbouncer_logins_under(scratch);
+        running = db_processes_under(out);
+        privates = private_dirs_under(out);
+        sockets = private_dirs_under(scratch, ".sockets");
+        logins = pgbouncer_logins_under(out);
+        server_tls = pgbouncer_lines_under(out, "SSL established");
+        data_in_run = data_dirs_under(out);
+        data_in_scratch = data_dirs_under(scratch);
         return hopcost->exited() || (count_exe(running, "postgres") >= 2 && count_exe(running, "pgbouncer") >= 1 &&
-                                     privates.size() >= 2 && logins.size() >= 10);
+                                     privates.size() >= 2 && !data_in_run.empty() && logins.size() >= 10 &&
+                                     !server_tls.empty());
       },
       std::chrono::seconds(30));
   INFO("running: " << describe(running) << " private: " << privates.size() << " logins: " << logins.size());
@@ -477,14 +547,22 @@ TEST_CASE("database tail: TLS 1.2 on the database links is negotiated as asked, 
   CHECK(count_exe(running, "postgres") >= 2);
   CHECK(count_exe(running, "pgbouncer") >= 1);
   CHECK(privates.size() >= 2);
+  CHECK(data_in_run.size() == 1);
+  CHECK(data_in_scratch.empty());
   REQUIRE(eventually([&] { return hopcost->exited(); }, std::chrono::seconds(60)));
   CHECK(hopcost->exit_code() == 0);
 
-  // The app's logins at PgBouncer were TLS 1.2, none 1.3 (PgBouncer logs "tls=TLSv1.2/…").
+  // The app's logins at PgBouncer were TLS 1.2, none 1.3 (PgBouncer logs "tls=TLSv1.2/…"),
+  // and so were PgBouncer's connections to PostgreSQL ("SSL established: TLSv1.2/…").
   REQUIRE_FALSE(logins.empty());
   for (const auto& line : logins) {
     INFO(line);
     CHECK(contains(line, "tls=TLSv1.2/"));
+  }
+  REQUIRE_FALSE(server_tls.empty());
+  for (const auto& line : server_tls) {
+    INFO(line);
+    CHECK(contains(line, "SSL established: TLSv1.2/"));
   }
   const fs::path report_path = fs::path(out) / "report.json";
   REQUIRE(fs::exists(report_path));
@@ -506,29 +584,34 @@ TEST_CASE("database tail: TLS 1.2 on the database links is negotiated as asked, 
   CHECK(contains(ini, "client_tls_protocols = tlsv1.2"));
   CHECK(contains(ini, "server_tls_protocols = tlsv1.2"));
 
-  // Afterwards: none of the processes seen, and neither private directory.
+  // Afterwards: none of the processes seen, neither private directory nor socket directory,
+  // and the configurations kept.
   check_nothing_left(tmp);
+  check_run_dir_clean(tmp);
   CHECK(eventually([&] { return std::none_of(running.begin(), running.end(), alive); }, std::chrono::seconds(5)));
   for (const auto& d : privates) CHECK_FALSE(fs::exists(d));
+  for (const auto& d : sockets) CHECK_FALSE(fs::exists(d));
 }
 
 // 5. -----------------------------------------------------------------------------------
 
-TEST_CASE("database tail: no PostgreSQL or PgBouncer process outlives hopcost run when it is killed with SIGKILL", "[real]") {
+TEST_CASE("database tail: no PostgreSQL or PgBouncer process outlives hopcost run when it is killed with SIGKILL, "
+          "and the next run into the same directory is not disturbed",
+          "[real]") {
   DbTempDir tmp;
   const std::string scratch = tmp / "scratch";
+  const std::string out = tmp / "out";
   fs::create_directories(scratch);
-  auto hopcost = start_run(scratch,
-                           "run -q --no-floors --format json --topology tls-everywhere --hops 1 --tls 1.3 "
-                           "--conn keepalive --db pgbouncer --db-link tls --db-server-link tcp --db-policy pooled "
-                           "--duration 60 --warmup 0 --connections 2 --out " +
-                               (tmp / "out"));
+  const std::string variant_args =
+      "run -q --no-floors --format json --topology tls-everywhere --hops 1 --tls 1.3 --conn keepalive --db pgbouncer "
+      "--db-link tls --db-server-link tcp --db-policy pooled --connections 2 --out " + out + " ";
+  auto hopcost = start_run(scratch, variant_args + "--duration 60 --warmup 0");
   std::vector<pid_t> running;
   REQUIRE(eventually(
       [&] {
-        running = db_processes_under(scratch);
+        running = db_processes_under(tmp.path.string());
         return hopcost->exited() || (count_exe(running, "postgres") >= 2 && count_exe(running, "pgbouncer") >= 1 &&
-                                     !pgbouncer_logins_under(scratch).empty());
+                                     !pgbouncer_logins_under(out).empty());
       },
       std::chrono::seconds(30)));
   INFO("running: " << describe(running));
@@ -548,7 +631,28 @@ TEST_CASE("database tail: no PostgreSQL or PgBouncer process outlives hopcost ru
   CHECK(gone);
   for (pid_t p : running) CHECK_FALSE(alive(p));
   for (pid_t p : left) ::kill(p, SIGKILL);
-  // (A SIGKILLed hopcost cannot remove its scratch directory: TempDir does, here.)
+  // A SIGKILLed hopcost cannot remove what it made: PostgreSQL's data directory stays, under
+  // the run's own directory, not in TMPDIR (which keeps at most the sockets' directories,
+  // removed with it by TempDir here).
+  CHECK(data_dirs_under(out).size() == 1);
+  CHECK(data_dirs_under(scratch).empty());
+
+  // The same variant again, into the same directory (and another TMPDIR, to see what this
+  // one leaves): it replaces what the killed run left, measures as usual, and leaves only
+  // the configurations.
+  const std::string scratch2 = tmp / "scratch2";
+  fs::create_directories(scratch2);
+  const auto again = run_command("TMPDIR=" + scratch2 + " " + HOPCOST_BINARY + " " + variant_args + "--duration 1 --warmup 0.3");
+  INFO(again.output);
+  REQUIRE(again.code == 0);
+  const fs::path report_path = fs::path(out) / "report.json";
+  REQUIRE(fs::exists(report_path));
+  const json report = json::parse(read_file(report_path));
+  REQUIRE(report["variants"].size() == 1);
+  check_no_errors(report["variants"][0]);
+  CHECK(eventually([&] { return db_processes_under(tmp.path.string()).empty(); }, std::chrono::seconds(5)));
+  CHECK(fs::is_empty(scratch2));
+  check_run_dir_clean(tmp);
 }
 
 // 6. -----------------------------------------------------------------------------------
@@ -582,5 +686,153 @@ TEST_CASE("database tail: bad input exits 2 with one message and leaves nothing 
     CHECK_FALSE(fs::exists(out));
     CHECK(fs::is_empty(scratch));  // no scratch directory, no program started
     CHECK(db_processes_under(tmp.path.string()).empty());
+  }
+}
+
+// 7. -----------------------------------------------------------------------------------
+
+namespace {
+
+// The app at the end of a hand-built chain (client ──tcp──▶ app ──db link──▶ …), its
+// database link's client end `target`, for one test to drive with the real load driver.
+class AppOnDb {
+ public:
+  AppOnDb(const pg::PgTarget& target, DbPolicy policy)
+      : app_(std::make_unique<App>("origin", target, policy, kDbQuery, std::chrono::seconds(5))) {
+    http_.kind = LinkKind::tcp;
+    app_->listen(http_);
+    app_->start();
+  }
+  ~AppOnDb() { app_->stop(); }
+  App& app() { return *app_; }
+  const LinkEnds& entry() const { return http_; }
+
+ private:
+  LinkEnds http_;
+  std::unique_ptr<App> app_;
+};
+
+struct DbMeasured {
+  LoadResult load;
+  NodeStats client;
+  DbCounts before, after;
+};
+
+// `connections` clients for `duration`, new connections each request; what the database
+// programs and the app counted at the window's edges, as the runner reads them.
+std::unique_ptr<DbMeasured> drive(AppOnDb& a, const DbChain& db, std::chrono::milliseconds duration) {
+  auto m = std::make_unique<DbMeasured>();
+  auto counts = [&](DbChain::WindowEdge edge) {
+    return DbCounts{db.snapshot(edge), a.app().counters(), a.app().stats().snapshot().client};
+  };
+  LoadSettings settings;
+  settings.conn = ConnPolicy::keepalive;
+  settings.connections = 2;
+  settings.duration = duration;
+  WindowEdges edges{[&] { m->before = counts(DbChain::WindowEdge::opening); },
+                    [&] { m->after = counts(DbChain::WindowEdge::closing); }};
+  m->load = run_closed_loop(a.entry(), settings, m->client, edges);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("database tail: TLS on the app's database link negotiates the version asked for, and a CA that did not issue the "
+          "server's certificate fails its handshakes, counted on that link, each request answered with an error",
+          "[real]") {
+  struct Case {
+    DbMode mode;
+    TlsVersion tls;
+    std::string version;
+  };
+  for (const Case& c : {Case{DbMode::pgbouncer, TlsVersion::v1_2, "TLSv1.2"}, Case{DbMode::pgbouncer, TlsVersion::v1_3, "TLSv1.3"},
+                        Case{DbMode::direct, TlsVersion::v1_3, "TLSv1.3"}}) {
+    const bool proxy = c.mode == DbMode::pgbouncer;
+    INFO((proxy ? "app -> PgBouncer -> PostgreSQL, " : "app -> PostgreSQL, ") << c.version);
+    DbTempDir tmp;
+    const Pki pki, stranger;
+    DbTail tail;
+    tail.mode = c.mode;
+    tail.link = LinkKind::tls;
+    tail.server_link = LinkKind::tls;
+    tail.policy = DbPolicy::per_request;  // a TLS handshake on the app's link for every request
+    // Under the run, as `hopcost run` lays it out; this path is short enough for the sockets.
+    DbChain db(tail, c.tls, pki, tmp.path.string(), tmp / "out/programs/v/database");
+    CHECK(db.run_dir() == tmp / "out/programs/v/database");
+
+    {
+      // Verified against the run's CA: every request answered, on the version asked for.
+      AppOnDb right(db.target(), tail.policy);
+      const auto m = drive(right, db, std::chrono::milliseconds(400));
+      INFO("errors " << m->load.errors.total() << ": " << m->client.first_error(ErrorKind::status) << " / "
+                     << right.app().stats().first_error(ErrorKind::handshake));
+      CHECK(m->load.requests > 10);
+      CHECK(m->load.errors.total() == 0);
+      const SideCounters link = m->after.app_link - m->before.app_link;
+      CHECK(link.handshakes > 10);
+      CHECK(link.handshake_errors == 0);
+      const auto negotiated = right.app().stats().negotiated(TlsSide::client);
+      REQUIRE(negotiated);
+      CHECK(negotiated->version == c.version);
+      if (proxy) {
+        // PgBouncer's side of the app's link, and its own link to PostgreSQL, on the same
+        // version: its log's "login attempt: … tls=TLSv1.x/…" and "SSL established: TLSv1.x/…".
+        const auto logins = pgbouncer_logins_under(db.run_dir());
+        const auto server = pgbouncer_lines_under(db.run_dir(), "SSL established");
+        CHECK(logins.size() >= 10);
+        CHECK_FALSE(server.empty());
+        for (const auto& line : logins) {
+          INFO(line);
+          CHECK(contains(line, "tls=" + c.version + "/"));
+        }
+        for (const auto& line : server) {
+          INFO(line);
+          CHECK(contains(line, "SSL established: " + c.version + "/"));
+        }
+      }
+    }
+
+    {
+      // The app trusts another CA: verify-full refuses the server's certificate, before any
+      // login (PgBouncer logs none, PostgreSQL counts no session).
+      pg::PgTarget wrong = db.target();
+      const auto wrong_trust = make_client_ctx(TlsSettings{c.tls}, stranger.ca_cert());
+      wrong.link.client_ctx = wrong_trust.get();
+      AppOnDb app(wrong, tail.policy);
+      const auto m = drive(app, db, std::chrono::milliseconds(300));
+      const NodeCounters counted = app.app().stats().snapshot();
+      const SideCounters link = m->after.app_link - m->before.app_link;
+      INFO("client: " << m->client.first_error(ErrorKind::status) << "; app: " << app.app().stats().first_error(ErrorKind::handshake));
+      // At the client: no request answered 200, every one an error status (the app's 502).
+      CHECK(m->load.requests == 0);
+      CHECK(m->load.errors[ErrorKind::status] > 0);
+      CHECK(m->load.errors.total() == m->load.errors[ErrorKind::status]);
+      CHECK_THAT(m->client.first_error(ErrorKind::status), Catch::Contains("502"));
+      // At the app: handshake failures on its client side (the database link's), its only errors.
+      CHECK(link.handshake_errors > 0);
+      CHECK(link.handshakes == 0);
+      CHECK(counted.client.handshake_errors == counted.errors[ErrorKind::handshake]);
+      CHECK(counted.errors.total() == counted.errors[ErrorKind::handshake]);
+      CHECK_THAT(app.app().stats().first_error(ErrorKind::handshake),
+                 Catch::Contains("database tls: ") && Catch::Contains("certificate verify failed"));
+      CHECK(m->after.app.connections == m->before.app.connections);  // none opened
+      if (proxy) CHECK(m->after.programs.pgbouncer_logins == m->before.programs.pgbouncer_logins);
+      CHECK(m->after.programs.postgres_sessions == m->before.programs.postgres_sessions);
+      // In the report: the database link's handshake failures at its client end.
+      VariantResult v;
+      v.requests = m->load.requests;
+      v.per_hop.push_back(LinkResult{});  // link 0: the client's
+      add_db_tail(v, tail, m->before, m->after, db.versions());
+      REQUIRE(v.per_hop.size() == (proxy ? 3u : 2u));
+      CHECK(v.per_hop[1].kind == "tls");
+      CHECK(v.per_hop[1].counted_at == "client end");
+      CHECK(v.per_hop[1].handshake_errors_client == link.handshake_errors);
+      CHECK(v.per_hop[1].handshake_errors_server == 0);
+    }
+    db.stop();
+    // Stopped: its configurations stay under the run, its data and secrets do not.
+    CHECK(fs::exists(tmp / "out/programs/v/database/database-postgresql.conf"));
+    CHECK(data_dirs_under(tmp.path).empty());
+    CHECK_FALSE(fs::exists(tmp / "out/programs/v/database/credentials"));
   }
 }

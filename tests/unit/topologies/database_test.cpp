@@ -167,6 +167,42 @@ TEST_CASE("pgbouncer: transaction pooling, SCRAM with PostgreSQL's secret, TLS v
   CHECK_THAT(ini_u, Contains("client_tls_sslmode = disable") && Contains("server_tls_sslmode = disable"));
 }
 
+TEST_CASE("database sockets: in the private directories, or each in a private directory of its own under a short root") {
+  // A run directory as `hopcost run` gives it (OUT/programs/<variant>/database): too long
+  // for the sockets in the private directories under it ...
+  DbSettings s = settings(LinkKind::uds, LinkKind::uds);
+  s.run_dir = "/work/results/20261201T000000Z-default/programs/tls-everywhere-1-hop-TLS-1.3-keepalive-inproc-db-pgbouncer-uds/database";
+  CHECK(db_socket_path_length(s) > kMaxSocketPath);
+  CHECK_THROWS_WITH(check_db_settings(s), Contains("run directory's path is too long") && Contains(s.run_dir));
+  // ... so they go under a short root, the rest staying under the run.
+  s.socket_root = "/tmp/hopcost-AbC123";
+  CHECK(db_socket_path_length(s) == std::string("/tmp/hopcost-AbC123/db-proxy-pgbouncer.sockets/.s.PGSQL.65535").size());
+  CHECK_NOTHROW(check_db_settings(s));
+  CHECK(postgres_socket_dir(s) == "/tmp/hopcost-AbC123/database-postgres.sockets");
+  CHECK(pgbouncer_socket_dir(s) == "/tmp/hopcost-AbC123/db-proxy-pgbouncer.sockets");
+  const ProgramConfig pg = postgres_config(s, endpoint(LinkKind::uds, 5432, postgres_socket_dir(s), "database"));
+  CHECK(pg.private_dirs == std::vector<std::string>{postgres_private_dir(s), postgres_socket_dir(s)});
+  CHECK(postgres_private_dir(s) == s.run_dir + "/database-postgres.private");
+  CHECK_THAT(file_ending(pg, "database-postgresql.conf").text,
+             Contains("unix_socket_directories = '/tmp/hopcost-AbC123/database-postgres.sockets'") &&
+                 Contains("-D " + s.run_dir + "/database-postgres.private/data"));
+  CHECK(pg.sockets == std::vector<std::string>{"/tmp/hopcost-AbC123/database-postgres.sockets/.s.PGSQL.5432"});
+  const ProgramConfig pb = pgbouncer_config(s, endpoint(LinkKind::uds, 6432, pgbouncer_socket_dir(s), "db-proxy"),
+                                            endpoint(LinkKind::uds, 5432, postgres_socket_dir(s), "database"), "SCRAM-SHA-256$x");
+  CHECK(pb.private_dirs == std::vector<std::string>{pgbouncer_private_dir(s), pgbouncer_socket_dir(s)});
+  CHECK_THAT(file_ending(pb, "db-proxy-pgbouncer.ini").text,
+             Contains("host=/tmp/hopcost-AbC123/database-postgres.sockets port=5432") &&
+                 Contains("unix_socket_dir = /tmp/hopcost-AbC123/db-proxy-pgbouncer.sockets"));
+  // PgBouncer on TCP has no socket, and no sockets' directory.
+  s.link = LinkKind::tcp;
+  const ProgramConfig pt = pgbouncer_config(s, endpoint(LinkKind::tcp, 16432, pgbouncer_socket_dir(s), "db-proxy"),
+                                            endpoint(LinkKind::uds, 5432, postgres_socket_dir(s), "database"), "SCRAM-SHA-256$x");
+  CHECK(pt.private_dirs == std::vector<std::string>{pgbouncer_private_dir(s)});
+  // A root too long itself is refused, naming it.
+  s.socket_root = "/" + std::string(100, 's');
+  CHECK_THROWS_WITH(check_db_settings(s), Contains("sockets' directory's path is too long") && Contains(s.socket_root));
+}
+
 TEST_CASE("libpq connection strings: verify-full by name over TCP, a socket by its directory") {
   CHECK(libpq_conninfo({LinkKind::tls, 5000, "/s", "database"}, "hopcost", "app", "/ca.pem", "/p") ==
         "host=database hostaddr=127.0.0.1 port=5000 sslmode=verify-full sslrootcert=/ca.pem dbname=hopcost user=app passfile=/p");
