@@ -80,7 +80,10 @@ NodeUrl parse_node_url(std::string_view text) {
 }
 
 std::string to_url(LinkKind kind, const Endpoint& e) {
-  if (e.transport == Transport::uds) return fmt::format("{}:{}", traits(kind).tls ? "tls+unix" : "unix", e.path);
+  // A path that starts with "//" gets the "//" parse_node_url strips (unix:///path), so that
+  // it reads back as itself, not one slash shorter.
+  if (e.transport == Transport::uds)
+    return fmt::format("{}:{}{}", traits(kind).tls ? "tls+unix" : "unix", e.path.starts_with("//") ? "//" : "", e.path);
   const bool v6 = e.host.find(':') != std::string::npos;
   return fmt::format("{}://{}{}{}:{}", traits(kind).tls ? "tls" : "tcp", v6 ? "[" : "", e.host, v6 ? "]" : "", e.port);
 }

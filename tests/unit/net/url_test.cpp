@@ -27,6 +27,16 @@ TEST_CASE("node URLs: every scheme parses and prints back") {
   CHECK(u.kind == LinkKind::tls_uds);
   CHECK(u.endpoint.transport == Transport::uds);
   CHECK(to_url(u.kind, u.endpoint) == "tls+unix:/tmp/b.sock");
+  // unix:///path is unix:/path; a path that starts with "//" prints to a URL that reads
+  // back as the same path (found by the url fuzz target).
+  u = parse_node_url("unix:///tmp/c.sock");
+  CHECK(u.endpoint.path == "/tmp/c.sock");
+  CHECK(to_url(u.kind, u.endpoint) == "unix:/tmp/c.sock");
+  for (const std::string_view text : {"unix:////tmp/d.sock", "unix://///tmp/d.sock", "tls+unix:////x"}) {
+    u = parse_node_url(text);
+    CHECK(parse_node_url(to_url(u.kind, u.endpoint)).endpoint.path == u.endpoint.path);
+  }
+  CHECK(parse_node_url("unix:////tmp/d.sock").endpoint.path == "//tmp/d.sock");
 }
 
 TEST_CASE("malformed node URLs say what is wrong and what is accepted") {
