@@ -499,6 +499,11 @@ Json parse(std::string_view text, const std::string& name) {
     if (const auto p = detail.find("column "); p != std::string::npos)
       if (const auto colon = detail.find(": ", p); colon != std::string::npos) detail = detail.substr(colon + 2);
     throw ConfigError(fmt::format("{}:{}:{}: not valid JSON: {}", name, line, column, detail));
+  } catch (const json::out_of_range& e) {
+    // A number beyond a double's range (1e400), which the parser reports without a position.
+    std::string detail = e.what();
+    if (const auto p = detail.find("] "); p != std::string::npos) detail = detail.substr(p + 2);
+    throw ConfigError(fmt::format("{}: not valid JSON: {}", name, detail));
   }
 }
 

@@ -238,6 +238,9 @@ TEST_CASE("reader: every bad input is one ConfigError naming the file and what i
   const std::string golden = read_text(kGolden);
   CHECK_THAT(error_of(golden.substr(0, golden.size() / 2)), Contains("r.json:") && Contains("not valid JSON"));
   CHECK_THAT(error_of(""), Contains("r.json:1:1: not valid JSON"));
+  // A number beyond a double's range is bad JSON too, not another exception (found by the
+  // report fuzz target).
+  CHECK(error_of("{\"schema_version\": 3, \"x\": 3001e308}") == "r.json: not valid JSON: number overflow parsing '3001e308'");
   CHECK(error_of(golden_with([](auto& j) { j["schema_version"] = 7; })) ==
         "r.json: schema_version 7 is not one this build reads (1, 2, 3): written by a newer hopcost");
   CHECK(error_of(golden_with([](auto& j) { j["schema_version"] = 0; })) ==
