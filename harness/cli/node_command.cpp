@@ -159,6 +159,7 @@ void register_node_commands(CLI::App& parent, NodeCommand& origin, NodeCommand& 
 }
 
 int execute_node_command(const NodeCommand& c) {
+  const NodeLimits limits = parse_guard_flags(c.guard, c.role == Role::relay ? 2 : 1);
   TlsSettings tls = parse_flag_tls(c.tls);
   if (!c.group.empty()) {
     tls.group = parse_tls_group(c.group);
@@ -224,7 +225,6 @@ int execute_node_command(const NodeCommand& c) {
     if (const auto ec = probe(up.endpoint))
       throw ConfigError(fmt::format("--upstream: cannot connect to {}: {}", c.upstream, ec.message()));
   }
-  const NodeLimits limits = parse_guard_flags(c.guard, c.role == Role::relay ? 2 : 1);
   if (listen.endpoint.transport == Transport::uds) check_unix_path(listen.endpoint.path);
 
   // Signals are taken by sigwait below, in this thread only: block them before the

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <algorithm>
 #include <charconv>
@@ -16,6 +17,8 @@
 #include "util/check.hpp"
 
 namespace hopcost {
+
+using namespace asio::experimental::awaitable_operators;
 
 void spawn_logged(asio::io_context& io, asio::awaitable<void> task, std::string what) {
   asio::co_spawn(io, std::move(task), [what = std::move(what)](std::exception_ptr e) {
@@ -107,17 +110,20 @@ bool Node::request_read(const ReadResult& r) {
   return false;
 }
 
-bool Node::admit(const ReadResult& r, const HttpHead& request, const Watch& watch, Refused& refused) {
+bool Node::admit(const ReadResult& r, const HttpHead& request, Watch& watch, Refused& refused) {
   if (r.outcome == ReadOutcome::ok) {
     if (request.content_length <= limits_.max_body_bytes) return true;
+    watch.disarm();
     refused.kind = Refusal::payload_too_large;
     refused.reason = fmt::format("Content-Length {} is beyond --max-body {}", request.content_length, limits_.max_body_bytes);
   } else if (r.outcome == ReadOutcome::bad) {
+    watch.disarm();
     refused.kind = r.parsed == ParseResult::too_large     ? Refusal::headers_too_large
                    : r.parsed == ParseResult::unsupported ? Refusal::not_implemented
                                                           : Refusal::bad_request;
     refused.reason = r.detail;
   } else {
+    watch.disarm();
     if (r.outcome == ReadOutcome::failed && !watch.fired()) stats_.add_error(ErrorKind::read, r.ec.message());
     return false;
   }
@@ -125,14 +131,33 @@ bool Node::admit(const ReadResult& r, const HttpHead& request, const Watch& watc
   return false;
 }
 
-asio::awaitable<void> Node::refuse(Stream& stream, Refusal kind, const std::string& reason) {
+namespace {
+
+// Reads and drops up to `budget` bytes, until the peer closes or a read fails.
+asio::awaitable<void> drain(Stream& stream, size_t budget) {
+  char sink[4096];
+  while (budget > 0) {
+    auto [ec, n] = co_await stream.read_some(sink);
+    if (ec) co_return;
+    budget -= std::min(budget, n);
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> Node::refuse(Stream& stream, Refusal kind, const std::string& reason,
+                                   std::chrono::nanoseconds linger) {
   stats_.add_refusal(kind);
   const std::string body = fmt::format("{}: {}\n", name_, reason);
   const std::string head = fmt::format("HTTP/1.1 {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                                        kRefusalLines[static_cast<int>(kind)], body.size());
   const std::string_view pieces[] = {head, body};
   const auto ec = co_await stream.write(pieces);  // named: GCC 12
-  (void)ec;  // the peer may be gone: the refusal is counted either way
+  if (ec) co_return;  // the peer is gone: the refusal is counted either way
+  asio::steady_timer timer(*io_, linger);
+  auto drained = drain(stream, kLingerBytes);
+  auto expired = timer.async_wait(nothrow);
+  co_await (std::move(drained) || std::move(expired));
 }
 
 asio::awaitable<void> Node::accept_loop() {
@@ -176,7 +201,7 @@ asio::awaitable<void> Node::handle(Socket socket) {
     const std::string reason = fmt::format("{} connections are open, the most --max-connections allows",
                                            limits_.max_connections);
     stats_.add_error(ErrorKind::connect, "refused: " + reason);
-    co_await refuse(*stream, Refusal::over_capacity, reason);
+    co_await refuse(*stream, Refusal::over_capacity, reason, std::chrono::milliseconds(100));  // the fd is the point
     co_await stream->shutdown();
     co_return;
   }

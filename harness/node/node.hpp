@@ -78,12 +78,18 @@ class Node {
   // as a read error); and false with `refused` set for a head to answer with 400, 431,
   // 501 or 413, counted here as a read error too. Not a coroutine: no frame per request
   // on the nodes' hot path.
-  bool admit(const ReadResult& r, const HttpHead& request, const Watch& watch, Refused& refused);
+  // The watch is disarmed unless the request is to be served.
+  bool admit(const ReadResult& r, const HttpHead& request, Watch& watch, Refused& refused);
   // The same for a node that has no watch (the app, until it has one).
   bool request_read(const ReadResult& r);
   // Answers `refused` on `stream` with Connection: close, and counts it; the caller then
-  // closes. The body is one line: the node's name and the reason.
-  asio::awaitable<void> refuse(Stream& stream, Refusal kind, const std::string& reason);
+  // closes. The body is one line: the node's name and the reason. Then, as Nginx's
+  // lingering close does, it reads and drops what the client still sends, for up to
+  // `linger` or kLingerBytes, until the client closes: a close with unread bytes would
+  // reset the connection, and the client could lose the response.
+  asio::awaitable<void> refuse(Stream& stream, Refusal kind, const std::string& reason,
+                               std::chrono::nanoseconds linger = std::chrono::seconds(1));
+  static constexpr size_t kLingerBytes = 4 << 20;
   Watchdog& watchdog() { return watchdog_; }
   // Records a request's residence here: from `head_in`, when its request head was read,
   // to `last_out`, just before the write of its response's last byte. The end is taken
