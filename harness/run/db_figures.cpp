@@ -67,8 +67,11 @@ void add_db_tail(VariantResult& v, const DbTail& tail, const DbCounts& before, c
 
   // The app's link: counted at its client end, the app's (its server end is a real program).
   const SideCounters c = after.app_link - before.app_link;
+  // PgBouncer logs no time per query; PostgreSQL can log each statement's duration, but
+  // hopcost neither pairs it with a request nor turns it on (docs/database.md says why).
   const std::string no_residence = fmt::format(
-      "{} gives no residence time per request; the app's time per query ({:.0f} µs) is in db_figures", proxy ? "PgBouncer" : "PostgreSQL",
+      "{}; the app's time per query ({:.0f} µs) is in db_figures",
+      proxy ? "PgBouncer gives no time per query" : "hopcost reads no per-request time from PostgreSQL (its statement log is off)",
       f.query_us);
   LinkResult app_link;
   app_link.link = static_cast<int>(v.per_hop.size());
@@ -94,7 +97,8 @@ void add_db_tail(VariantResult& v, const DbTail& tail, const DbCounts& before, c
     LinkResult server_link;
     server_link.link = static_cast<int>(v.per_hop.size());
     server_link.kind = std::string(to_string(tail.server_link));
-    server_link.unknown_reason = "PgBouncer and PostgreSQL give no residence time per request";
+    server_link.unknown_reason =
+        "PgBouncer gives no time per query, and hopcost reads none from PostgreSQL (its statement log is off)";
     server_link.client_end = "pgbouncer";
     server_link.server_end = "postgresql";
     server_link.uncounted_reason =
