@@ -61,20 +61,26 @@ asio::awaitable<std::optional<pg::PgError>> App::run_query(std::string& body) {
 
 asio::awaitable<void> App::serve(std::unique_ptr<Stream> stream) {
   MessageBuffer in;
+  Watch watch(watchdog());
   char head[256];
   std::string body;
-  while (true) {
+  for (bool first = true;; first = false) {
     HttpHead request;
+    await_request(watch, *stream, in, first);
     const auto read = co_await in.read_head(*stream, MessageType::request, request);  // named: GCC 12
-    if (!request_read(read)) break;
+    if (Refused refused; !admit(read, request, watch, refused)) {
+      if (refused.kind) co_await refuse(*stream, *refused.kind, refused.reason);
+      break;
+    }
     const auto head_in = std::chrono::steady_clock::now();
     bool close = request.close;
     char id[32];  // kept: the view into the buffer does not outlive the body's read
     const std::string_view id_text(id, request.request_id.copy(id, sizeof id));
-    if (auto ec = co_await in.discard_body(*stream, request)) {
-      stats().add_error(ErrorKind::read, ec.message());
+    if (auto ec = co_await in.discard_body(*stream, request)) {  // still inside the head timeout
+      if (!watch.fired()) stats().add_error(ErrorKind::read, ec.message());
       break;
     }
+    watch.disarm();  // the query is bounded by the database timeout
     const auto failed = co_await run_query(body);  // named: GCC 12
     std::string_view status = "200 OK";
     if (failed) {
@@ -92,6 +98,7 @@ asio::awaitable<void> App::serve(std::unique_ptr<Stream> stream) {
       else
         stats().add_error(failed->kind, detail);
       status = "502 Bad Gateway";
+      stats().add_refusal(Refusal::bad_gateway);
       body.clear();
       close = true;
     }

@@ -103,13 +103,6 @@ void Node::record_residence(std::string_view request_id, std::chrono::steady_clo
   residence_.push_back({id, static_cast<uint64_t>((last_out - head_in).count())});
 }
 
-bool Node::request_read(const ReadResult& r) {
-  if (r.outcome == ReadOutcome::ok) return true;
-  if (r.outcome != ReadOutcome::closed)
-    stats_.add_error(ErrorKind::read, r.outcome == ReadOutcome::bad ? "bad request: " + r.detail : r.ec.message());
-  return false;
-}
-
 bool Node::admit(const ReadResult& r, const HttpHead& request, Watch& watch, Refused& refused) {
   if (r.outcome == ReadOutcome::ok) {
     if (request.content_length <= limits_.max_body_bytes) return true;

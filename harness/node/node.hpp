@@ -80,8 +80,6 @@ class Node {
   // on the nodes' hot path.
   // The watch is disarmed unless the request is to be served.
   bool admit(const ReadResult& r, const HttpHead& request, Watch& watch, Refused& refused);
-  // The same for a node that has no watch (the app, until it has one).
-  bool request_read(const ReadResult& r);
   // Answers `refused` on `stream` with Connection: close, and counts it; the caller then
   // closes. The body is one line: the node's name and the reason. Then, as Nginx's
   // lingering close does, it reads and drops what the client still sends, for up to
