@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <map>
+#include <thread>
 
 #include "metrics/cpu_clock.hpp"
 #include "run/db_figures.hpp"
@@ -88,13 +89,26 @@ VariantResult run_variant(const Variant& variant, const Scenario& scenario, cons
   if (failure) {
     // What was counted before the failure still tells why: warm-up errors, exhaustion.
     // A dead node's counters are gone with it: then the client's own are all there is.
-    if (before.empty()) {
+    // And a node that died is the cause of whatever failed because of it: a PostgreSQL
+    // killed between the snapshot's check of its programs and the query of its session
+    // count fails that query first. Asking the chain again names the dead node. A process
+    // killed that instant may still be exiting (its sockets closed, the query failed, but
+    // not yet a zombie to reap: up to 15 ms seen on a busy machine), so it is asked for up
+    // to half a second. Only a failed variant waits.
+    std::vector<NodeSnapshot> now;
+    const auto asked_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    while (true) {
       try {
-        before = snapshot();
-      } catch (const RunError&) {
-        before = {snapshot_of(client, "client", Role::client, client_cpu.now_ns())};
+        now = snapshot();
+      } catch (const RunError& dead) {
+        if (dead.what() != *failure) failure = fmt::format("{} (what failed first: {})", dead.what(), *failure);
+        now.clear();
+        break;
       }
+      if (std::chrono::steady_clock::now() >= asked_until) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    if (before.empty()) before = now.empty() ? std::vector{snapshot_of(client, "client", Role::client, client_cpu.now_ns())} : now;
     chain->stop();
     VariantResult v = summarize(variant, scenario, load, before, before, {}, floors);
     v.failure = failure;
