@@ -265,6 +265,33 @@ TEST_CASE("a relay answers 502 to an upstream that sends garbage, and 504 to one
   }
 }
 
+TEST_CASE("a relay whose upstream's accept queue is full answers 504 after --connect-timeout") {
+  // A listener that never accepts, with a backlog of 0 (one connection queued), filled:
+  // the kernel drops the relay's SYNs and its connect waits.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(listener, 0) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+  const std::string upstream = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  // The relay probes its upstream once at start: start it while a place is free.
+  auto relay = start_node({"hop", "--listen", "tcp://127.0.0.1:0", "--upstream", "tcp://" + upstream, "--connect-timeout", "0.3"});
+  std::vector<std::unique_ptr<RawClient>> fill;
+  for (int i = 0; i < 3; ++i) {  // the probe's connection has gone: fill the queue again
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);  // may stay in progress: that is the point
+  }
+  CHECK(curl_status("http://" + host_port(relay.url) + "/") == "504");
+  const auto stats = stats_of(relay);
+  CHECK(stats["http_errors"]["504"] == 1);
+  CHECK(stats["timeouts"]["upstream_connect"] == 1);
+  CHECK(stats["errors"]["timeout"] == 1);
+  ::close(listener);
+}
+
 TEST_CASE("an upstream that resets mid-body gives the client an error, not a hang") {
   for (const std::string policy : {"1:1", "pool"}) {
     INFO("--upstream-policy " << policy);
