@@ -15,8 +15,13 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // Figures are kept to 3 decimals (ns on µs figures): finer digits are noise, and fixed
-// rounding keeps reports comparable as text.
-double r3(double v) { return std::round(v * 1000.0) / 1000.0; }
+// rounding keeps reports comparable as text. A figure too large to scale (beyond about
+// 1e305: none measured, but a report read back may carry one) has no decimals and stays
+// as it is, rather than becoming infinity, which JSON writes as null.
+double r3(double v) {
+  const double scaled = v * 1000.0;
+  return std::isfinite(scaled) ? std::round(scaled) / 1000.0 : v;
+}
 
 Json errors_json(const ErrorCounts& e) {
   Json j;

@@ -233,6 +233,17 @@ TEST_CASE("reader: schema 1 reports read, without histograms, and older keys rea
   }
 }
 
+// A figure too large to round to 3 decimals is written back as read, not as infinity,
+// which JSON writes as null and the reader refuses (found by the report fuzz target).
+TEST_CASE("reader: a figure too large to round (1e308) is written back as read", "[report]") {
+  const std::string text = R"({"schema_version":1,"context":{},"variants":[{"topology":"tls-everywhere","hops":2,)"
+                           R"("tls":"1.3","conn":"new","placement":"inproc","handshakes_per_request":1e308}]})";
+  const std::string once = report_to_json_text(read_report(text, "big.json"));
+  const Report again = read_report(once, "again.json");
+  CHECK(again.variants.at(0).handshakes_per_request == 1e308);
+  CHECK(report_to_json_text(again) == once);
+}
+
 TEST_CASE("reader: every bad input is one ConfigError naming the file and what is wrong", "[report]") {
   CHECK_THAT(error_of("{\n  \"variants\": [\n    {,}\n  ]\n}\n"), Contains("r.json:3:") && Contains("not valid JSON"));
   const std::string golden = read_text(kGolden);
