@@ -246,6 +246,7 @@ int execute_node_command(const NodeCommand& c) {
   else
     node = std::make_unique<Relay>(c.name, up, *upstream_policy);
   node->set_limits(limits);
+  node->keep_residence(!c.residence_file.empty());
   try {
     node->listen(down);
   } catch (const RunError& e) {

@@ -22,9 +22,9 @@ std::unique_ptr<Stream> wrap(Socket socket, const LinkEnds& link, TlsSide side, 
 }
 }  // namespace
 
-asio::awaitable<std::tuple<error_code, std::unique_ptr<Stream>>> connect_end(const LinkEnds& link,
-                                                                             StatsSink& stats) {
-  auto [ec, socket] = co_await connect_to(link.endpoint);
+asio::awaitable<std::tuple<error_code, std::unique_ptr<Stream>>> connect_end(const LinkEnds& link, StatsSink& stats,
+                                                                             Socket** connecting) {
+  auto [ec, socket] = co_await connect_to(link.endpoint, connecting);
   if (ec) co_return std::tuple{ec, std::unique_ptr<Stream>{}};
   std::unique_ptr<Stream> stream = wrap(std::move(socket), link, TlsSide::client, stats);
   co_return std::tuple{ec, std::move(stream)};

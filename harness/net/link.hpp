@@ -32,8 +32,9 @@ struct LinkEnds {
 
 // The connecting end: a new transport connection, wrapped for the link's kind. The
 // caller runs handshake() next (so that connect and handshake can be told apart).
-asio::awaitable<std::tuple<error_code, std::unique_ptr<Stream>>> connect_end(const LinkEnds& link,
-                                                                             StatsSink& stats);
+// `connecting`: as for connect_to (net/transport.hpp).
+asio::awaitable<std::tuple<error_code, std::unique_ptr<Stream>>> connect_end(const LinkEnds& link, StatsSink& stats,
+                                                                             Socket** connecting = nullptr);
 
 // The listening end, for a socket just accepted.
 std::unique_ptr<Stream> accepted_end(Socket socket, const LinkEnds& link, StatsSink& stats);

@@ -38,12 +38,16 @@ Acceptor listen_tcp(const asio::any_io_executor& ex, Endpoint& endpoint) {
   throw RunError(fmt::format("cannot listen on {}: {}", endpoint.to_string(), ec.message()));
 }
 
-asio::awaitable<std::tuple<error_code, Socket>> connect_tcp(const Endpoint& endpoint) {
+asio::awaitable<std::tuple<error_code, Socket>> connect_tcp(const Endpoint& endpoint, Socket** connecting) {
   const auto where = tcp_endpoint(endpoint);
   Socket socket(co_await asio::this_coro::executor);
   error_code ec;
   socket.open(asio::generic::stream_protocol(where.protocol().family(), IPPROTO_TCP), ec);
-  if (!ec) std::tie(ec) = co_await socket.async_connect(asio::generic::stream_protocol::endpoint(where), nothrow);
+  if (!ec) {
+    if (connecting) *connecting = &socket;
+    std::tie(ec) = co_await socket.async_connect(asio::generic::stream_protocol::endpoint(where), nothrow);
+    if (connecting) *connecting = nullptr;
+  }
   if (!ec) set_tcp_nodelay(socket);
   co_return std::tuple{ec, std::move(socket)};
 }

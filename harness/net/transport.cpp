@@ -6,9 +6,9 @@ Acceptor listen_on(const asio::any_io_executor& ex, Endpoint& endpoint) {
   return endpoint.transport == Transport::tcp ? listen_tcp(ex, endpoint) : listen_uds(ex, endpoint);
 }
 
-asio::awaitable<std::tuple<error_code, Socket>> connect_to(const Endpoint& endpoint) {
-  if (endpoint.transport == Transport::tcp) co_return co_await connect_tcp(endpoint);
-  co_return co_await connect_uds(endpoint);
+asio::awaitable<std::tuple<error_code, Socket>> connect_to(const Endpoint& endpoint, Socket** connecting) {
+  if (endpoint.transport == Transport::tcp) co_return co_await connect_tcp(endpoint, connecting);
+  co_return co_await connect_uds(endpoint, connecting);
 }
 
 void tune_accepted(Socket& socket, Transport transport) {

@@ -20,13 +20,15 @@ Acceptor listen_uds(const asio::any_io_executor& ex, const Endpoint& endpoint) {
   throw RunError(fmt::format("cannot listen on {}: {}", endpoint.to_string(), ec.message()));
 }
 
-asio::awaitable<std::tuple<error_code, Socket>> connect_uds(const Endpoint& endpoint) {
+asio::awaitable<std::tuple<error_code, Socket>> connect_uds(const Endpoint& endpoint, Socket** connecting) {
   Socket socket(co_await asio::this_coro::executor);
   error_code ec;
   socket.open(asio::generic::stream_protocol(AF_UNIX, 0), ec);
   if (!ec) {
     const asio::local::stream_protocol::endpoint where(endpoint.path);
+    if (connecting) *connecting = &socket;
     std::tie(ec) = co_await socket.async_connect(asio::generic::stream_protocol::endpoint(where), nothrow);
+    if (connecting) *connecting = nullptr;
   }
   co_return std::tuple{ec, std::move(socket)};
 }

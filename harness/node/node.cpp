@@ -97,6 +97,7 @@ std::string_view Node::response_head(std::span<char> buf, std::string_view statu
 
 void Node::record_residence(std::string_view request_id, std::chrono::steady_clock::time_point head_in,
                             std::chrono::steady_clock::time_point last_out) {
+  if (!keep_residence_) return;
   uint64_t id = 0;
   const auto [p, ec] = std::from_chars(request_id.data(), request_id.data() + request_id.size(), id);
   if (ec != std::errc{} || p != request_id.data() + request_id.size() || residence_.size() >= kMaxResidenceSamples) return;

@@ -1,6 +1,5 @@
 #include "node/relay.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <fmt/format.h>
 
 #include "http/head.hpp"
@@ -9,8 +8,6 @@
 
 namespace hopcost {
 namespace {
-
-using namespace asio::experimental::awaitable_operators;
 
 // Appends to `pieces` the message `head` (start line through the blank line, and then
 // whatever follows it, unread) without its `Connection` header lines, as views into
@@ -76,20 +73,17 @@ asio::awaitable<void> Relay::serve(std::unique_ptr<Stream> down) {
 
 asio::awaitable<std::unique_ptr<Stream>> Relay::open_upstream(Watch& watch, ErrorKind& kind, std::string& reason) {
   std::unique_ptr<Stream> none;
-  // The connect races a timer: it has no stream yet for the watchdog to abort. Only new
-  // upstream connections pay for the race, never a request on an open one.
-  asio::steady_timer timer(io(), limits().connect_timeout);
-  auto connected = connect_end(upstream_, stats());
-  auto expired = timer.async_wait(nothrow);
-  auto outcome = co_await (std::move(connected) || std::move(expired));
-  if (outcome.index() == 1) {
-    const double seconds = std::chrono::duration<double>(limits().connect_timeout).count();
-    stats().add_timeout(Timeout::upstream_connect, seconds);
+  // The watchdog closes the socket of a connect past its timeout.
+  Socket* connecting = nullptr;
+  watch.arm(Timeout::upstream_connect, &connecting);
+  auto [ec, stream] = co_await connect_end(upstream_, stats(), &connecting);
+  watch.disarm();
+  if (watch.fired()) {
     kind = ErrorKind::timeout;
-    reason = fmt::format("upstream connect: no connection within {:g} s", seconds);
+    reason = fmt::format("upstream connect: no connection within {:g} s",
+                         std::chrono::duration<double>(limits().connect_timeout).count());
     co_return std::move(none);
   }
-  auto [ec, stream] = std::move(std::get<0>(outcome));
   if (ec) {
     kind = ErrorKind::connect;
     reason = "upstream connect: " + ec.message();

@@ -21,9 +21,20 @@ Watch::~Watch() {
   if (next_) next_->prev_ = prev_;
 }
 
+void Watch::arm(Timeout what, Socket** connecting) {
+  what_ = what;
+  stream_ = nullptr;
+  connecting_ = connecting;
+  buffer_ = nullptr;
+  since_ = dog_.tick_;
+  fired_.reset();
+  armed_ = true;
+}
+
 void Watch::arm(Timeout what, Stream& stream, const MessageBuffer* buffer) {
   what_ = what;
   stream_ = &stream;
+  connecting_ = nullptr;
   buffer_ = buffer;
   since_ = dog_.tick_;
   fired_.reset();
@@ -35,7 +46,7 @@ void Watchdog::set_limits(const NodeLimits& l) {
   at(Timeout::handshake) = l.handshake_timeout;
   at(Timeout::head) = l.head_timeout;
   at(Timeout::idle) = l.idle_timeout;
-  at(Timeout::upstream_connect) = l.connect_timeout;  // raced by a timer (node/relay.cpp), not watched
+  at(Timeout::upstream_connect) = l.connect_timeout;
   at(Timeout::upstream_handshake) = l.handshake_timeout;
   at(Timeout::upstream_response) = l.response_timeout;
   const auto shortest = *std::min_element(limits_.begin(), limits_.end());
@@ -72,7 +83,12 @@ void Watchdog::sweep() {
     w->armed_ = false;
     w->fired_ = w->what_;
     stats_.add_timeout(w->what_, std::chrono::duration<double>(limits_[k]).count());
-    w->stream_->abort();
+    if (w->stream_) {
+      w->stream_->abort();
+    } else if (w->connecting_ && *w->connecting_) {
+      error_code ignored;
+      (*w->connecting_)->close(ignored);
+    }
   }
 }
 

@@ -37,6 +37,9 @@ class Watch {
   // `stream` waits for `what` from now; `buffer` (idle only) is the one whose first byte
   // turns the wait into `head`. Forgets a timeout that fired before.
   void arm(Timeout what, Stream& stream, const MessageBuffer* buffer = nullptr);
+  // A connect waits for `what` from now: the watchdog closes *connecting (set by
+  // connect_to while its connect is pending) when it fires.
+  void arm(Timeout what, Socket** connecting);
   // The wait is over; the stream may go.
   void disarm() { armed_ = false; }
   // The timeout that aborted the stream since the last arm, if one did.
@@ -48,6 +51,7 @@ class Watch {
   Watch* prev_ = nullptr;
   Watch* next_ = nullptr;
   Stream* stream_ = nullptr;
+  Socket** connecting_ = nullptr;  // instead of stream_, for a connect
   const MessageBuffer* buffer_ = nullptr;
   Timeout what_ = Timeout::head;
   bool armed_ = false;

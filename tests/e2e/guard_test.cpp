@@ -19,6 +19,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "net/link.hpp"
+#include "node/origin.hpp"
 #include "support/process.hpp"
 
 using namespace hopcost;
@@ -84,7 +86,7 @@ int status_of(const std::string& response) {
   return std::stoi(response.substr(9, 3));
 }
 
-nlohmann::json stats_of(Node& node) {
+nlohmann::json stats_of(test::Node& node) {
   node.process->signal(SIGUSR1);
   const auto line = node.process->read_line(5s);
   REQUIRE(line);
@@ -449,4 +451,28 @@ TEST_CASE("a run's report shows its nodes' timeouts: keep-alive connections idle
   }
   CHECK(idle > 0);
   CHECK(report["context"]["configuration"]["idle_timeout"] == 0.3);
+}
+
+TEST_CASE("a node keeps each request's residence time only when asked: a standalone one without --residence-file keeps none") {
+  for (const bool keep : {true, false}) {
+    INFO("keep " << keep);
+    LinkEnds link;
+    link.kind = LinkKind::tcp;
+    link.endpoint.transport = Transport::tcp;
+    Origin origin("origin", 10);
+    origin.keep_residence(keep);
+    origin.listen(link);
+    origin.start();
+    {
+      RawClient client("127.0.0.1:" + std::to_string(link.endpoint.port));
+      for (int id = 1; id <= 3; ++id) {
+        CHECK(client.send("GET / HTTP/1.1\r\nX-Hopcost-Id: " + std::to_string(id) + "\r\n\r\n"));
+        char buf[512];
+        CHECK(::recv(client.fd(), buf, sizeof buf, 0) > 0);
+      }
+    }
+    REQUIRE(eventually([&] { return origin.stats().snapshot().messages == 3; }, 5s));
+    origin.stop();
+    CHECK(origin.residence().size() == (keep ? 3u : 0u));
+  }
 }
