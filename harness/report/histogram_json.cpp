@@ -15,6 +15,14 @@ constexpr uint64_t kMaxZerosInRun = 4;
 // The highest value of the bucket after the one whose highest value is `v`.
 uint64_t next_bucket(uint64_t v) { return v + Histogram::bucket_width(v + 1); }
 
+// A whole number from 0 up. get<uint64_t>() alone would convert a fraction or a negative
+// number, and a number beyond uint64_t's range (1e30) is undefined behaviour.
+uint64_t whole(const nlohmann::json& j, std::string_view what) {
+  if (!j.is_number_unsigned())
+    throw std::invalid_argument("a histogram's " + std::string(what) + " is not a whole number from 0");
+  return j.get<uint64_t>();
+}
+
 }  // namespace
 
 nlohmann::ordered_json histogram_to_json(const HistogramBuckets& h) {
@@ -49,23 +57,23 @@ nlohmann::ordered_json histogram_to_json(const HistogramBuckets& h) {
 HistogramBuckets histogram_from_json(const nlohmann::json& j) {
   if (!j.is_object()) throw std::invalid_argument("a histogram is not an object");
   if (j.at("unit").get<std::string>() != "ns") throw std::invalid_argument("a histogram's unit is not ns");
-  if (j.at("significant_digits").get<int>() != 3)
+  if (whole(j.at("significant_digits"), "significant_digits") != 3)
     throw std::invalid_argument("a histogram's significant_digits is not 3");
   HistogramBuckets h;
-  h.count = j.at("count").get<uint64_t>();
-  h.out_of_range = j.at("out_of_range").get<uint64_t>();
-  h.min = j.at("min").get<uint64_t>();
-  h.max = j.at("max").get<uint64_t>();
-  h.sum = j.at("sum").get<uint64_t>();
+  h.count = whole(j.at("count"), "count");
+  h.out_of_range = whole(j.at("out_of_range"), "out_of_range");
+  h.min = whole(j.at("min"), "min");
+  h.max = whole(j.at("max"), "max");
+  h.sum = whole(j.at("sum"), "sum");
   for (const auto& run : j.at("buckets")) {
     if (!run.is_array() || run.size() < 2) throw std::invalid_argument("a histogram's run is not [value, count, ...]");
-    uint64_t v = run[0].get<uint64_t>();
+    uint64_t v = whole(run[0], "bucket value");
     for (size_t i = 1; i < run.size(); ++i) {
       if (i > 1) {
         if (v >= Histogram::kHighestTrackable) throw std::invalid_argument("a histogram's run goes past its highest bucket");
         v = next_bucket(v);
       }
-      const auto count = run[i].get<uint64_t>();
+      const auto count = whole(run[i], "bucket count");
       if (count) h.buckets.emplace_back(v, count);
     }
   }

@@ -112,4 +112,16 @@ TEST_CASE("buckets that no histogram has are refused") {
     j.erase("sum");
     CHECK_THROWS_AS(histogram_from_json(j), nlohmann::json::exception);
   }
+  // Not converted (a number beyond range would be undefined behaviour): refused. Found by
+  // the report fuzz target.
+  SECTION("a count, bucket or significant_digits that is not a whole number from 0") {
+    for (const char* bad : {"1e89", "-1", "2.5"}) {
+      for (const auto& where : {"/count"_json_pointer, "/sum"_json_pointer, "/significant_digits"_json_pointer,
+                                "/buckets/0/0"_json_pointer, "/buckets/0/1"_json_pointer}) {
+        auto b = j;
+        b[where] = nlohmann::json::parse(bad);
+        CHECK_THROWS_WITH(histogram_from_json(b), Catch::Contains("is not a whole number from 0"));
+      }
+    }
+  }
 }
