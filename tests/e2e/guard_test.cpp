@@ -93,19 +93,26 @@ nlohmann::json stats_of(test::Node& node) {
   return nlohmann::json::parse(*line);
 }
 
+// A socket listening on 127.0.0.1, on a port the kernel picks; `bound` gets the address.
+int listen_loopback(int backlog, sockaddr_in& bound) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  bound = sockaddr_in{};
+  bound.sin_family = AF_INET;
+  bound.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&bound), sizeof bound) == 0);
+  REQUIRE(::listen(fd, backlog) == 0);
+  socklen_t len = sizeof bound;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+  return fd;
+}
+
 // A fake upstream on 127.0.0.1: each accepted connection is given to `behave` on the
 // server's own thread, one at a time.
 class FakeUpstream {
  public:
   explicit FakeUpstream(std::function<void(int fd)> behave) : behave_(std::move(behave)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(fd_, 64) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    fd_ = listen_loopback(64, a);
     port_ = ntohs(a.sin_port);
     thread_ = std::thread([this] {
       while (!stop_) {
@@ -270,27 +277,22 @@ TEST_CASE("a relay answers 502 to an upstream that sends garbage, and 504 to one
 TEST_CASE("a relay whose upstream's accept queue is full answers 504 after --connect-timeout") {
   // A listener that never accepts, with a backlog of 0 (one connection queued), filled:
   // the kernel drops the relay's SYNs and its connect waits.
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::listen(listener, 0) == 0);
-  socklen_t len = sizeof a;
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+  const int listener = listen_loopback(0, a);
   const std::string upstream = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
   // The relay probes its upstream once at start: start it while a place is free.
   auto relay = start_node({"hop", "--listen", "tcp://127.0.0.1:0", "--upstream", "tcp://" + upstream, "--connect-timeout", "0.3"});
-  std::vector<std::unique_ptr<RawClient>> fill;
+  std::vector<int> fill;
   for (int i = 0; i < 3; ++i) {  // the probe's connection has gone: fill the queue again
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);  // may stay in progress: that is the point
+    fill.push_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+    ::connect(fill.back(), reinterpret_cast<sockaddr*>(&a), sizeof a);  // may stay in progress: that is the point
   }
   CHECK(curl_status("http://" + host_port(relay.url) + "/") == "504");
   const auto stats = stats_of(relay);
   CHECK(stats["http_errors"]["504"] == 1);
   CHECK(stats["timeouts"]["upstream_connect"] == 1);
   CHECK(stats["errors"]["timeout"] == 1);
+  for (int fd : fill) ::close(fd);
   ::close(listener);
 }
 
