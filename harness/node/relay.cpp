@@ -127,6 +127,7 @@ asio::awaitable<void> Relay::serve_one_to_one(std::unique_ptr<Stream> down) {
     // Reasons are built before the co_await that takes them: GCC 12 can destroy a
     // temporary made inside a co_await expression twice (see docs/architecture.md).
     std::string reason;
+    down_watch.disarm();  // the upstream's connect and handshake have their own timeouts
     if (!up) {
       ErrorKind kind = ErrorKind::connect;
       up = co_await open_upstream(up_watch, kind, reason);
@@ -135,18 +136,24 @@ asio::awaitable<void> Relay::serve_one_to_one(std::unique_ptr<Stream> down) {
         break;
       }
     }
-    // The request's body comes from downstream inside its head timeout (still armed).
-    if (auto f = co_await from_down.forward(*down, *up, request); f.ec) {
-      reason = (f.write_failed ? "upstream write: " : "request body: ") + f.ec.message();
-      if (f.write_failed)
-        co_await upstream_failed(*down, ErrorKind::write, reason);
+    // The rest of the body comes from downstream inside the head timeout; the upstream's
+    // response, its reading of the request included, inside the response timeout.
+    down_watch.arm(Timeout::head, *down);
+    up_watch.arm(Timeout::upstream_response, *up);  // until the response's last byte
+    const auto sent = co_await from_down.forward(*down, *up, request);
+    down_watch.disarm();
+    if (sent.ec) {
+      up_watch.disarm();
+      const bool late = up_watch.fired().has_value();
+      reason = late ? response_timeout_reason()
+                    : (sent.write_failed ? "upstream write: " : "request body: ") + sent.ec.message();
+      if (late || sent.write_failed)
+        co_await upstream_failed(*down, late ? ErrorKind::timeout : ErrorKind::write, reason);
       else if (!down_watch.fired())
         stats().add_error(ErrorKind::read, reason);
       break;
     }
-    down_watch.disarm();
     HttpHead response;
-    up_watch.arm(Timeout::upstream_response, *up);  // until the response's last byte
     const auto r = co_await from_up.read_head(*up, MessageType::response, response);
     if (r.outcome != ReadOutcome::ok) {
       up_watch.disarm();
@@ -196,6 +203,7 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
     request_pieces.clear();
     const bool stripped = without_connection(whole ? here : here.substr(0, request.head_bytes), request_pieces);
 
+    down_watch.disarm();  // the upstream's connect and handshake have their own timeouts
     Borrowed up{*pool_, pool_->take()};
     bool failed = false;  // counted, and answered with a 502 where the client can be told
     bool reused = false;
@@ -215,14 +223,18 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
         pool_->opened();
         stats().note_upstream_pool_size(pool_->peak());
       }
+      // From when the request goes, its writing included, until the response's last byte.
+      up_watch.arm(Timeout::upstream_response, *up.c->stream);
       error_code ec;
       if (whole) {
         ec = co_await up.c->stream->write(request_pieces);
       } else {
         const auto head_pieces = stripped ? std::span<const std::string_view>(request_pieces)
                                           : std::span<const std::string_view>();
+        down_watch.arm(Timeout::head, *down);  // the rest of the body, inside the head timeout
         const auto f = co_await from_down.forward(*down, *up.c->stream, request, nullptr, head_pieces);
-        if (f.ec && !f.write_failed) {
+        down_watch.disarm();
+        if (f.ec && !f.write_failed && !up_watch.fired()) {
           reason = "request body: " + f.ec.message();
           if (!down_watch.fired()) stats().add_error(ErrorKind::read, reason);
           failed = true;
@@ -230,7 +242,14 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
         }
         ec = f.ec;
       }
+      if (ec && up_watch.fired()) {
+        reason = response_timeout_reason();
+        co_await upstream_failed(*down, ErrorKind::timeout, reason);
+        failed = true;
+        break;
+      }
       if (ec) {
+        up_watch.disarm();
         if (reused && whole) {  // closed while idle: once more, on a new connection
           pool_->discard(std::move(up.c));
           stats().add_upstream_retry();
@@ -241,8 +260,6 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
         failed = true;
         break;
       }
-      down_watch.disarm();  // the request is out: its body came inside the head timeout
-      up_watch.arm(Timeout::upstream_response, *up.c->stream);  // until the response's last byte
       const auto r = co_await up.c->buffer.read_head(*up.c->stream, MessageType::response, response);
       if (r.outcome == ReadOutcome::ok) break;
       up_watch.disarm();
@@ -263,7 +280,10 @@ asio::awaitable<void> Relay::serve_pooled(std::unique_ptr<Stream> down) {
       failed = true;
       break;
     }
-    if (failed) break;
+    if (failed) {
+      up_watch.disarm();  // before Borrowed drops the connection it may watch
+      break;
+    }
     HOPCOST_CHECK(up.c);
     // Counted once the response has come back over the reused connection, before it goes
     // downstream: a client that has its response finds the reuse counted.

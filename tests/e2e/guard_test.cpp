@@ -272,6 +272,25 @@ TEST_CASE("a relay answers 502 to an upstream that sends garbage, and 504 to one
     CHECK(stats["errors"]["timeout"] == 1);
     CHECK(stats["errors"]["read"] == 0);
   }
+  SECTION("an upstream that does not read the request") {
+    FakeUpstream deaf([](int fd) {
+      for (int i = 0; i < 200; ++i) {  // never reads; waits (at most 10 s) for the relay to close
+        pollfd p{fd, POLLRDHUP, 0};
+        if (::poll(&p, 1, 50) > 0) return;
+      }
+    });
+    for (const std::string policy : {"1:1", "pool"}) {
+      INFO("--upstream-policy " << policy);
+      auto relay = start_node({"hop", "--listen", "tcp://127.0.0.1:0", "--upstream", deaf.url(), "--upstream-policy",
+                               policy, "--response-timeout", "0.3"});
+      TempDir tmp;
+      { std::ofstream(tmp / "body") << std::string(16 << 20, 'b'); }  // beyond every socket buffer
+      CHECK(curl_status("http://" + host_port(relay.url) + "/", "--data-binary @" + tmp / "body") == "504");
+      const auto stats = stats_of(relay);
+      CHECK(stats["http_errors"]["504"] == 1);
+      CHECK(stats["timeouts"]["upstream_response"] == 1);
+    }
+  }
 }
 
 TEST_CASE("a relay whose upstream's accept queue is full answers 504 after --connect-timeout") {
