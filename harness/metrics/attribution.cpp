@@ -120,7 +120,9 @@ Attribution attribute(const std::vector<ResidenceSample>& client, const std::vec
 void write_residence_file(const std::string& path, const std::vector<ResidenceSample>& samples) {
   FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) throw RunError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-  const bool ok = std::fwrite(samples.data(), sizeof(ResidenceSample), samples.size(), f) == samples.size();
+  // No samples: no fwrite, whose buffer may not be null (an empty vector's data() is).
+  const bool ok =
+      samples.empty() || std::fwrite(samples.data(), sizeof(ResidenceSample), samples.size(), f) == samples.size();
   if (std::fclose(f) != 0 || !ok) throw RunError(fmt::format("cannot write {}", path));
 }
 

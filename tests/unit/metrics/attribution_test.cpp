@@ -105,3 +105,14 @@ TEST_CASE("residence samples survive their file") {
   CHECK(back[2].request_id == UINT64_MAX);
   CHECK(back[1].ns == 20);
 }
+
+// A node that served nothing writes an empty file (UBSan once caught fwrite given a null
+// buffer here: an empty vector's data()).
+TEST_CASE("no residence samples make an empty file, which reads back as none") {
+  const std::string path = (std::filesystem::temp_directory_path() / "hopcost-residence-empty-test.bin").string();
+  std::filesystem::remove(path);
+  write_residence_file(path, {});
+  CHECK(std::filesystem::file_size(path) == 0);
+  CHECK(read_residence_file(path).empty());
+  std::filesystem::remove(path);
+}

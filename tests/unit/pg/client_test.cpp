@@ -241,6 +241,9 @@ Outcome run(Script script, std::vector<std::string> sql = {}, const std::string&
                             std::move(sql), sink, out, timeout),
                  asio::detached);
   io.run();
+  // The connection's timer and socket belong to `io`, which goes when this returns: they
+  // must go first (ASan: a heap-use-after-free in the timer's destructor otherwise).
+  out.connected.connection.reset();
   return out;
 }
 
