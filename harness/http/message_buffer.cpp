@@ -52,6 +52,7 @@ BlockPool& pool() {
 }  // namespace
 
 void MessageBuffer::release() {
+  begin_ = end_ = 0;
   if (!data_) return;
   if (pool_gone)
     delete[] data_;
@@ -65,7 +66,6 @@ asio::awaitable<std::tuple<error_code, size_t>> MessageBuffer::read_more(Stream&
     // Empty: hold no block while waiting, which may last as long as the connection
     // stays idle. The bytes land in the thread's buffer and are copied into a block
     // before anything else runs on this thread.
-    begin_ = end_ = 0;
     release();
     char* landing = pool().landing();
     auto [ec, n] = co_await from.read_some(std::span(landing, kCapacity));

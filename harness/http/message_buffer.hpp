@@ -49,10 +49,7 @@ class MessageBuffer {
   MessageBuffer& operator=(const MessageBuffer&) = delete;
 
   // Forgets everything buffered (for a new connection).
-  void clear() {
-    begin_ = end_ = 0;
-    release();
-  }
+  void clear() { release(); }
 
   // Reads from `from` until one whole head is buffered, and parses it into `head`.
   // `head.request_id` stays valid until the next call on this buffer.
@@ -72,8 +69,10 @@ class MessageBuffer {
   // Valid until the next call on this buffer; discard_body consumes a whole message
   // without reading. A pooling relay keeps a whole request to send it again.
   std::string_view buffered_message(const HttpHead& head) const {
-    const uint64_t size = std::min<uint64_t>(end_ - begin_, head.head_bytes + head.content_length);
-    return std::string_view(data_ + begin_, static_cast<size_t>(size));
+    // head_bytes + content_length could wrap near 2^64: compare the body's part alone.
+    const size_t here = end_ - begin_;
+    const size_t body = static_cast<size_t>(std::min<uint64_t>(here - head.head_bytes, head.content_length));
+    return std::string_view(data_ + begin_, head.head_bytes + body);
   }
   // Whether no byte is buffered (none of a next message has arrived).
   bool empty() const { return begin_ == end_; }
@@ -85,7 +84,8 @@ class MessageBuffer {
   std::string_view buffered() const { return {data_ + begin_, end_ - begin_}; }
   // Reads more into the free tail, making room first if needed.
   asio::awaitable<std::tuple<error_code, size_t>> read_more(Stream& from);
-  // Gives the block back to the thread's pool.
+  // Gives the block back to the thread's pool, and forgets what it held: begin_ and end_
+  // index into data_, so they go with it.
   void release();
 
   char* data_ = nullptr;  // a block of kCapacity bytes from the pool, or null when empty
