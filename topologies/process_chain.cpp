@@ -45,7 +45,10 @@ ProcessChain::ProcessChain(const ChainPlan& plan, const Pki& pki, const std::str
                                   "--tls", std::string(to_string(link.tls)), "--tickets", std::string(tickets_text(link.tickets)),
                                   "--rtt", format_rtt(link.rtt), "--residence-file", dir + "/" + node.name + ".residence",
                                   "--head-timeout", seconds_text(plan.limits.head_timeout),
-                                  "--idle-timeout", seconds_text(plan.limits.idle_timeout)};
+                                  "--idle-timeout", seconds_text(plan.limits.idle_timeout),
+                                  // A run puts no cap on connections (the run checks its descriptors itself):
+                                  // the most the flag takes, not a standalone node's default.
+                                  "--max-connections", "10000000"};
     if (node.cpu) args.insert(args.end(), {"--cpu", std::to_string(*node.cpu)});
     if (link.group) args.insert(args.end(), {"--group", std::string(to_string(*link.group))});
     if (traits(link.kind).tls) {

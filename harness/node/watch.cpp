@@ -21,25 +21,19 @@ Watch::~Watch() {
   if (next_) next_->prev_ = prev_;
 }
 
-void Watch::arm(Timeout what, Socket** connecting) {
+void Watch::begin(Timeout what, Stream* stream, Socket** connecting, const MessageBuffer* buffer) {
   what_ = what;
-  stream_ = nullptr;
+  stream_ = stream;
   connecting_ = connecting;
-  buffer_ = nullptr;
-  since_ = dog_.tick_;
-  fired_.reset();
-  armed_ = true;
-}
-
-void Watch::arm(Timeout what, Stream& stream, const MessageBuffer* buffer) {
-  what_ = what;
-  stream_ = &stream;
-  connecting_ = nullptr;
   buffer_ = buffer;
   since_ = dog_.tick_;
   fired_.reset();
   armed_ = true;
 }
+
+void Watch::arm(Timeout what, Socket** connecting) { begin(what, nullptr, connecting, nullptr); }
+
+void Watch::arm(Timeout what, Stream& stream, const MessageBuffer* buffer) { begin(what, &stream, nullptr, buffer); }
 
 void Watchdog::set_limits(const NodeLimits& l) {
   auto at = [&](Timeout t) -> std::chrono::nanoseconds& { return limits_[static_cast<int>(t)]; };

@@ -47,6 +47,8 @@ class Watch {
 
  private:
   friend class Watchdog;
+  // Arms `what` from the current tick, on one of the two targets.
+  void begin(Timeout what, Stream* stream, Socket** connecting, const MessageBuffer* buffer);
   Watchdog& dog_;
   Watch* prev_ = nullptr;
   Watch* next_ = nullptr;
@@ -67,7 +69,6 @@ class Watchdog {
   // Starts ticking on `io` (the node's), until the io_context stops; its timer lives in
   // the coroutine's frame, destroyed with the io_context, before the watchdog.
   void start(asio::io_context& io);
-  std::chrono::nanoseconds tick_period() const { return period_; }
 
  private:
   friend class Watch;
